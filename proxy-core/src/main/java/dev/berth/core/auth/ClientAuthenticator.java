@@ -1,0 +1,195 @@
+package dev.berth.core.auth;
+
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+
+/**
+ * The login conversation with one client, from the first challenge to AuthenticationOk or failure.
+ * It only decides; the caller writes the messages it returns. Unknown users and wrong passwords get the
+ * same answer, as from PostgreSQL; the log reason tells them apart for the operator.
+ */
+public final class ClientAuthenticator {
+
+    /** What to do next. */
+    public sealed interface Step { }
+
+    /** Send this message and wait for the client's next PasswordMessage. */
+    public record Challenge(ByteBuf message) implements Step { }
+
+    /** The client is authenticated. {@code finalMessage} (SASL final) goes before AuthenticationOk when set. */
+    public record Success(ByteBuf finalMessage, byte[] scramClientKey) implements Step { }
+
+    /** The login fails with this SQLSTATE and message; {@code logReason} is for the log only. */
+    public record Failure(String sqlState, String message, String logReason) implements Step { }
+
+    private enum State { START, CLEARTEXT, MD5, SASL_INITIAL, SASL_FINAL, DONE }
+
+    private final AuthType type;
+    private final AuthFile authFile;
+    private final String user;
+    private final SecureRandom random;
+    private final byte[] unknownUserKey;
+    private State state = State.START;
+    private byte[] md5Salt;
+    private ScramServerExchange scram;
+
+    /**
+     * @param authFile       may be null only for {@link AuthType#TRUST}, which then accepts every user
+     * @param unknownUserKey a per-process secret from which fake SCRAM salts for unknown users are derived
+     */
+    public ClientAuthenticator(AuthType type, AuthFile authFile, String user, SecureRandom random, byte[] unknownUserKey) {
+        this.type = type;
+        this.authFile = authFile;
+        this.user = user;
+        this.random = random;
+        this.unknownUserKey = unknownUserKey;
+    }
+
+    public Step start(ByteBufAllocator alloc) {
+        Secret secret = authFile == null ? null : authFile.secret(user);
+        switch (type) {
+            case TRUST:
+                state = State.DONE;
+                if (authFile != null && secret == null) {
+                    return new Failure(SqlState.INVALID_AUTHORIZATION, "no such user \"" + user + "\"", "user not in auth file");
+                }
+                return new Success(null, null);
+            case PLAIN:
+                state = State.CLEARTEXT;
+                return new Challenge(Messages.AUTHENTICATION_CLEARTEXT.duplicate());
+            case MD5:
+                if (!(secret instanceof Secret.Scram)) {
+                    state = State.MD5;
+                    md5Salt = new byte[4];
+                    random.nextBytes(md5Salt);
+                    return new Challenge(Messages.authenticationMd5(alloc, md5Salt));
+                }
+                // like PostgreSQL: an md5 login against a SCRAM secret is done with SCRAM
+                return startScram(alloc, secret);
+            case SCRAM_SHA_256:
+            default:
+                return startScram(alloc, secret);
+        }
+    }
+
+    private Step startScram(ByteBufAllocator alloc, Secret secret) {
+        if (secret instanceof Secret.Scram s) {
+            scram = ScramServerExchange.forSecret(s);
+        } else if (secret instanceof Secret.Plain p) {
+            scram = ScramServerExchange.forPassword(p.password(), random);
+        } else {
+            scram = ScramServerExchange.forUnknownUser(user, unknownUserKey);
+        }
+        state = State.SASL_INITIAL;
+        return new Challenge(Messages.authenticationSasl(alloc, ScramServerExchange.MECHANISM));
+    }
+
+    /** Handles a framed PasswordMessage / SASLInitialResponse / SASLResponse ('p'). */
+    public Step onPasswordMessage(ByteBufAllocator alloc, ByteBuf frame) {
+        if (MessageType.of(frame) != MessageType.PASSWORD) {
+            state = State.DONE;
+            return new Failure(SqlState.PROTOCOL_VIOLATION,
+                    "expected a password message, got message type '" + (char) MessageType.of(frame) + "'", "protocol violation during login");
+        }
+        ByteBuf payload = Messages.payload(frame);
+        Secret secret = authFile == null ? null : authFile.secret(user);
+        try {
+            switch (state) {
+                case CLEARTEXT:
+                    state = State.DONE;
+                    return checkCleartext(Messages.readCString(payload), secret);
+                case MD5:
+                    state = State.DONE;
+                    return checkMd5(Messages.readCString(payload), secret);
+                case SASL_INITIAL: {
+                    String mechanism = Messages.readCString(payload);
+                    if (!ScramServerExchange.MECHANISM.equals(mechanism)) {
+                        state = State.DONE;
+                        return new Failure(SqlState.PROTOCOL_VIOLATION,
+                                "SASL authentication mechanism \"" + mechanism + "\" is not supported; use SCRAM-SHA-256", "bad SASL mechanism");
+                    }
+                    int length = payload.readInt();
+                    if (length < 0 || length > payload.readableBytes()) {
+                        throw AuthException.protocol("malformed SASLInitialResponse");
+                    }
+                    String clientFirst = payload.toString(payload.readerIndex(), length, StandardCharsets.UTF_8);
+                    String serverFirst = scram.onClientFirst(clientFirst, random);
+                    state = State.SASL_FINAL;
+                    return new Challenge(Messages.authenticationSaslData(alloc, MessageType.AUTH_SASL_CONTINUE, serverFirst));
+                }
+                case SASL_FINAL: {
+                    state = State.DONE;
+                    String clientFinal = payload.toString(StandardCharsets.UTF_8);
+                    ScramServerExchange.Result result = scram.onClientFinal(clientFinal);
+                    return new Success(Messages.authenticationSaslData(alloc, MessageType.AUTH_SASL_FINAL, result.serverFinal()),
+                            result.clientKey());
+                }
+                default:
+                    state = State.DONE;
+                    return new Failure(SqlState.PROTOCOL_VIOLATION, "unexpected password message", "protocol violation during login");
+            }
+        } catch (AuthException e) {
+            state = State.DONE;
+            if (SqlState.INVALID_PASSWORD.equals(e.sqlState())) {
+                return passwordFailed(secret);
+            }
+            return new Failure(e.sqlState(), e.getMessage(), e.getMessage());
+        } catch (RuntimeException e) {
+            state = State.DONE;
+            return new Failure(SqlState.PROTOCOL_VIOLATION, "malformed password message", "malformed password message: " + e.getMessage());
+        }
+    }
+
+    private Step checkCleartext(String password, Secret secret) {
+        boolean ok;
+        byte[] clientKey = null;
+        if (secret instanceof Secret.Plain p) {
+            ok = constantTimeEquals(password, p.password());
+        } else if (secret instanceof Secret.Md5 m) {
+            ok = constantTimeEquals(Md5.storedHash(password, user), m.hash());
+        } else if (secret instanceof Secret.Scram s) {
+            Secret.Scram derived = ScramServerExchange.scramSecret(password, s.salt(), s.iterations());
+            ok = MessageDigest.isEqual(derived.storedKey(), s.storedKey());
+            if (ok) {
+                byte[] salted = com.ongres.scram.common.ScramFunctions.saltedPassword(ScramServerExchange.SHA_256,
+                        com.ongres.scram.common.StringPreparation.POSTGRESQL_PREPARATION, password.toCharArray(), s.salt(), s.iterations());
+                clientKey = com.ongres.scram.common.ScramFunctions.clientKey(ScramServerExchange.SHA_256, salted);
+            }
+        } else {
+            ok = false;
+        }
+        return ok ? new Success(null, clientKey) : passwordFailed(secret);
+    }
+
+    private Step checkMd5(String response, Secret secret) {
+        String stored;
+        if (secret instanceof Secret.Plain p) {
+            stored = Md5.storedHash(p.password(), user);
+        } else if (secret instanceof Secret.Md5 m) {
+            stored = m.hash();
+        } else {
+            stored = Md5.storedHash("", user + "\0unknown"); // compare against something, then fail
+        }
+        boolean ok = constantTimeEquals(response, Md5.response(stored, md5Salt)) && secret != null;
+        return ok ? new Success(null, null) : passwordFailed(secret);
+    }
+
+    private Failure passwordFailed(Secret secret) {
+        String reason = secret == null ? "user not in auth file"
+                : (type == AuthType.SCRAM_SHA_256 && secret instanceof Secret.Md5)
+                ? "auth file holds an md5 hash for this user, which cannot check a SCRAM login; store the plaintext password or the SCRAM secret, or use --auth-type md5"
+                : "wrong password";
+        return new Failure(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"", reason);
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}

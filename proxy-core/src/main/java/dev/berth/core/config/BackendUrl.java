@@ -1,0 +1,111 @@
+package dev.berth.core.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where the backend PostgreSQL is: {@code postgresql://[user[:password]@]host[:port][/database][?sslmode=...]}.
+ * No database means the client's database; no user means the client's user.
+ */
+public record BackendUrl(String host, int port, String user, String password, String database, String sslMode) {
+
+    public static final String SETTING = "--backend";
+
+    public static BackendUrl parse(String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(SETTING, "is empty");
+        }
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw new ConfigException(SETTING, "'" + mask(value) + "' is not a URL: " + e.getReason());
+        }
+        if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
+            throw new ConfigException(SETTING, "'" + mask(value) + "' must start with postgresql://");
+        }
+        if (uri.getRawAuthority() == null) {
+            throw new ConfigException(SETTING, "'" + mask(value) + "' has no host");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new ConfigException(SETTING, "'" + mask(value) + "' has no valid host (or a non-numeric port)");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+        String user = null;
+        String password = null;
+        if (uri.getRawUserInfo() != null) {
+            String info = uri.getRawUserInfo();
+            int colon = info.indexOf(':');
+            user = decode(colon < 0 ? info : info.substring(0, colon));
+            password = colon < 0 ? null : decode(info.substring(colon + 1));
+            if (user.isEmpty()) {
+                user = null;
+            }
+        }
+        String database = null;
+        String path = uri.getRawPath();
+        if (path != null && path.length() > 1) {
+            database = decode(path.substring(1));
+            if (database.contains("/")) {
+                throw new ConfigException(SETTING, "'" + mask(value) + "' has a path that is not a database name");
+            }
+        }
+        String sslMode = "disable";
+        if (uri.getRawQuery() != null) {
+            for (String pair : uri.getRawQuery().split("&")) {
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String val = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                if (key.equals("sslmode")) {
+                    if (!val.equals("disable") && !val.equals("allow") && !val.equals("prefer")) {
+                        throw new ConfigException(SETTING, "sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
+                    }
+                    sslMode = val;
+                } else {
+                    throw new ConfigException(SETTING, "unknown URL parameter '" + key + "' (supported: sslmode)");
+                }
+            }
+        }
+        return new BackendUrl(host, port, user, password, database, sslMode);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** The URL with its password masked, for logs and /config. */
+    public String masked() {
+        StringBuilder sb = new StringBuilder("postgresql://");
+        if (user != null) {
+            sb.append(user);
+            if (password != null) {
+                sb.append(":****");
+            }
+            sb.append('@');
+        }
+        sb.append(host.contains(":") ? "[" + host + "]" : host).append(':').append(port);
+        if (database != null) {
+            sb.append('/').append(database);
+        }
+        return sb.toString();
+    }
+
+    public String address() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private static String mask(String url) {
+        return url.replaceAll("(://[^:/@]*:)[^@]*@", "$1****@");
+    }
+
+    @Override
+    public String toString() {
+        return masked();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.berth.core.config;
+
+import dev.berth.core.auth.AuthType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The effective configuration, immutable once built. {@link Builder#build()} validates it and throws
+ * {@link ConfigException} naming the first bad setting.
+ */
+public record BerthConfig(
+        HostPort listen,
+        BackendUrl backend,
+        Path authFile,
+        AuthType authType,
+        PoolMode poolMode,
+        int poolMax,
+        int poolMin,
+        long idleTimeoutMs,
+        long connectionTimeoutMs,
+        int maxBackendConnections,
+        HostPort metricsListen,
+        String serverResetQuery,
+        long serverConnectTimeoutMs,
+        long clientLoginTimeoutMs,
+        int maxMessageSize) {
+
+    public static final int DEFAULT_POOL_MAX = 200;
+    public static final int DEFAULT_POOL_MIN = 20;
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_CONNECTION_TIMEOUT_MS = 2_000;
+    public static final long DEFAULT_SERVER_CONNECT_TIMEOUT_MS = 5_000;
+    public static final long DEFAULT_CLIENT_LOGIN_TIMEOUT_MS = 60_000;
+    /** PostgreSQL allows 1 GiB; Berth buffers whole messages, so it bounds what one client can make it hold. */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private HostPort listen = new HostPort("0.0.0.0", 6432);
+        private BackendUrl backend = BackendUrl.parse("postgresql://127.0.0.1:5432");
+        private Path authFile;
+        private AuthType authType = AuthType.SCRAM_SHA_256;
+        private PoolMode poolMode = PoolMode.SESSION;
+        private int poolMax = DEFAULT_POOL_MAX;
+        private int poolMin = DEFAULT_POOL_MIN;
+        private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        private long connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS;
+        private Integer maxBackendConnections;
+        private HostPort metricsListen = new HostPort("0.0.0.0", 9930);
+        private String serverResetQuery = "DISCARD ALL";
+        private long serverConnectTimeoutMs = DEFAULT_SERVER_CONNECT_TIMEOUT_MS;
+        private long clientLoginTimeoutMs = DEFAULT_CLIENT_LOGIN_TIMEOUT_MS;
+        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+
+        public Builder listen(HostPort v) { listen = v; return this; }
+        public Builder backend(BackendUrl v) { backend = v; return this; }
+        public Builder authFile(Path v) { authFile = v; return this; }
+        public Builder authType(AuthType v) { authType = v; return this; }
+        public Builder poolMode(PoolMode v) { poolMode = v; return this; }
+        public Builder poolMax(int v) { poolMax = v; return this; }
+        public Builder poolMin(int v) { poolMin = v; return this; }
+        public Builder idleTimeoutMs(long v) { idleTimeoutMs = v; return this; }
+        public Builder connectionTimeoutMs(long v) { connectionTimeoutMs = v; return this; }
+        public Builder maxBackendConnections(Integer v) { maxBackendConnections = v; return this; }
+        public Builder metricsListen(HostPort v) { metricsListen = v; return this; }
+        public Builder serverResetQuery(String v) { serverResetQuery = v; return this; }
+        public Builder serverConnectTimeoutMs(long v) { serverConnectTimeoutMs = v; return this; }
+        public Builder clientLoginTimeoutMs(long v) { clientLoginTimeoutMs = v; return this; }
+        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+
+        public BerthConfig build() {
+            if (poolMax < 1) {
+                throw new ConfigException("--pool-max", "must be at least 1, got " + poolMax);
+            }
+            if (poolMin < 0) {
+                throw new ConfigException("--pool-min", "must not be negative, got " + poolMin);
+            }
+            if (poolMin > poolMax) {
+                throw new ConfigException("--pool-min", "(" + poolMin + ") must not be greater than --pool-max (" + poolMax + ")");
+            }
+            positive("--idle-timeout", idleTimeoutMs);
+            positive("--connection-timeout", connectionTimeoutMs);
+            positive("--server-connect-timeout", serverConnectTimeoutMs);
+            positive("--client-login-timeout", clientLoginTimeoutMs);
+            int totalCap = maxBackendConnections == null ? poolMax : maxBackendConnections;
+            if (totalCap < 1) {
+                throw new ConfigException("--max-backend-connections", "must be at least 1, got " + totalCap);
+            }
+            if (maxMessageSize < 1024) {
+                throw new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize);
+            }
+            if (poolMode != PoolMode.SESSION) {
+                throw new ConfigException("--pool-mode", poolMode + " pooling is not available in this version yet; use session");
+            }
+            if (authFile != null && !Files.isReadable(authFile)) {
+                throw new ConfigException("--auth-file", "cannot read " + authFile);
+            }
+            if (authFile == null && authType != AuthType.TRUST) {
+                throw new ConfigException("--auth-file", "--auth-type " + authType
+                        + " needs an auth file with the users' secrets (or use --auth-type trust on a trusted network)");
+            }
+            if (serverResetQuery == null) {
+                serverResetQuery = "";
+            }
+            return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
+                    connectionTimeoutMs, totalCap, metricsListen, serverResetQuery.trim(), serverConnectTimeoutMs,
+                    clientLoginTimeoutMs, maxMessageSize);
+        }
+
+        private static void positive(String setting, long value) {
+            if (value <= 0) {
+                throw new ConfigException(setting, "must be a positive number of milliseconds, got " + value);
+            }
+        }
+    }
+}

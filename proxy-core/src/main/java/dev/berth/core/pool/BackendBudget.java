@@ -1,0 +1,74 @@
+package dev.berth.core.pool;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The cap on backend connections across all pools (--max-backend-connections), which protects
+ * PostgreSQL whatever the mix of users and databases. A pool that finds the budget spent queues here and
+ * is called back when a connection anywhere closes; meanwhile an idle connection of another pool is
+ * closed to make room, as pgbouncer does.
+ */
+public final class BackendBudget {
+    private final int cap;
+    private int used;
+    private final LinkedHashSet<Pool<?>> starving = new LinkedHashSet<>();
+    private final List<Pool<?>> pools = new CopyOnWriteArrayList<>();
+
+    public BackendBudget(int cap) {
+        this.cap = cap;
+    }
+
+    void register(Pool<?> pool) {
+        pools.add(pool);
+    }
+
+    void unregister(Pool<?> pool) {
+        pools.remove(pool);
+        synchronized (this) {
+            starving.remove(pool);
+        }
+    }
+
+    /** Takes one slot, or records the pool as starving. Called under the pool's lock. */
+    synchronized boolean tryAcquire(Pool<?> pool) {
+        if (used < cap) {
+            used++;
+            return true;
+        }
+        starving.add(pool);
+        return false;
+    }
+
+    /** Gives a slot back and lets a starving pool use it. Never called under a pool's lock. */
+    void release() {
+        List<Pool<?>> toWake;
+        synchronized (this) {
+            used--;
+            toWake = new ArrayList<>(starving);
+            starving.clear();
+        }
+        for (Pool<?> pool : toWake) {
+            pool.capacityAvailable();
+        }
+    }
+
+    /** Closes the oldest idle connection of some other pool so that {@code requester} can open one. */
+    void reclaimIdleFor(Pool<?> requester) {
+        for (Pool<?> pool : pools) {
+            if (pool != requester && pool.closeOldestIdle("reclaimed for pool " + requester.key())) {
+                return;
+            }
+        }
+    }
+
+    public synchronized int used() {
+        return used;
+    }
+
+    public int cap() {
+        return cap;
+    }
+}

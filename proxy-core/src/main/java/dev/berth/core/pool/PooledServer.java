@@ -1,0 +1,15 @@
+package dev.berth.core.pool;
+
+/** What the pool needs of a backend connection. Closing it must end in {@link Pool#removed}. */
+public interface PooledServer {
+    /** Still connected and in a state fit to hand to a client. */
+    boolean isUsable();
+
+    /** Closes the connection; the reason is logged and counted. */
+    void close(String reason);
+
+    /** When the connection last went idle, in {@link System#nanoTime()} units; set by the pool. */
+    long idleSinceNanos();
+
+    void idleSinceNanos(long nanos);
+}

@@ -1,0 +1,6 @@
+package dev.berth.core.pool;
+
+/** Opens a backend connection for a pool, asynchronously: it ends in {@link Pool#opened} or {@link Pool#openFailed}. */
+public interface ServerOpener<S extends PooledServer> {
+    void open(Pool<S> pool);
+}

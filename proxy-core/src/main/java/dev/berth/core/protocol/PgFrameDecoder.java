@@ -1,0 +1,94 @@
+package dev.berth.core.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.util.List;
+
+/**
+ * Splits a byte stream into PostgreSQL protocol frames, each emitted as a retained slice of the input
+ * (no copy). A frame is the whole message including its header, so forwarding it means writing it as is.
+ *
+ * <p>On the client side the stream starts in the startup phase, where packets have no type byte
+ * (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest). The decoder leaves that phase by itself
+ * once it has emitted a packet that is not an SSL/GSS negotiation, so a client that pipelines its first
+ * messages after the StartupMessage is still framed correctly.
+ */
+public final class PgFrameDecoder extends ByteToMessageDecoder {
+    /** PostgreSQL itself refuses startup packets above 10000 bytes. */
+    public static final int MAX_STARTUP_PACKET = 10_000;
+
+    private final int maxMessageSize;
+    private boolean startupPhase;
+    private boolean failed;
+
+    private PgFrameDecoder(boolean startupPhase, int maxMessageSize) {
+        this.startupPhase = startupPhase;
+        this.maxMessageSize = maxMessageSize;
+    }
+
+    /** For connections accepted from clients: begins with the untyped startup packets. */
+    public static PgFrameDecoder forClient(int maxMessageSize) {
+        return new PgFrameDecoder(true, maxMessageSize);
+    }
+
+    /** For connections Berth opens to PostgreSQL: every message is typed. */
+    public static PgFrameDecoder forServer(int maxMessageSize) {
+        return new PgFrameDecoder(false, maxMessageSize);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        while (true) {
+            int start = in.readerIndex();
+            if (startupPhase) {
+                if (in.readableBytes() < 4) {
+                    return;
+                }
+                int length = in.getInt(start);
+                if (length < 8 || length > MAX_STARTUP_PACKET) {
+                    fail(in, "invalid startup packet length " + length);
+                }
+                if (in.readableBytes() < length) {
+                    return;
+                }
+                int code = in.getInt(start + 4);
+                if (code != StartupPacket.SSL_REQUEST_CODE && code != StartupPacket.GSSENC_REQUEST_CODE) {
+                    startupPhase = false;
+                }
+                out.add(in.readRetainedSlice(length));
+            } else {
+                if (in.readableBytes() < 5) {
+                    return;
+                }
+                int length = in.getInt(start + 1);
+                if (length < 4) {
+                    fail(in, "invalid message length " + length + " for message type '" + printable(in.getByte(start)) + "'");
+                }
+                if (length > maxMessageSize) {
+                    fail(in, "message of type '" + printable(in.getByte(start)) + "' is " + length
+                            + " bytes, above the maximum of " + maxMessageSize + " bytes (--max-message-size)");
+                }
+                if (in.readableBytes() < length + 1) {
+                    return;
+                }
+                out.add(in.readRetainedSlice(length + 1));
+            }
+        }
+    }
+
+    private void fail(ByteBuf in, String message) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        throw new ProtocolException(message);
+    }
+
+    private static String printable(byte b) {
+        return b >= 32 && b < 127 ? String.valueOf((char) b) : String.format("\\x%02x", b & 0xff);
+    }
+}
