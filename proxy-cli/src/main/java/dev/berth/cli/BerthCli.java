@@ -1,0 +1,49 @@
+package dev.berth.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** {@code berth}: the command line entry point. */
+@Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCli.Version.class,
+        description = "Berth, a PostgreSQL connection pooler and proxy.",
+        subcommands = {RunCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+public final class BerthCli implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns the exit code: 0 ok, 2 invalid usage or settings, 1 failure. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new BerthCli());
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("berth: " + e.getMessage());
+            e.getCommandLine().getErr().println("Try 'berth " + e.getCommandLine().getCommandName()
+                    .replace("berth", "").trim() + " --help'.".replace("berth  ", "berth "));
+            return CommandLine.ExitCode.USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = BerthCli.class.getResourceAsStream("/berth-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"berth " + p.getProperty("version", "unknown") + " (Java " + System.getProperty("java.version") + ")"};
+        }
+    }
+}

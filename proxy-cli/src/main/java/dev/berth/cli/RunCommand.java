@@ -1,0 +1,50 @@
+package dev.berth.cli;
+
+import dev.berth.core.config.BerthConfig;
+import dev.berth.server.BerthServer;
+import dev.berth.server.Logs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+
+/** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM.",
+        sortOptions = false)
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    Settings settings;
+
+    @Override
+    public Integer call() {
+        BerthConfig config;
+        try {
+            config = settings.resolve();
+        } catch (Settings.InvalidSettings e) {
+            e.problems.forEach(p -> System.err.println("berth: invalid setting " + p));
+            return 2;
+        }
+        Logs.configure(Level.INFO);
+        BerthServer server;
+        try {
+            server = new BerthServer(config).start();
+        } catch (IOException e) {
+            System.err.println("berth: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "berth-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

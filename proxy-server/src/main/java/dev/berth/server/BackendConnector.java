@@ -1,0 +1,63 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.BackendAuthenticator;
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.ServerOpener;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.PgFrameDecoder;
+import dev.berth.core.protocol.SqlState;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/** Opens backend connections: TCP connect, StartupMessage, authentication, up to the first ReadyForQuery. */
+final class BackendConnector implements ServerOpener<ServerConnection> {
+    private static final Logger LOG = Logger.getLogger(BackendConnector.class.getName());
+
+    private final BerthConfig config;
+    private final BackendCredentialStore credentials;
+    private final Bootstrap bootstrap;
+
+    BackendConnector(BerthConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport) {
+        this.config = config;
+        this.credentials = credentials;
+        this.bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.serverConnectTimeoutMs()));
+    }
+
+    @Override
+    public void open(Pool<ServerConnection> pool) {
+        String address = config.backend().address();
+        ServerConnection server = new ServerConnection(pool,
+                new BackendAuthenticator(credentials.forUser(pool.key().user())), address);
+        bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                // a server's messages are trusted: PostgreSQL's own limit of 1 GiB applies
+                ch.pipeline().addLast(PgFrameDecoder.forServer(Integer.MAX_VALUE), server);
+            }
+        }).connect(config.backend().host(), config.backend().port()).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                Map<String, String> startup = new LinkedHashMap<>();
+                startup.put("user", pool.key().user());
+                startup.put("database", pool.key().database());
+                server.startLogin(f.channel(), startup, config.serverConnectTimeoutMs());
+            } else {
+                String reason = f.cause() == null ? "unknown error" : f.cause().getMessage();
+                LOG.warning("cannot connect to backend " + address + " for pool " + pool.key() + ": " + reason);
+                pool.openFailed(ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT,
+                        "cannot connect to backend " + address + ": " + reason));
+            }
+        });
+    }
+}

@@ -1,0 +1,39 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthFile;
+import dev.berth.core.auth.BackendCredentials;
+import dev.berth.core.config.BackendUrl;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What Berth uses to log in to PostgreSQL as each backend user: the --backend URL's password for its
+ * user, else the auth file's secret, plus SCRAM keys learned from clients' SCRAM logins (passthrough).
+ */
+final class BackendCredentialStore {
+    private final BackendUrl backend;
+    private final AuthFile authFile;
+    private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
+
+    BackendCredentialStore(BackendUrl backend, AuthFile authFile) {
+        this.backend = backend;
+        this.authFile = authFile;
+    }
+
+    BackendCredentials forUser(String user) {
+        if (user.equals(backend.user()) && backend.password() != null) {
+            return BackendCredentials.password(user, backend.password());
+        }
+        BackendCredentials credentials = authFile == null || authFile.secret(user) == null
+                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, authFile.secret(user));
+        byte[] clientKey = scramClientKeys.get(user);
+        return clientKey == null ? credentials : credentials.withScramClientKey(clientKey);
+    }
+
+    /** A client proved it knows the password of {@code user}; its ClientKey lets Berth log in as that user. */
+    void learnScramClientKey(String user, byte[] clientKey) {
+        if (backend.user() == null || backend.user().equals(user)) {
+            scramClientKeys.put(user, clientKey);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.berth.server;
+
+import dev.berth.core.protocol.Messages;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Gives each client its own BackendKeyData and forwards a CancelRequest for it, with the real key, to
+ * the server that client is linked to at that moment, and to no other (a cancel that arrives after the
+ * server moved on to another client must not cancel that client's query).
+ */
+final class CancelRegistry {
+    private static final Logger LOG = Logger.getLogger(CancelRegistry.class.getName());
+
+    private final ConcurrentHashMap<Integer, ClientSession> clients = new ConcurrentHashMap<>();
+    private final SecureRandom random;
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final String backendHost;
+    private final int backendPort;
+
+    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, String backendHost, int backendPort) {
+        this.random = random;
+        this.group = group;
+        this.transport = transport;
+        this.backendHost = backendHost;
+        this.backendPort = backendPort;
+    }
+
+    /** Registers a client under a fresh random process id; returns (processId &lt;&lt; 32 | secretKey). */
+    long register(ClientSession client) {
+        while (true) {
+            int processId = random.nextInt(Integer.MAX_VALUE - 1) + 1;
+            if (clients.putIfAbsent(processId, client) == null) {
+                int secret = random.nextInt();
+                return ((long) processId << 32) | (secret & 0xffffffffL);
+            }
+        }
+    }
+
+    void unregister(ClientSession client) {
+        if (client.processId() != 0) {
+            clients.remove(client.processId(), client);
+        }
+    }
+
+    void forward(int processId, int secretKey, String from) {
+        ClientSession client = clients.get(processId);
+        if (client == null || !MessageDigest.isEqual(intBytes(secretKey), intBytes(client.secretKey()))) {
+            LOG.info("cancel request from " + from + " for unknown process id " + processId + " ignored");
+            return;
+        }
+        ServerConnection server = client.linkedServer();
+        if (server == null) {
+            LOG.fine(() -> "cancel request for " + client.describe() + " ignored: it holds no server");
+            return;
+        }
+        int serverPid = server.processId();
+        int serverKey = server.secretKey();
+        new Bootstrap().group(group).channel(transport.socketChannel())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                    }
+                })
+                .connect(backendHost, backendPort)
+                .addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        f.channel().writeAndFlush(Messages.cancelRequest(f.channel().alloc(), serverPid, serverKey))
+                                .addListener(ChannelFutureListener.CLOSE);
+                    } else {
+                        LOG.warning("cannot forward cancel request for " + client.describe() + " to "
+                                + backendHost + ":" + backendPort + ": " + f.cause().getMessage());
+                    }
+                });
+        LOG.info("cancel request for " + client.describe() + " forwarded to server pid " + serverPid);
+    }
+
+    int size() {
+        return clients.size();
+    }
+
+    private static byte[] intBytes(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+}

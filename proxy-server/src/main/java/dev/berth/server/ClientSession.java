@@ -1,0 +1,400 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.ClientAuthenticator;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolStats;
+import dev.berth.core.pool.Waiter;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.protocol.StartupPacket;
+import dev.berth.core.session.StartupParameters;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client connection: startup, authentication, waiting for a server, then relaying. In session mode
+ * the client holds its server from login to disconnect. Every disconnect Berth decides goes through
+ * {@link #disconnect}, with a SQLSTATE the client sees and a reason the log records.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter<ServerConnection> {
+    private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+
+    private enum State { STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, LINKED, CLOSED }
+
+    private final ProxyContext proxy;
+    private ChannelHandlerContext ctx;
+    private State state = State.STARTUP;
+    private String user;
+    private String database;
+    private StartupParameters startupParameters;
+    private ClientAuthenticator authenticator;
+    private Pool<ServerConnection> pool;
+    private volatile ServerConnection server;
+    private ScheduledFuture<?> loginTimeout;
+    private ScheduledFuture<?> waitTimeout;
+    /** Messages a client pipelined before its login completed; sent once it has a server. */
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    private boolean flushServer;
+    private int processId;
+    private int secretKey;
+
+    ClientSession(ProxyContext proxy) {
+        this.proxy = proxy;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        long timeout = proxy.config().clientLoginTimeoutMs();
+        loginTimeout = ctx.executor().schedule(() -> disconnect(SqlState.CONNECTION_FAILURE,
+                "login not completed within " + timeout + " ms (--client-login-timeout)", Level.INFO), timeout, TimeUnit.MILLISECONDS);
+        proxy.clientOpened(this);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        switch (state) {
+            case LINKED -> relay(frame);
+            case STARTUP -> {
+                try {
+                    startup(StartupPacket.decode(frame));
+                } finally {
+                    frame.release();
+                }
+            }
+            case AUTHENTICATING -> {
+                try {
+                    authStep(authenticator.onPasswordMessage(ctx.alloc(), frame));
+                } finally {
+                    frame.release();
+                }
+            }
+            case WAITING_FOR_SERVER -> early.add(frame);
+            default -> ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void relay(ByteBuf frame) {
+        if (MessageType.of(frame) == MessageType.TERMINATE) {
+            frame.release();
+            close();
+            return;
+        }
+        server.write(frame);
+        flushServer = true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushServer) {
+            flushServer = false;
+            ServerConnection s = server;
+            if (s != null) {
+                s.flush();
+            }
+        }
+    }
+
+    // ---- startup and login ----
+
+    private void startup(StartupPacket packet) {
+        switch (packet.kind()) {
+            case SSL_REQUEST, GSSENC_REQUEST -> ctx.writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
+            case CANCEL_REQUEST -> {
+                proxy.cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(), remote());
+                close();
+            }
+            case STARTUP -> login(packet);
+        }
+    }
+
+    private void login(StartupPacket packet) {
+        Map<String, String> params = packet.parameters();
+        user = params.get("user");
+        if (user == null || user.isEmpty()) {
+            disconnect(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet", Level.INFO);
+            return;
+        }
+        database = params.getOrDefault("database", user);
+        if (database.isEmpty()) {
+            database = user;
+        }
+        try {
+            startupParameters = StartupParameters.from(params);
+        } catch (ProtocolException e) {
+            disconnect(SqlState.PROTOCOL_VIOLATION, e.getMessage(), Level.INFO);
+            return;
+        }
+        if (packet.minorVersion() > 0 || !packet.protocolOptions().isEmpty()) {
+            ctx.write(Messages.negotiateProtocolVersion(ctx.alloc(), packet.protocolOptions()));
+        }
+        authenticator = proxy.newAuthenticator(user);
+        state = State.AUTHENTICATING;
+        authStep(authenticator.start(ctx.alloc()));
+    }
+
+    private void authStep(ClientAuthenticator.Step step) {
+        if (step instanceof ClientAuthenticator.Challenge challenge) {
+            ctx.writeAndFlush(challenge.message());
+        } else if (step instanceof ClientAuthenticator.Success success) {
+            if (success.finalMessage() != null) {
+                ctx.write(success.finalMessage());
+            }
+            if (success.scramClientKey() != null) {
+                proxy.credentials().learnScramClientKey(user, success.scramClientKey());
+            }
+            acquireServer();
+        } else if (step instanceof ClientAuthenticator.Failure failure) {
+            LOG.warning(describe() + " login failed: " + failure.logReason());
+            disconnect(failure.sqlState(), failure.message(), null);
+        }
+    }
+
+    private void acquireServer() {
+        PoolKey key = proxy.poolKeyFor(database, user);
+        pool = proxy.pools().poolFor(key);
+        state = State.WAITING_FOR_SERVER;
+        ctx.channel().config().setAutoRead(false);
+        long timeout = proxy.config().connectionTimeoutMs();
+        waitTimeout = ctx.executor().schedule(this::waitTimedOut, timeout, TimeUnit.MILLISECONDS);
+        pool.acquire(this);
+    }
+
+    private void waitTimedOut() {
+        if (!pool.cancelWait(this)) {
+            return; // granted or failed meanwhile; that callback is on its way
+        }
+        long timeout = proxy.config().connectionTimeoutMs();
+        ErrorResponse lastError = pool.lastOpenError();
+        if (pool.hasNoServer() && lastError != null) {
+            failLogin(lastError);
+            return;
+        }
+        PoolStats stats = pool.stats();
+        if (pool.hasNoServer()) {
+            disconnect(SqlState.CONNECTION_FAILURE, "backend " + proxy.config().backend().address()
+                    + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")", Level.WARNING);
+            return;
+        }
+        String message = "no backend connection available within " + timeout + " ms (pool " + stats.key() + ": "
+                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting)";
+        disconnect(new ErrorResponse("FATAL", SqlState.TOO_MANY_CONNECTIONS, message, null,
+                "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
+    }
+
+    @Override
+    public void granted(ServerConnection granted) {
+        ctx.executor().execute(() -> {
+            if (state != State.WAITING_FOR_SERVER) {
+                granted.releaseAfterClient(proxy.config().serverResetQuery());
+                return;
+            }
+            waitTimeout.cancel(false);
+            server = granted;
+            granted.link(this);
+            String sql = startupParameters.applyQuery(granted.parameters());
+            if (sql == null) {
+                greet();
+            } else {
+                granted.runInternalQuery(sql, error -> ctx.executor().execute(() -> {
+                    if (error != null) {
+                        failLogin(error);
+                    } else {
+                        greet();
+                    }
+                }));
+            }
+        });
+    }
+
+    @Override
+    public void failed(ErrorResponse error) {
+        ctx.executor().execute(() -> {
+            if (state == State.WAITING_FOR_SERVER) {
+                waitTimeout.cancel(false);
+                failLogin(error);
+            }
+        });
+    }
+
+    private void failLogin(ErrorResponse error) {
+        ErrorResponse fatal = new ErrorResponse("FATAL", error.sqlState(), error.message(), error.detail(), error.hint());
+        disconnect(fatal, Level.WARNING);
+    }
+
+    /** Completes the login as PostgreSQL would: AuthenticationOk, parameters, key data, ReadyForQuery. */
+    private void greet() {
+        if (state != State.WAITING_FOR_SERVER) {
+            return;
+        }
+        loginTimeout.cancel(false);
+        long keys = proxy.cancels().register(this);
+        processId = (int) (keys >>> 32);
+        secretKey = (int) keys;
+        ctx.write(Messages.AUTHENTICATION_OK.duplicate());
+        server.parameters().forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
+        ctx.write(Messages.backendKeyData(ctx.alloc(), processId, secretKey));
+        ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+        state = State.LINKED;
+        LOG.fine(() -> describe() + " logged in, linked to " + server);
+        while (!early.isEmpty()) {
+            relay(early.poll());
+        }
+        channelReadComplete(ctx);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    // ---- called from the server's event loop ----
+
+    void forwardFromServer(ByteBuf frame) {
+        ctx.write(frame, ctx.voidPromise());
+    }
+
+    void flushToClient() {
+        Channel channel = ctx.channel();
+        channel.flush();
+        if (!channel.isWritable()) {
+            ServerConnection s = server;
+            if (s != null) {
+                s.channel().config().setAutoRead(false); // resumed by channelWritabilityChanged
+            }
+        }
+    }
+
+    void serverWritabilityChanged(boolean writable) {
+        ctx.channel().config().setAutoRead(writable);
+    }
+
+    void serverLost(String reason) {
+        ctx.executor().execute(() -> {
+            server = null;
+            disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerConnection s = server;
+        if (s != null) {
+            s.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    // ---- cancel ----
+
+    int processId() {
+        return processId;
+    }
+
+    int secretKey() {
+        return secretKey;
+    }
+
+    /** The server this client is linked to right now, or null. */
+    ServerConnection linkedServer() {
+        return state == State.LINKED ? server : null;
+    }
+
+    // ---- the end ----
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ProtocolException) {
+            disconnect(SqlState.PROTOCOL_VIOLATION, cause.getMessage(), Level.WARNING);
+        } else if (cause instanceof IOException) {
+            LOG.fine(() -> describe() + " connection error: " + cause.getMessage());
+            close();
+        } else {
+            LOG.log(Level.WARNING, describe() + " internal error", cause);
+            disconnect(SqlState.INTERNAL_ERROR, "internal error in Berth: " + cause, null);
+        }
+    }
+
+    void disconnect(String sqlState, String message, Level logLevel) {
+        disconnect(ErrorResponse.fatal(sqlState, message), logLevel);
+    }
+
+    /** The one place Berth ends a client connection with an error: the client sees it, the log records it. */
+    void disconnect(ErrorResponse error, Level logLevel) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (logLevel != null) {
+            LOG.log(logLevel, describe() + " disconnected: " + error);
+        }
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+        cleanUp();
+    }
+
+    private void close() {
+        ctx.close();
+        cleanUp();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cleanUp();
+        proxy.clientClosed(this);
+        ctx.fireChannelInactive();
+    }
+
+    private void cleanUp() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State previous = state;
+        state = State.CLOSED;
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+        }
+        if (waitTimeout != null) {
+            waitTimeout.cancel(false);
+        }
+        while (!early.isEmpty()) {
+            early.poll().release();
+        }
+        if (previous == State.WAITING_FOR_SERVER && pool != null) {
+            pool.cancelWait(this); // if already granted, granted() sees CLOSED and gives the server back
+        }
+        proxy.cancels().unregister(this);
+        ServerConnection s = server;
+        server = null;
+        if (s != null) {
+            s.releaseAfterClient(proxy.config().serverResetQuery());
+        }
+    }
+
+    io.netty.util.concurrent.EventExecutor channelExecutor() {
+        return ctx.executor();
+    }
+
+    String remote() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    String describe() {
+        return "client " + remote() + (user != null ? " user=" + user + " db=" + database : "");
+    }
+}

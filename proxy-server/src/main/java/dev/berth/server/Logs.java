@@ -1,0 +1,44 @@
+package dev.berth.server;
+
+import java.time.Instant;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** One line per event on stderr: time, level, logger, message. */
+public final class Logs {
+    private Logs() {
+    }
+
+    public static void configure(Level level) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(Level.ALL);
+        handler.setFormatter(new OneLine());
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
+        Logger.getLogger("dev.berth").setLevel(level);
+        Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    }
+
+    static final class OneLine extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            String name = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+            StringBuilder sb = new StringBuilder(128).append(Instant.ofEpochMilli(r.getMillis())).append(' ')
+                    .append(r.getLevel().getName()).append(' ').append(name).append(": ").append(formatMessage(r));
+            if (r.getThrown() != null) {
+                java.io.StringWriter sw = new java.io.StringWriter();
+                r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                sb.append('\n').append(sw.toString().stripTrailing());
+            }
+            return sb.append('\n').toString();
+        }
+    }
+}

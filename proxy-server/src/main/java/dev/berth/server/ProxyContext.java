@@ -1,0 +1,70 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthFile;
+import dev.berth.core.auth.ClientAuthenticator;
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.pool.PoolKey;
+
+import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What every client session shares: configuration, pools, credentials, the cancel registry. */
+final class ProxyContext {
+    private final BerthConfig config;
+    private final AuthFile authFile;
+    private final PoolRegistry pools;
+    private final CancelRegistry cancels;
+    private final BackendCredentialStore credentials;
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] unknownUserKey = new byte[32];
+    private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
+
+    ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials) {
+        this.config = config;
+        this.authFile = authFile;
+        this.pools = pools;
+        this.cancels = cancels;
+        this.credentials = credentials;
+        random.nextBytes(unknownUserKey);
+    }
+
+    BerthConfig config() {
+        return config;
+    }
+
+    PoolRegistry pools() {
+        return pools;
+    }
+
+    CancelRegistry cancels() {
+        return cancels;
+    }
+
+    BackendCredentialStore credentials() {
+        return credentials;
+    }
+
+    ClientAuthenticator newAuthenticator(String user) {
+        return new ClientAuthenticator(config.authType(), authFile, user, random, unknownUserKey);
+    }
+
+    /** The pool for a client's (database, user): the --backend URL's database and user win when it has them. */
+    PoolKey poolKeyFor(String database, String user) {
+        String db = config.backend().database() != null ? config.backend().database() : database;
+        String u = config.backend().user() != null ? config.backend().user() : user;
+        return new PoolKey(db, u);
+    }
+
+    void clientOpened(ClientSession client) {
+        clients.add(client);
+    }
+
+    void clientClosed(ClientSession client) {
+        clients.remove(client);
+    }
+
+    Set<ClientSession> clients() {
+        return clients;
+    }
+}

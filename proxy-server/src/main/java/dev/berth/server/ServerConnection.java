@@ -1,0 +1,366 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthException;
+import dev.berth.core.auth.BackendAuthenticator;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PooledServer;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.TransactionTracker;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * One backend connection Berth opened and logged in to PostgreSQL. It is the last handler of the
+ * backend channel: during login it answers the server's challenges; afterwards it relays everything to
+ * the linked client, tracking ReadyForQuery and ParameterStatus; between clients it runs Berth's own
+ * queries (the reset query, startup parameters) and swallows their results.
+ */
+final class ServerConnection extends ChannelInboundHandlerAdapter implements PooledServer {
+    private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
+
+    private enum State { LOGIN, IDLE, INTERNAL_QUERY, LINKED, CLOSED }
+
+    private final Pool<ServerConnection> pool;
+    private final BackendAuthenticator authenticator;
+    private final String address;
+    private final Map<String, String> parameters = new ConcurrentHashMap<>();
+    private final TransactionTracker tracker = new TransactionTracker();
+    private Channel channel;
+    private volatile State state = State.LOGIN;
+    private volatile ClientSession client;
+    private volatile long idleSinceNanos;
+    private int processId;
+    private int secretKey;
+    private ScheduledFuture<?> loginTimeout;
+    private Consumer<ErrorResponse> internalQueryDone;
+    private ErrorResponse internalQueryError;
+    private String closeReason;
+
+    ServerConnection(Pool<ServerConnection> pool, BackendAuthenticator authenticator, String address) {
+        this.pool = pool;
+        this.authenticator = authenticator;
+        this.address = address;
+    }
+
+    // ---- login ----
+
+    void startLogin(Channel ch, Map<String, String> startupParameters, long timeoutMs) {
+        this.channel = ch;
+        loginTimeout = ch.eventLoop().schedule(() -> loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                "backend " + address + " did not complete login within " + timeoutMs + " ms")), timeoutMs, TimeUnit.MILLISECONDS);
+        ch.writeAndFlush(Messages.startupMessage(ch.alloc(), startupParameters));
+    }
+
+    private void loginMessage(ChannelHandlerContext ctx, ByteBuf frame) {
+        switch (MessageType.of(frame)) {
+            case MessageType.AUTHENTICATION -> {
+                try {
+                    ByteBuf response = authenticator.onAuthenticationRequest(ctx.alloc(), frame);
+                    if (response != null) {
+                        ctx.writeAndFlush(response);
+                    }
+                } catch (AuthException e) {
+                    loginFailed(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+                }
+            }
+            case MessageType.PARAMETER_STATUS -> parameterStatus(frame);
+            case MessageType.BACKEND_KEY_DATA -> {
+                processId = frame.getInt(frame.readerIndex() + 5);
+                secretKey = frame.getInt(frame.readerIndex() + 9);
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                loginTimeout.cancel(false);
+                state = State.IDLE;
+                pool.opened(this);
+            }
+            case MessageType.ERROR_RESPONSE -> loginFailed(ErrorResponse.decode(frame));
+            default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do
+        }
+    }
+
+    private void loginFailed(ErrorResponse error) {
+        if (state != State.LOGIN) {
+            return;
+        }
+        loginTimeout.cancel(false);
+        state = State.CLOSED;
+        LOG.warning("backend login to " + address + " for pool " + pool.key() + " failed: " + error);
+        channel.close();
+        pool.openFailed(error);
+    }
+
+    // ---- relay ----
+
+    /** Links a client; from now on server messages go to it. Called on the client's event loop. */
+    void link(ClientSession session) {
+        client = session;
+        state = State.LINKED;
+    }
+
+    /** Unlinks the client; server messages are no longer forwarded. */
+    void unlink() {
+        client = null;
+        if (state == State.LINKED) {
+            state = State.IDLE;
+        }
+        channel.config().setAutoRead(true);
+    }
+
+    /**
+     * Forwards a client's message; the caller flushes once per read batch. The tracker is confined to
+     * this connection's event loop, so a write from another loop is handed over as one task (as Netty
+     * itself would do for a foreign write).
+     */
+    void write(ByteBuf frame) {
+        if (channel.eventLoop().inEventLoop()) {
+            tracker.clientMessage(MessageType.of(frame));
+            channel.write(frame, channel.voidPromise());
+        } else {
+            channel.eventLoop().execute(() -> write(frame));
+        }
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    /**
+     * The client is done with this server (session mode: it disconnected). A server at rest is reset
+     * and goes back to the pool; one with work in flight or an open transaction is closed, so that no
+     * client ever gets another's half-done state.
+     */
+    void releaseAfterClient(String resetQuery) {
+        channel.eventLoop().execute(() -> {
+            unlink();
+            if (!isUsable()) {
+                pool.release(this);
+            } else if (!tracker.isIdle()) {
+                close("client left with a transaction or work in flight (status "
+                        + (char) tracker.transactionStatus() + ", " + tracker.outstanding() + " outstanding)");
+                pool.release(this);
+            } else if (resetQuery.isEmpty()) {
+                pool.release(this);
+            } else {
+                runInternalQuery(resetQuery, error -> {
+                    if (error != null) {
+                        close("reset query failed: " + error);
+                    }
+                    pool.release(this);
+                });
+            }
+        });
+    }
+
+    /**
+     * Runs one of Berth's own simple queries and swallows its results; {@code done} gets null on success
+     * or the first error, on this connection's event loop.
+     */
+    void runInternalQuery(String sql, Consumer<ErrorResponse> done) {
+        channel.eventLoop().execute(() -> {
+            if (state == State.CLOSED || !channel.isActive()) {
+                done.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed"));
+                return;
+            }
+            state = State.INTERNAL_QUERY;
+            internalQueryDone = done;
+            internalQueryError = null;
+            channel.config().setAutoRead(true);
+            tracker.clientMessage(MessageType.QUERY);
+            channel.writeAndFlush(Messages.query(channel.alloc(), sql));
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        byte type = MessageType.of(frame);
+        State current = state;
+        if (current == State.LINKED) {
+            if (type == MessageType.READY_FOR_QUERY) {
+                tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
+            } else if (type == MessageType.PARAMETER_STATUS) {
+                parameterStatus(frame);
+            }
+            ClientSession linked = client;
+            if (linked != null) {
+                linked.forwardFromServer(frame);
+                return;
+            }
+        }
+        try {
+            switch (current) {
+                case LOGIN -> loginMessage(ctx, frame);
+                case INTERNAL_QUERY -> internalQueryMessage(type, frame);
+                case IDLE -> idleMessage(type, frame);
+                default -> { }
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void internalQueryMessage(byte type, ByteBuf frame) {
+        switch (type) {
+            case MessageType.PARAMETER_STATUS -> parameterStatus(frame);
+            case MessageType.ERROR_RESPONSE -> {
+                if (internalQueryError == null) {
+                    internalQueryError = ErrorResponse.decode(frame);
+                }
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
+                Consumer<ErrorResponse> done = internalQueryDone;
+                internalQueryDone = null;
+                state = client != null ? State.LINKED : State.IDLE;
+                done.accept(internalQueryError);
+            }
+            default -> { }
+        }
+    }
+
+    private void idleMessage(byte type, ByteBuf frame) {
+        if (type == MessageType.PARAMETER_STATUS) {
+            parameterStatus(frame);
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            // e.g. the server is shutting down or terminated this backend: it will close the connection
+            close("server sent " + ErrorResponse.decode(frame) + " while idle");
+        } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
+            close("server sent unexpected message '" + (char) type + "' while idle");
+        }
+    }
+
+    private void parameterStatus(ByteBuf frame) {
+        ByteBuf payload = Messages.payload(frame);
+        String name = Messages.readCString(payload);
+        parameters.put(name, Messages.readCString(payload));
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ClientSession linked = client;
+        if (linked != null) {
+            linked.serverWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ClientSession linked = client;
+        if (linked != null && state == State.LINKED) {
+            linked.flushToClient();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State previous = state;
+        state = State.CLOSED;
+        if (previous == State.LOGIN) {
+            loginTimeout.cancel(false);
+            pool.openFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "backend " + address + " closed the connection during login"));
+            return;
+        }
+        if (closeReason == null) {
+            closeReason = "server closed the connection";
+        }
+        LOG.fine(() -> "server connection " + this + " closed: " + closeReason);
+        pool.removed(this);
+        ClientSession linked = client;
+        if (linked != null) {
+            linked.serverLost(closeReason);
+        }
+        if (internalQueryDone != null) {
+            Consumer<ErrorResponse> done = internalQueryDone;
+            internalQueryDone = null;
+            done.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed: " + closeReason));
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.LOGIN) {
+            loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "backend " + address + ": " + cause.getMessage()));
+        } else {
+            close("error: " + cause.getMessage());
+        }
+    }
+
+    // ---- PooledServer ----
+
+    @Override
+    public boolean isUsable() {
+        State current = state;
+        return (current == State.IDLE || current == State.LINKED) && channel.isActive();
+    }
+
+    /** True when the server has nothing in flight and no open transaction, so it may serve another client. */
+    boolean isAtRest() {
+        return tracker.isIdle();
+    }
+
+    @Override
+    public void close(String reason) {
+        if (state == State.LOGIN) {
+            channel.eventLoop().execute(() -> loginFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, reason)));
+            return;
+        }
+        state = State.CLOSED; // unusable from now on, though the socket closes asynchronously
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        if (channel.isOpen()) {
+            channel.writeAndFlush(Messages.TERMINATE.duplicate()).addListener(f -> channel.close());
+        }
+    }
+
+    @Override
+    public long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    @Override
+    public void idleSinceNanos(long nanos) {
+        idleSinceNanos = nanos;
+    }
+
+    /** The parameters the server last reported. Read from a client's loop between the server's messages. */
+    Map<String, String> parameters() {
+        return parameters;
+    }
+
+    int processId() {
+        return processId;
+    }
+
+    int secretKey() {
+        return secretKey;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    Pool<ServerConnection> pool() {
+        return pool;
+    }
+
+    @Override
+    public String toString() {
+        return pool.key() + "/" + address + "/pid " + processId;
+    }
+}
