@@ -118,8 +118,8 @@ public final class BerthServer implements AutoCloseable {
         }
         proxy.pools().closeAll("Berth is shutting down",
                 ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down"));
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(100, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptGroup.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         LOG.info("Berth stopped");
     }
 

@@ -1,0 +1,186 @@
+package dev.berth.cli;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs {@link BerthCli#execute} in process. These read the real environment: they assume no BERTH_*, DB_POOL_*
+ * or DATABASE_URL variables are set.
+ */
+class BerthCliTest {
+
+    record Result(int exit, List<String> out, List<String> err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nout: " + String.join("\n", out) + "\nerr: " + String.join("\n", err);
+        }
+    }
+
+    /** Runs with stdout and stderr captured; a time limit so that a run that wrongly starts cannot hang the build. */
+    private static Result berth(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> BerthCli.execute(args));
+        } finally {
+            System.out.flush();
+            System.err.flush();
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Result(exit, lines(out), lines(err));
+    }
+
+    private static List<String> lines(ByteArrayOutputStream bytes) {
+        String s = bytes.toString(StandardCharsets.UTF_8);
+        return s.isEmpty() ? List.of() : List.of(s.split("\\R"));
+    }
+
+    @Test
+    void help() {
+        Result r = berth("--help");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().get(0).startsWith("Usage: berth"), r::toString);
+        String all = String.join("\n", r.out());
+        assertTrue(all.contains("run") && all.contains("check-config"), r::toString);
+        assertTrue(r.err().isEmpty(), r::toString);
+    }
+
+    @Test
+    void runHelpListsEveryFlagWithItsVariable() {
+        Result r = berth("run", "--help");
+        assertEquals(0, r.exit(), r::toString);
+        String all = String.join(" ", r.out()).replaceAll("\\s+", " ");
+        for (String flag : List.of("--listen", "--backend", "--auth-file", "--auth-type", "--pool-mode", "--pool-max",
+                "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
+                "--metrics-listen", "--server-reset-query", "--server-connect-timeout", "--client-login-timeout",
+                "--max-message-size", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE",
+                "BERTH_POOL_MODE", "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
+                "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_METRICS_LISTEN")) {
+            assertTrue(all.contains(flag), flag);
+        }
+    }
+
+    @Test
+    void version() {
+        Result r = berth("--version");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(1, r.out().size(), r::toString);
+        assertTrue(r.out().get(0).startsWith("berth "), r::toString);
+        assertFalse(r.out().get(0).startsWith("berth unknown"), r::toString);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "run --pool-min 30 --pool-max 20 --auth-type trust | --pool-min",
+            "run --idle-timeout -5 --auth-type trust           | --idle-timeout",
+            "run --backend notaurl --auth-type trust           | --backend",
+            "run --auth-file /nonexistent                      | --auth-file",
+            "run --connection-timeout abc --auth-type trust    | --connection-timeout",
+            "check-config --pool-max x --auth-type trust       | --pool-max",
+    })
+    void invalidSettingExitsTwoWithOneLine(String args, String flag) {
+        Result r = berth(args.trim().split(" +"));
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals(1, r.err().size(), r::toString);
+        assertTrue(r.err().get(0).startsWith("berth: invalid setting " + flag + ": "), r::toString);
+        assertTrue(r.out().isEmpty(), r::toString);
+    }
+
+    @Test
+    void severalInvalidSettingsGiveOneLineEach() {
+        Result r = berth("run", "--auth-type", "trust", "--idle-timeout", "-5", "--connection-timeout", "abc");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals(2, r.err().size(), r::toString);
+        assertTrue(r.err().get(0).startsWith("berth: invalid setting --idle-timeout: "), r::toString);
+        assertTrue(r.err().get(1).startsWith("berth: invalid setting --connection-timeout: "), r::toString);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "run --bogus --auth-type trust | --bogus",
+            "--bogus                       | --bogus",
+            "run --pool-max                | --pool-max",
+    })
+    void usageErrorExitsTwoNamingTheOption(String args, String option) {
+        Result r = berth(args.trim().split(" +"));
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.err().get(0).startsWith("berth: ") && r.err().get(0).contains(option), r::toString);
+        assertEquals(1, r.err().stream().filter(l -> l.startsWith("berth: ")).count(), r::toString);
+        assertTrue(r.out().isEmpty(), r::toString);
+    }
+
+    @Test
+    void usageErrorInSubcommandPointsToItsHelp() {
+        Result r = berth("run", "--bogus");
+        assertEquals(List.of("Try 'berth run --help'."), r.err().subList(1, r.err().size()), r::toString);
+    }
+
+    @Disabled("bug: BerthCli.execute's parameter exception handler prints \"Try 'berth  --help'.\" (two spaces) for a "
+            + "usage error in the top-level command, e.g. 'berth --bogus'; the trailing .replace(\"berth  \", \"berth \") "
+            + "applies only to the literal \" --help'.\", not to the concatenated string")
+    @Test
+    void usageErrorAtTopLevelPointsToBerthHelp() {
+        Result r = berth("--bogus");
+        assertEquals(List.of("Try 'berth --help'."), r.err().subList(1, r.err().size()), r::toString);
+    }
+
+    @Test
+    void checkConfigPrintsEveryFlagWithValueAndSource() {
+        Result r = berth("check-config", "--auth-type", "trust", "--pool-max", "50", "--pool-min", "5");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().isEmpty(), r::toString);
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("--listen", "0.0.0.0:6432 default");
+        expected.put("--backend", "postgresql://127.0.0.1:5432 default");
+        expected.put("--auth-file", "none default");
+        expected.put("--auth-type", "trust flag");
+        expected.put("--pool-mode", "session default");
+        expected.put("--pool-max", "50 flag");
+        expected.put("--pool-min", "5 flag");
+        expected.put("--idle-timeout", "30000 default");
+        expected.put("--connection-timeout", "2000 default");
+        expected.put("--max-backend-connections", "50 default");
+        expected.put("--metrics-listen", "0.0.0.0:9930 default");
+        expected.put("--server-reset-query", "DISCARD ALL default");
+        expected.put("--server-connect-timeout", "5000 default");
+        expected.put("--client-login-timeout", "60000 default");
+        expected.put("--max-message-size", "268435456 default");
+        assertEquals(expected.size(), r.out().size(), r::toString);
+        int i = 0;
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            String line = r.out().get(i++);
+            assertTrue(line.startsWith(e.getKey() + " "), line);
+            assertEquals(e.getValue(), line.substring(e.getKey().length()).trim().replaceAll("\\s+", " "), line);
+        }
+    }
+
+    @Test
+    void checkConfigMasksTheBackendPassword() {
+        Result r = berth("check-config", "--auth-type", "trust", "--backend", "postgresql://app:s3cret@db:5433/shop");
+        assertEquals(0, r.exit(), r::toString);
+        String all = String.join("\n", r.out());
+        assertTrue(all.contains("postgresql://app:****@db:5433/shop"), r::toString);
+        assertFalse(all.contains("s3cret"), r::toString);
+    }
+}

@@ -1,0 +1,311 @@
+package dev.berth.cli;
+
+import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.HostPort;
+import dev.berth.core.config.PoolMode;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SettingsTest {
+
+    private static final List<String> FLAGS = List.of("--listen", "--backend", "--auth-file", "--auth-type",
+            "--pool-mode", "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout",
+            "--max-backend-connections", "--metrics-listen", "--server-reset-query", "--server-connect-timeout",
+            "--client-login-timeout", "--max-message-size");
+
+    @TempDir
+    Path dir;
+
+    private static Settings settings(Map<String, String> env, String... args) {
+        return CommandLine.populateCommand(new Settings(), args).withEnvironment(env);
+    }
+
+    private static BerthConfig resolve(Map<String, String> env, String... args) {
+        return settings(env, args).resolve();
+    }
+
+    private static List<String> problems(Map<String, String> env, String... args) {
+        return assertThrows(Settings.InvalidSettings.class, () -> resolve(env, args)).problems;
+    }
+
+    private Path userlist() throws IOException {
+        return Files.writeString(dir.resolve("userlist.txt"), "\"alice\" \"secret\"\n");
+    }
+
+    @Test
+    void defaults() {
+        Settings s = settings(Map.of(), "--auth-type", "trust");
+        BerthConfig c = s.resolve();
+        assertAll(
+                () -> assertEquals(new HostPort("0.0.0.0", 6432), c.listen()),
+                () -> assertEquals("127.0.0.1", c.backend().host()),
+                () -> assertEquals(5432, c.backend().port()),
+                () -> assertNull(c.backend().user()),
+                () -> assertNull(c.backend().database()),
+                () -> assertNull(c.authFile()),
+                () -> assertEquals(PoolMode.SESSION, c.poolMode()),
+                () -> assertEquals(200, c.poolMax()),
+                () -> assertEquals(20, c.poolMin()),
+                () -> assertEquals(30_000, c.idleTimeoutMs()),
+                () -> assertEquals(2_000, c.connectionTimeoutMs()),
+                () -> assertEquals(200, c.maxBackendConnections()),
+                () -> assertEquals(new HostPort("0.0.0.0", 9930), c.metricsListen()),
+                () -> assertEquals("DISCARD ALL", c.serverResetQuery()),
+                () -> assertEquals(5_000, c.serverConnectTimeoutMs()),
+                () -> assertEquals(60_000, c.clientLoginTimeoutMs()),
+                () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()));
+        for (String flag : FLAGS) {
+            assertEquals(flag.equals("--auth-type") ? "flag" : "default", s.sources().get(flag), flag);
+        }
+    }
+
+    @Test
+    void authTypeDefaultsToScram() throws IOException {
+        Path file = userlist();
+        Settings s = settings(Map.of(), "--auth-file", file.toString());
+        BerthConfig c = s.resolve();
+        assertEquals(AuthType.SCRAM_SHA_256, c.authType());
+        assertEquals(file, c.authFile());
+        assertEquals("default", s.sources().get("--auth-type"));
+    }
+
+    @Test
+    void defaultAuthTypeNeedsAnAuthFile() {
+        List<String> problems = problems(Map.of());
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith("--auth-file: "), problems.get(0));
+        assertTrue(problems.get(0).contains("--auth-type"), problems.get(0));
+    }
+
+    @Test
+    void maxBackendConnectionsFollowsPoolMax() {
+        assertEquals(50, resolve(Map.of(), "--auth-type", "trust", "--pool-max", "50", "--pool-min", "5")
+                .maxBackendConnections());
+        assertEquals(60, resolve(Map.of("DB_POOL_MAX", "60", "DB_POOL_MIN", "5"), "--auth-type", "trust")
+                .maxBackendConnections());
+    }
+
+    @Test
+    void maxBackendConnectionsCanBeSetApart() {
+        BerthConfig c = resolve(Map.of(), "--auth-type", "trust", "--max-backend-connections", "500");
+        assertEquals(500, c.maxBackendConnections());
+        assertEquals(200, c.poolMax());
+    }
+
+    @Test
+    void environmentTakesEffect() throws IOException {
+        Path file = userlist();
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("BERTH_LISTEN", "127.0.0.1:7000"),
+                Map.entry("DATABASE_URL", "postgresql://bob@db.example:5433/app"),
+                Map.entry("BERTH_AUTH_FILE", file.toString()),
+                Map.entry("BERTH_AUTH_TYPE", "md5"),
+                Map.entry("BERTH_POOL_MODE", "session"),
+                Map.entry("DB_POOL_MAX", "50"),
+                Map.entry("DB_POOL_MIN", "5"),
+                Map.entry("DB_POOL_IDLE_TIMEOUT", "1000"),
+                Map.entry("DB_POOL_CONNECTION_TIMEOUT", "300"),
+                Map.entry("BERTH_MAX_BACKEND_CONNECTIONS", "70"),
+                Map.entry("BERTH_METRICS_LISTEN", "127.0.0.1:9000"),
+                Map.entry("BERTH_SERVER_RESET_QUERY", "RESET ALL"),
+                Map.entry("BERTH_SERVER_CONNECT_TIMEOUT", "400"),
+                Map.entry("BERTH_CLIENT_LOGIN_TIMEOUT", "500"),
+                Map.entry("BERTH_MAX_MESSAGE_SIZE", "4096"));
+        Settings s = settings(env);
+        BerthConfig c = s.resolve();
+        assertAll(
+                () -> assertEquals(new HostPort("127.0.0.1", 7000), c.listen()),
+                () -> assertEquals("db.example", c.backend().host()),
+                () -> assertEquals(5433, c.backend().port()),
+                () -> assertEquals("bob", c.backend().user()),
+                () -> assertEquals("app", c.backend().database()),
+                () -> assertEquals(file, c.authFile()),
+                () -> assertEquals(AuthType.MD5, c.authType()),
+                () -> assertEquals(PoolMode.SESSION, c.poolMode()),
+                () -> assertEquals(50, c.poolMax()),
+                () -> assertEquals(5, c.poolMin()),
+                () -> assertEquals(1000, c.idleTimeoutMs()),
+                () -> assertEquals(300, c.connectionTimeoutMs()),
+                () -> assertEquals(70, c.maxBackendConnections()),
+                () -> assertEquals(new HostPort("127.0.0.1", 9000), c.metricsListen()),
+                () -> assertEquals("RESET ALL", c.serverResetQuery()),
+                () -> assertEquals(400, c.serverConnectTimeoutMs()),
+                () -> assertEquals(500, c.clientLoginTimeoutMs()),
+                () -> assertEquals(4096, c.maxMessageSize()));
+        assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
+        assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
+        assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));
+        for (String flag : FLAGS) {
+            assertTrue(s.sources().get(flag).startsWith("environment ("), flag + ": " + s.sources().get(flag));
+        }
+    }
+
+    @Test
+    void flagsBeatEnvironment() {
+        Map<String, String> env = Map.of("BERTH_LISTEN", "127.0.0.1:7000", "DATABASE_URL", "postgresql://env-host",
+                "DB_POOL_MAX", "50", "DB_POOL_IDLE_TIMEOUT", "1000", "BERTH_AUTH_TYPE", "md5");
+        Settings s = settings(env, "--listen", "127.0.0.1:8000", "--backend", "postgresql://flag-host",
+                "--pool-max", "80", "--idle-timeout", "9000", "--auth-type", "trust");
+        BerthConfig c = s.resolve();
+        assertEquals(new HostPort("127.0.0.1", 8000), c.listen());
+        assertEquals("flag-host", c.backend().host());
+        assertEquals(80, c.poolMax());
+        assertEquals(80, c.maxBackendConnections());
+        assertEquals(9000, c.idleTimeoutMs());
+        assertEquals(AuthType.TRUST, c.authType());
+        for (String flag : List.of("--listen", "--backend", "--pool-max", "--idle-timeout", "--auth-type")) {
+            assertEquals("flag", s.sources().get(flag), flag);
+        }
+    }
+
+    @Test
+    void flagHidesAnInvalidEnvironmentValue() {
+        assertEquals(80, resolve(Map.of("DB_POOL_MAX", "abc"), "--auth-type", "trust", "--pool-max", "80").poolMax());
+    }
+
+    @Test
+    void sourcesNameDefaultEnvironmentAndFlag() {
+        Settings s = settings(Map.of("DB_POOL_MAX", "50"), "--auth-type", "trust", "--pool-min", "5");
+        s.resolve();
+        assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
+        assertEquals("flag", s.sources().get("--pool-min"));
+        assertEquals("default", s.sources().get("--idle-timeout"));
+        assertEquals(FLAGS, List.copyOf(s.sources().keySet()));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--pool-min 30 --pool-max 20           | --pool-min",
+            "--pool-max 0                          | --pool-max",
+            "--pool-max abc                        | --pool-max",
+            "--pool-min -1                         | --pool-min",
+            "--idle-timeout -5                     | --idle-timeout",
+            "--idle-timeout 0                      | --idle-timeout",
+            "--idle-timeout abc                    | --idle-timeout",
+            "--connection-timeout abc              | --connection-timeout",
+            "--connection-timeout -1               | --connection-timeout",
+            "--server-connect-timeout -1           | --server-connect-timeout",
+            "--client-login-timeout x              | --client-login-timeout",
+            "--backend notaurl                     | --backend",
+            "--backend http://host                 | --backend",
+            "--backend postgresql://host:x         | --backend",
+            "--listen nonsense                     | --listen",
+            "--metrics-listen 0.0.0.0:99999        | --metrics-listen",
+            "--pool-mode bogus                     | --pool-mode",
+            "--max-backend-connections 0           | --max-backend-connections",
+            "--max-message-size 10                 | --max-message-size",
+    })
+    void invalidFlagIsReportedByName(String args, String flag) {
+        List<String> all = new java.util.ArrayList<>(List.of(args.trim().split(" +")));
+        all.addAll(List.of("--auth-type", "trust"));
+        List<String> problems = problems(Map.of(), all.toArray(String[]::new));
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
+        assertFalse(problems.get(0).contains("\n"), problems.get(0));
+    }
+
+    @Test
+    void invalidAuthTypeIsReportedByName() {
+        List<String> problems = problems(Map.of(), "--auth-type", "bogus");
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith("--auth-type: "), problems.get(0));
+    }
+
+    @Test
+    void unreadableAuthFileIsReportedByName() {
+        List<String> problems = problems(Map.of(), "--auth-file", "/nonexistent");
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith("--auth-file: "), problems.get(0));
+        assertTrue(problems.get(0).contains("/nonexistent"), problems.get(0));
+    }
+
+    @Test
+    void minGreaterThanMaxNamesBothValues() {
+        String problem = problems(Map.of(), "--auth-type", "trust", "--pool-min", "30", "--pool-max", "20").get(0);
+        assertTrue(problem.contains("--pool-max") && problem.contains("30") && problem.contains("20"), problem);
+    }
+
+    /** Values rejected while parsing: the problem names the flag and the environment variable. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "DB_POOL_IDLE_TIMEOUT       | -5      | --idle-timeout",
+            "DB_POOL_CONNECTION_TIMEOUT | abc     | --connection-timeout",
+            "DB_POOL_MAX                | abc     | --pool-max",
+            "DB_POOL_MIN                | x       | --pool-min",
+            "DATABASE_URL               | notaurl | --backend",
+            "BERTH_LISTEN               | nowhere | --listen",
+            "BERTH_METRICS_LISTEN       | h:70000 | --metrics-listen",
+            "BERTH_POOL_MODE            | bogus   | --pool-mode",
+            "BERTH_AUTH_TYPE            | bogus   | --auth-type",
+    })
+    void invalidEnvironmentValueNamesFlagAndVariable(String var, String value, String flag) {
+        Map<String, String> env = var.equals("BERTH_AUTH_TYPE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
+        List<String> problems = problems(env);
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
+        assertTrue(problems.get(0).contains(var), problems.get(0));
+    }
+
+    /** Values that parse but fail validation in BerthConfig.Builder#build: the env var is not named. */
+    @Disabled("bug: Settings.resolve() adds BerthConfig.build()'s ConfigException message as is, so problems found "
+            + "at build time (min > max, pool max < 1, unreadable auth file, message size, pool mode) never name the "
+            + "environment variable the value came from, e.g. DB_POOL_MIN=30 DB_POOL_MAX=20 gives "
+            + "'--pool-min: (30) must not be greater than --pool-max (20)' with no DB_POOL_MIN/DB_POOL_MAX")
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "DB_POOL_MIN            | 300         | --pool-min",
+            "DB_POOL_MAX            | 0           | --pool-max",
+            "BERTH_AUTH_FILE        | /nonexistent | --auth-file",
+            "BERTH_MAX_MESSAGE_SIZE | 10          | --max-message-size",
+            "BERTH_POOL_MODE        | transaction | --pool-mode",
+    })
+    void invalidEnvironmentValueCaughtAtBuildNamesFlagAndVariable(String var, String value, String flag) {
+        Map<String, String> env = var.equals("BERTH_AUTH_FILE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
+        List<String> problems = problems(env);
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
+        assertTrue(problems.get(0).contains(var), problems.get(0));
+    }
+
+    @Test
+    void independentParseErrorsAreReportedTogether() {
+        List<String> problems = problems(Map.of("DB_POOL_MAX", "many"), "--auth-type", "trust",
+                "--idle-timeout", "-5", "--connection-timeout", "abc", "--backend", "notaurl");
+        assertEquals(4, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith("--backend: "), problems.get(0));
+        assertTrue(problems.get(1).startsWith("--pool-max: ") && problems.get(1).contains("DB_POOL_MAX"), problems.get(1));
+        assertTrue(problems.get(2).startsWith("--idle-timeout: "), problems.get(2));
+        assertTrue(problems.get(3).startsWith("--connection-timeout: "), problems.get(3));
+    }
+
+    @Disabled("bug: Settings.resolve() skips BerthConfig.build() when any value failed to parse, and build() stops at "
+            + "its first ConfigException, so e.g. '--idle-timeout -5 --pool-min 30 --pool-max 20 --auth-file "
+            + "/nonexistent' reports only the --idle-timeout problem instead of all three")
+    @Test
+    void everyIndependentProblemIsReportedTogether() {
+        List<String> problems = problems(Map.of(), "--idle-timeout", "-5", "--pool-min", "30", "--pool-max", "20",
+                "--auth-file", "/nonexistent");
+        assertEquals(3, problems.size(), problems::toString);
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("--idle-timeout: ")), problems::toString);
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("--pool-min: ")), problems::toString);
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("--auth-file: ")), problems::toString);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.berth.server;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A minimal wire-protocol client for tests that need byte-level precision. */
+public final class RawClient implements AutoCloseable {
+    public record Message(char type, byte[] payload) {
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /** A field of an ErrorResponse/NoticeResponse ('C' = SQLSTATE, 'M' = message, 'S' = severity). */
+        public String field(char code) {
+            int i = 0;
+            while (i < payload.length && payload[i] != 0) {
+                int end = i + 1;
+                while (payload[end] != 0) {
+                    end++;
+                }
+                if (payload[i] == code) {
+                    return new String(payload, i + 1, end - i - 1, StandardCharsets.UTF_8);
+                }
+                i = end + 1;
+            }
+            return null;
+        }
+
+        public int int32(int offset) {
+            return ByteBuffer.wrap(payload).getInt(offset);
+        }
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    public RawClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    public RawClient send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    public RawClient startup(Map<String, String> params) throws IOException {
+        return startup(196608, params);
+    }
+
+    public RawClient startup(int version, Map<String, String> params) throws IOException {
+        ByteBuffer body = ByteBuffer.allocate(1024);
+        body.putInt(0).putInt(version);
+        params.forEach((k, v) -> {
+            body.put(k.getBytes(StandardCharsets.UTF_8)).put((byte) 0);
+            body.put(v.getBytes(StandardCharsets.UTF_8)).put((byte) 0);
+        });
+        body.put((byte) 0);
+        body.putInt(0, body.position());
+        byte[] bytes = new byte[body.position()];
+        body.flip().get(bytes);
+        return send(bytes);
+    }
+
+    public RawClient message(char type, byte[] payload) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
+        b.put((byte) type).putInt(4 + payload.length).put(payload);
+        return send(b.array());
+    }
+
+    public RawClient query(String sql) throws IOException {
+        return message('Q', cstring(sql));
+    }
+
+    public static byte[] cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] r = new byte[b.length + 1];
+        System.arraycopy(b, 0, r, 0, b.length);
+        return r;
+    }
+
+    public Message read() throws IOException {
+        char type = (char) in.readUnsignedByte();
+        int length = in.readInt();
+        byte[] payload = new byte[length - 4];
+        in.readFully(payload);
+        return new Message(type, payload);
+    }
+
+    /** Reads messages up to and including the first of the given type. */
+    public List<Message> readUntil(char type) throws IOException {
+        List<Message> messages = new ArrayList<>();
+        Message m;
+        do {
+            m = read();
+            messages.add(m);
+        } while (m.type() != type);
+        return messages;
+    }
+
+    /** Reads a single byte (SSL/GSS answers). */
+    public int readByte() throws IOException {
+        return in.read();
+    }
+
+    /** True when the server closed the connection (EOF) within the socket timeout. */
+    public boolean closedByServer() throws IOException {
+        try {
+            while (true) {
+                if (in.read() < 0) {
+                    return true;
+                }
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset
+        }
+    }
+
+    public void setTimeout(int ms) throws IOException {
+        socket.setSoTimeout(ms);
+    }
+
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
