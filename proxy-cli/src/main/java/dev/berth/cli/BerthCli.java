@@ -22,8 +22,8 @@ public final class BerthCli implements Runnable {
         CommandLine cli = new CommandLine(new BerthCli());
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("berth: " + e.getMessage());
-            e.getCommandLine().getErr().println("Try 'berth " + e.getCommandLine().getCommandName()
-                    .replace("berth", "").trim() + " --help'.".replace("berth  ", "berth "));
+            String command = e.getCommandLine().getCommandName();
+            e.getCommandLine().getErr().println("Try '" + (command.equals("berth") ? "berth" : "berth " + command) + " --help'.");
             return CommandLine.ExitCode.USAGE;
         });
         return cli.execute(args);

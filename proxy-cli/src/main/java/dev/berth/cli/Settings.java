@@ -56,6 +56,10 @@ public final class Settings {
     /** Where each setting's value came from: default, environment or flag. */
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
+    /** Settings whose value could not be parsed (their default stands in while the rest is validated). */
+    private final java.util.Set<String> unparsable = new java.util.HashSet<>();
+    /** The environment variable each setting taken from the environment came from. */
+    private final Map<String, String> envVars = new LinkedHashMap<>();
     private Map<String, String> env = System.getenv();
 
     Settings withEnvironment(Map<String, String> environment) {
@@ -81,12 +85,16 @@ public final class Settings {
         set("--server-connect-timeout", "BERTH_SERVER_CONNECT_TIMEOUT", serverConnectTimeout, Settings::millis, b::serverConnectTimeoutMs);
         set("--client-login-timeout", "BERTH_CLIENT_LOGIN_TIMEOUT", clientLoginTimeout, Settings::millis, b::clientLoginTimeoutMs);
         set("--max-message-size", "BERTH_MAX_MESSAGE_SIZE", maxMessageSize, Settings::integer, b::maxMessageSize);
-        if (errors.isEmpty()) {
-            try {
-                return b.build();
-            } catch (ConfigException e) {
-                errors.add(e.getMessage());
+        for (ConfigException problem : b.problems()) {
+            String flag = problem.getMessage().substring(0, problem.getMessage().indexOf(':'));
+            // a problem that involves a setting which did not parse would only repeat that error
+            if (unparsable.stream().noneMatch(problem.getMessage()::contains)) {
+                String envVar = envVars.get(flag);
+                errors.add(problem.getMessage() + (envVar != null ? " (from " + envVar + ")" : ""));
             }
+        }
+        if (errors.isEmpty()) {
+            return b.build();
         }
         throw new InvalidSettings(errors);
     }
@@ -104,6 +112,7 @@ public final class Settings {
         } else if (env.get(envVar) != null) {
             value = env.get(envVar);
             source = "environment (" + envVar + ")";
+            envVars.put(flag, envVar);
         } else {
             sources.put(flag, "default");
             return;
@@ -112,8 +121,10 @@ public final class Settings {
         try {
             into.accept(parse.apply(value));
         } catch (ConfigException e) {
+            unparsable.add(flag);
             errors.add(e.getMessage() + (source.equals("flag") ? "" : " (from " + envVar + ")"));
         } catch (IllegalArgumentException e) {
+            unparsable.add(flag);
             errors.add(flag + ": " + e.getMessage() + (source.equals("flag") ? "" : " (from " + envVar + ")"));
         }
     }

@@ -1,6 +1,5 @@
 package dev.berth.cli;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -136,9 +135,6 @@ class BerthCliTest {
         assertEquals(List.of("Try 'berth run --help'."), r.err().subList(1, r.err().size()), r::toString);
     }
 
-    @Disabled("bug: BerthCli.execute's parameter exception handler prints \"Try 'berth  --help'.\" (two spaces) for a "
-            + "usage error in the top-level command, e.g. 'berth --bogus'; the trailing .replace(\"berth  \", \"berth \") "
-            + "applies only to the literal \" --help'.\", not to the concatenated string")
     @Test
     void usageErrorAtTopLevelPointsToBerthHelp() {
         Result r = berth("--bogus");

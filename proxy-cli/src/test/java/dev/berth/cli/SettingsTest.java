@@ -4,7 +4,6 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -265,10 +264,6 @@ class SettingsTest {
     }
 
     /** Values that parse but fail validation in BerthConfig.Builder#build: the env var is not named. */
-    @Disabled("bug: Settings.resolve() adds BerthConfig.build()'s ConfigException message as is, so problems found "
-            + "at build time (min > max, pool max < 1, unreadable auth file, message size, pool mode) never name the "
-            + "environment variable the value came from, e.g. DB_POOL_MIN=30 DB_POOL_MAX=20 gives "
-            + "'--pool-min: (30) must not be greater than --pool-max (20)' with no DB_POOL_MIN/DB_POOL_MAX")
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "DB_POOL_MIN            | 300         | --pool-min",
@@ -296,9 +291,6 @@ class SettingsTest {
         assertTrue(problems.get(3).startsWith("--connection-timeout: "), problems.get(3));
     }
 
-    @Disabled("bug: Settings.resolve() skips BerthConfig.build() when any value failed to parse, and build() stops at "
-            + "its first ConfigException, so e.g. '--idle-timeout -5 --pool-min 30 --pool-max 20 --auth-file "
-            + "/nonexistent' reports only the --idle-timeout problem instead of all three")
     @Test
     void everyIndependentProblemIsReportedTogether() {
         List<String> problems = problems(Map.of(), "--idle-timeout", "-5", "--pool-min", "30", "--pool-max", "20",

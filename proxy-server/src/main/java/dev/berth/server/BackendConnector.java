@@ -53,7 +53,10 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
                 startup.put("database", pool.key().database());
                 server.startLogin(f.channel(), startup, config.serverConnectTimeoutMs());
             } else {
-                String reason = f.cause() == null ? "unknown error" : f.cause().getMessage();
+                String reason = f.cause() instanceof io.netty.channel.ConnectTimeoutException
+                        ? "no answer within " + config.serverConnectTimeoutMs() + " ms (--server-connect-timeout)"
+                        : f.cause() instanceof java.net.ConnectException ? "connection refused"
+                        : String.valueOf(f.cause());
                 LOG.warning("cannot connect to backend " + address + " for pool " + pool.key() + ": " + reason);
                 pool.openFailed(ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT,
                         "cannot connect to backend " + address + ": " + reason));

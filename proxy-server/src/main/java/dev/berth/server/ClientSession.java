@@ -190,13 +190,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             return;
         }
         PoolStats stats = pool.stats();
-        if (pool.hasNoServer()) {
+        if (stats.active() + stats.idle() == 0 && stats.opening() > 0) {
             disconnect(SqlState.CONNECTION_FAILURE, "backend " + proxy.config().backend().address()
                     + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")", Level.WARNING);
             return;
         }
+        int used = proxy.pools().budget().used();
+        int cap = proxy.pools().budget().cap();
         String message = "no backend connection available within " + timeout + " ms (pool " + stats.key() + ": "
-                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting)";
+                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting"
+                + (used >= cap ? "; all " + cap + " connections of --max-backend-connections in use" : "") + ")";
         disconnect(new ErrorResponse("FATAL", SqlState.TOO_MANY_CONNECTIONS, message, null,
                 "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
     }
@@ -319,7 +322,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof ProtocolException) {
+        if (cause instanceof StartupPacket.UnsupportedProtocolException) {
+            disconnect(SqlState.FEATURE_NOT_SUPPORTED, cause.getMessage(), Level.INFO);
+        } else if (cause instanceof ProtocolException) {
             disconnect(SqlState.PROTOCOL_VIOLATION, cause.getMessage(), Level.WARNING);
         } else if (cause instanceof IOException) {
             LOG.fine(() -> describe() + " connection error: " + cause.getMessage());

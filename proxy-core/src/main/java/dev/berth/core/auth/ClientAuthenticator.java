@@ -82,7 +82,7 @@ public final class ClientAuthenticator {
     private Step startScram(ByteBufAllocator alloc, Secret secret) {
         if (secret instanceof Secret.Scram s) {
             scram = ScramServerExchange.forSecret(s);
-        } else if (secret instanceof Secret.Plain p) {
+        } else if (secret instanceof Secret.Plain p && !p.password().isEmpty()) {
             scram = ScramServerExchange.forPassword(p.password(), random);
         } else {
             scram = ScramServerExchange.forUnknownUser(user, unknownUserKey);
@@ -151,7 +151,7 @@ public final class ClientAuthenticator {
         boolean ok;
         byte[] clientKey = null;
         if (secret instanceof Secret.Plain p) {
-            ok = constantTimeEquals(password, p.password());
+            ok = constantTimeEquals(password, p.password()) && !password.isEmpty(); // like PostgreSQL: never an empty password
         } else if (secret instanceof Secret.Md5 m) {
             ok = constantTimeEquals(Md5.storedHash(password, user), m.hash());
         } else if (secret instanceof Secret.Scram s) {

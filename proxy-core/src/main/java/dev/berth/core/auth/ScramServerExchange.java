@@ -48,7 +48,9 @@ public final class ScramServerExchange {
     public static ScramServerExchange forUnknownUser(String user, byte[] serverNonceKey) {
         byte[] salt = java.util.Arrays.copyOf(
                 ScramFunctions.hmac(SHA_256, serverNonceKey, user.getBytes(StandardCharsets.UTF_8)), 16);
-        return new ScramServerExchange(scramSecret("", salt, DEFAULT_ITERATIONS), false);
+        // the password is a secret nobody knows; the exchange fails at the proof whatever the client sends
+        String password = java.util.HexFormat.of().formatHex(serverNonceKey);
+        return new ScramServerExchange(scramSecret(password, salt, DEFAULT_ITERATIONS), false);
     }
 
     public static Secret.Scram scramSecret(String password, byte[] salt, int iterations) {

@@ -4,6 +4,8 @@ import dev.berth.core.auth.AuthType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The effective configuration, immutable once built. {@link Builder#build()} validates it and throws
@@ -72,48 +74,55 @@ public record BerthConfig(
         public Builder clientLoginTimeoutMs(long v) { clientLoginTimeoutMs = v; return this; }
         public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
 
+        /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
-            if (poolMax < 1) {
-                throw new ConfigException("--pool-max", "must be at least 1, got " + poolMax);
+            List<ConfigException> problems = problems();
+            if (!problems.isEmpty()) {
+                throw problems.get(0);
             }
-            if (poolMin < 0) {
-                throw new ConfigException("--pool-min", "must not be negative, got " + poolMin);
-            }
-            if (poolMin > poolMax) {
-                throw new ConfigException("--pool-min", "(" + poolMin + ") must not be greater than --pool-max (" + poolMax + ")");
-            }
-            positive("--idle-timeout", idleTimeoutMs);
-            positive("--connection-timeout", connectionTimeoutMs);
-            positive("--server-connect-timeout", serverConnectTimeoutMs);
-            positive("--client-login-timeout", clientLoginTimeoutMs);
             int totalCap = maxBackendConnections == null ? poolMax : maxBackendConnections;
-            if (totalCap < 1) {
-                throw new ConfigException("--max-backend-connections", "must be at least 1, got " + totalCap);
-            }
-            if (maxMessageSize < 1024) {
-                throw new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize);
-            }
-            if (poolMode != PoolMode.SESSION) {
-                throw new ConfigException("--pool-mode", poolMode + " pooling is not available in this version yet; use session");
-            }
-            if (authFile != null && !Files.isReadable(authFile)) {
-                throw new ConfigException("--auth-file", "cannot read " + authFile);
-            }
-            if (authFile == null && authType != AuthType.TRUST) {
-                throw new ConfigException("--auth-file", "--auth-type " + authType
-                        + " needs an auth file with the users' secrets (or use --auth-type trust on a trusted network)");
-            }
-            if (serverResetQuery == null) {
-                serverResetQuery = "";
-            }
             return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
-                    connectionTimeoutMs, totalCap, metricsListen, serverResetQuery.trim(), serverConnectTimeoutMs,
-                    clientLoginTimeoutMs, maxMessageSize);
+                    connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
+                    serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize);
         }
 
-        private static void positive(String setting, long value) {
+        /** Every invalid setting, each naming its setting; empty when the configuration is valid. */
+        public List<ConfigException> problems() {
+            List<ConfigException> problems = new ArrayList<>();
+            if (poolMax < 1) {
+                problems.add(new ConfigException("--pool-max", "must be at least 1, got " + poolMax));
+            }
+            if (poolMin < 0) {
+                problems.add(new ConfigException("--pool-min", "must not be negative, got " + poolMin));
+            } else if (poolMin > poolMax && poolMax >= 1) {
+                problems.add(new ConfigException("--pool-min", "(" + poolMin + ") must not be greater than --pool-max (" + poolMax + ")"));
+            }
+            positive(problems, "--idle-timeout", idleTimeoutMs);
+            positive(problems, "--connection-timeout", connectionTimeoutMs);
+            positive(problems, "--server-connect-timeout", serverConnectTimeoutMs);
+            positive(problems, "--client-login-timeout", clientLoginTimeoutMs);
+            if (maxBackendConnections != null && maxBackendConnections < 1) {
+                problems.add(new ConfigException("--max-backend-connections", "must be at least 1, got " + maxBackendConnections));
+            }
+            if (maxMessageSize < 1024) {
+                problems.add(new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize));
+            }
+            if (poolMode != PoolMode.SESSION) {
+                problems.add(new ConfigException("--pool-mode", poolMode + " pooling is not available in this version yet; use session"));
+            }
+            if (authFile != null && !Files.isReadable(authFile)) {
+                problems.add(new ConfigException("--auth-file", "cannot read " + authFile));
+            }
+            if (authFile == null && authType != AuthType.TRUST) {
+                problems.add(new ConfigException("--auth-file", "--auth-type " + authType
+                        + " needs an auth file with the users' secrets (or use --auth-type trust on a trusted network)"));
+            }
+            return problems;
+        }
+
+        private static void positive(List<ConfigException> problems, String setting, long value) {
             if (value <= 0) {
-                throw new ConfigException(setting, "must be a positive number of milliseconds, got " + value);
+                problems.add(new ConfigException(setting, "must be a positive number of milliseconds, got " + value));
             }
         }
     }

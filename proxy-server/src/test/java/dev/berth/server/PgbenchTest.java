@@ -1,0 +1,91 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** pgbench through Berth in session mode: simple, extended and prepared, 20 clients, no failed transactions. */
+class PgbenchTest {
+    static final String DB = "bench";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"simple", "extended", "prepared"})
+    void pgbenchRunsWithoutFailedTransactions(String mode) throws Exception {
+        assumeTrue(pgbenchAvailable(), "pgbench is not installed");
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(20))) {
+            ensureBenchData(berth.port());
+            String out = pgbench(berth.port(), "-c", "20", "-j", "2", "-T", seconds(), "-M", mode, DB);
+            Matcher processed = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(out);
+            assertTrue(processed.find(), out);
+            assertTrue(Long.parseLong(processed.group(1)) > 0, out);
+            Matcher failed = Pattern.compile("number of failed transactions: (\\d+)").matcher(out);
+            assertTrue(failed.find(), out);
+            assertEquals("0", failed.group(1), out);
+        }
+    }
+
+    @Test
+    void pgbenchInitialisesThroughBerth() throws Exception {
+        assumeTrue(pgbenchAvailable(), "pgbench is not installed");
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null))) {
+            createDatabase("bench_init");
+            String out = pgbench(berth.port(), "-i", "-s", "1", "bench_init");
+            assertTrue(out.contains("done in"), out);
+        }
+    }
+
+    /** -T for each run: 10 s as the issue asks; BERTH_PGBENCH_SECONDS shortens it for quick local runs. */
+    static String seconds() {
+        return System.getenv().getOrDefault("BERTH_PGBENCH_SECONDS", "10");
+    }
+
+    private static synchronized void ensureBenchData(int port) throws Exception {
+        if (createDatabase(DB)) {
+            pgbench(port, "-i", "-s", "1", DB);
+        }
+    }
+
+    private static boolean createDatabase(String name) throws Exception {
+        try (var c = TestPostgres.superuser("postgres"); var s = c.createStatement();
+             var rs = s.executeQuery("select 1 from pg_database where datname = '" + name + "'")) {
+            if (rs.next()) {
+                return false;
+            }
+            s.execute("create database " + name);
+            return true;
+        }
+    }
+
+    static boolean pgbenchAvailable() {
+        try {
+            return new ProcessBuilder("pgbench", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    static String pgbench(int port, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("pgbench", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres"));
+        command.addAll(List.of(args));
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("pgbench", ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "pgbench finished");
+        String out = java.nio.file.Files.readString(log, StandardCharsets.UTF_8);
+        java.nio.file.Files.delete(log);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+}
