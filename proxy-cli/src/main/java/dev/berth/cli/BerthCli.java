@@ -14,6 +14,7 @@ import java.util.Properties;
 public final class BerthCli implements Runnable {
 
     public static void main(String[] args) {
+        dev.berth.server.Logs.installManager();
         System.exit(execute(args));
     }
 

@@ -13,6 +13,23 @@ public final class Logs {
     private Logs() {
     }
 
+    /**
+     * Keeps log handlers working during JVM shutdown (the default LogManager closes them in its own
+     * shutdown hook, which would swallow the lines that tell how the shutdown went). Install with
+     * {@code -Djava.util.logging.manager=dev.berth.server.Logs$Manager} or {@link #installManager()}
+     * before the first logger is created.
+     */
+    public static final class Manager extends java.util.logging.LogManager {
+        @Override
+        public void reset() {
+            // handlers stay open until the process exits
+        }
+    }
+
+    public static void installManager() {
+        System.setProperty("java.util.logging.manager", Manager.class.getName());
+    }
+
     public static void configure(Level level) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
