@@ -64,6 +64,11 @@ public final class BackendBudget {
         }
     }
 
+    /** Whether some pool other than {@code pool} waits for a slot (so an idle server should give up its own). */
+    synchronized boolean hasStarvingOtherThan(Pool<?> pool) {
+        return used >= cap && (starving.size() > 1 || (starving.size() == 1 && !starving.contains(pool)));
+    }
+
     public synchronized int used() {
         return used;
     }

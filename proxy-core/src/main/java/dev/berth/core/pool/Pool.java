@@ -109,6 +109,8 @@ public final class Pool<S extends PooledServer> {
             server.close("released in an unusable state");
         } else if (next != null) {
             next.granted(server);
+        } else if (budget.hasStarvingOtherThan(this)) {
+            closeOldestIdle("reclaimed for a pool waiting under --max-backend-connections");
         }
     }
 
