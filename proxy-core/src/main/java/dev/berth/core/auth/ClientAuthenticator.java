@@ -170,14 +170,15 @@ public final class ClientAuthenticator {
 
     private Step checkMd5(String response, Secret secret) {
         String stored;
-        if (secret instanceof Secret.Plain p) {
+        if (secret instanceof Secret.Plain p && !p.password().isEmpty()) {
             stored = Md5.storedHash(p.password(), user);
         } else if (secret instanceof Secret.Md5 m) {
             stored = m.hash();
         } else {
             stored = Md5.storedHash("", user + "\0unknown"); // compare against something, then fail
         }
-        boolean ok = constantTimeEquals(response, Md5.response(stored, md5Salt)) && secret != null;
+        boolean ok = constantTimeEquals(response, Md5.response(stored, md5Salt))
+                && (secret instanceof Secret.Md5 || (secret instanceof Secret.Plain p && !p.password().isEmpty()));
         return ok ? new Success(null, null) : passwordFailed(secret);
     }
 

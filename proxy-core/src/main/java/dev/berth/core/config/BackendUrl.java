@@ -29,14 +29,30 @@ public record BackendUrl(String host, int port, String user, String password, St
         if (uri.getRawAuthority() == null) {
             throw new ConfigException(SETTING, "'" + mask(value) + "' has no host");
         }
-        String host = uri.getHost();
-        if (host == null || host.isEmpty()) {
-            throw new ConfigException(SETTING, "'" + mask(value) + "' has no valid host (or a non-numeric port)");
+        // java.net.URI leaves names such as my_db (a compose service) without a host: read the authority itself
+        String hostPort = uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1);
+        String host;
+        int port = 5432;
+        int portColon = hostPort.startsWith("[") ? hostPort.indexOf(':', hostPort.indexOf(']')) : hostPort.lastIndexOf(':');
+        if (portColon >= 0) {
+            host = hostPort.substring(0, portColon);
+            try {
+                port = Integer.parseInt(hostPort.substring(portColon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(SETTING, "'" + mask(value) + "' has a non-numeric port");
+            }
+            if (port < 1 || port > 65535) {
+                throw new ConfigException(SETTING, "'" + mask(value) + "' has port " + port + ", outside 1-65535");
+            }
+        } else {
+            host = hostPort;
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+        if (host.isEmpty()) {
+            throw new ConfigException(SETTING, "'" + mask(value) + "' has no host");
+        }
         String user = null;
         String password = null;
         if (uri.getRawUserInfo() != null) {

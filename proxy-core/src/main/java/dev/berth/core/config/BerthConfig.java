@@ -26,7 +26,10 @@ public record BerthConfig(
         String serverResetQuery,
         long serverConnectTimeoutMs,
         long clientLoginTimeoutMs,
-        int maxMessageSize) {
+        int maxMessageSize,
+        SessionStatePolicy sessionState,
+        int maxPreparedStatements,
+        long preparedStatementRegistryBytes) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -36,6 +39,9 @@ public record BerthConfig(
     public static final long DEFAULT_CLIENT_LOGIN_TIMEOUT_MS = 60_000;
     /** PostgreSQL allows 1 GiB; Berth buffers whole messages, so it bounds what one client can make it hold. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+    /** Per server, like pgbouncer's max_prepared_statements. */
+    public static final int DEFAULT_MAX_PREPARED_STATEMENTS = 200;
+    public static final long DEFAULT_REGISTRY_BYTES = 16L * 1024 * 1024;
 
     public static Builder builder() {
         return new Builder();
@@ -57,6 +63,9 @@ public record BerthConfig(
         private long serverConnectTimeoutMs = DEFAULT_SERVER_CONNECT_TIMEOUT_MS;
         private long clientLoginTimeoutMs = DEFAULT_CLIENT_LOGIN_TIMEOUT_MS;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private SessionStatePolicy sessionState = SessionStatePolicy.PIN;
+        private int maxPreparedStatements = DEFAULT_MAX_PREPARED_STATEMENTS;
+        private long preparedStatementRegistryBytes = DEFAULT_REGISTRY_BYTES;
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder backend(BackendUrl v) { backend = v; return this; }
@@ -73,6 +82,9 @@ public record BerthConfig(
         public Builder serverConnectTimeoutMs(long v) { serverConnectTimeoutMs = v; return this; }
         public Builder clientLoginTimeoutMs(long v) { clientLoginTimeoutMs = v; return this; }
         public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder sessionState(SessionStatePolicy v) { sessionState = v; return this; }
+        public Builder maxPreparedStatements(int v) { maxPreparedStatements = v; return this; }
+        public Builder preparedStatementRegistryBytes(long v) { preparedStatementRegistryBytes = v; return this; }
 
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
@@ -83,7 +95,8 @@ public record BerthConfig(
             int totalCap = maxBackendConnections == null ? poolMax : maxBackendConnections;
             return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
                     connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
-                    serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize);
+                    serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize, sessionState, maxPreparedStatements,
+                    preparedStatementRegistryBytes);
         }
 
         /** Every invalid setting, each naming its setting; empty when the configuration is valid. */
@@ -107,8 +120,11 @@ public record BerthConfig(
             if (maxMessageSize < 1024) {
                 problems.add(new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize));
             }
-            if (poolMode != PoolMode.SESSION) {
-                problems.add(new ConfigException("--pool-mode", poolMode + " pooling is not available in this version yet; use session"));
+            if (maxPreparedStatements < 1) {
+                problems.add(new ConfigException("--max-prepared-statements", "must be at least 1, got " + maxPreparedStatements));
+            }
+            if (preparedStatementRegistryBytes < 0) {
+                problems.add(new ConfigException("--prepared-statement-registry-bytes", "must not be negative, got " + preparedStatementRegistryBytes));
             }
             if (authFile != null && !Files.isReadable(authFile)) {
                 problems.add(new ConfigException("--auth-file", "cannot read " + authFile));

@@ -69,6 +69,7 @@ public final class Pool<S extends PooledServer> {
                     granted = candidate;
                     break;
                 }
+                active.add(candidate); // counted until removed() runs after the close, which frees its budget slot
                 dead = add(dead, candidate);
             }
             if (granted == null) {

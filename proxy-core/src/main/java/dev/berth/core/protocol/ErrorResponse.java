@@ -85,6 +85,36 @@ public record ErrorResponse(String severity, String sqlState, String message, St
         return new ErrorResponse(nonLocalized != null ? nonLocalized : severity, code, message, detail, hint);
     }
 
+    /**
+     * A copy of a framed ErrorResponse with {@code from} replaced by {@code to} in its message field; every
+     * other field is kept as it was.
+     */
+    public static ByteBuf replaceInMessage(ByteBufAllocator alloc, ByteBuf frame, String from, String to) {
+        ByteBuf out = alloc.buffer(frame.readableBytes() + to.length());
+        int start = Messages.begin(out, frame.getByte(frame.readerIndex()));
+        int pos = frame.readerIndex() + 5;
+        int end = frame.readerIndex() + 1 + frame.getInt(frame.readerIndex() + 1);
+        while (pos < end) {
+            byte field = frame.getByte(pos++);
+            if (field == 0) {
+                break;
+            }
+            int valueEnd = frame.indexOf(pos, end, (byte) 0);
+            String value = frame.toString(pos, valueEnd - pos, StandardCharsets.UTF_8);
+            out.writeByte(field);
+            Messages.writeCString(out, field == 'M' ? value.replace(from, to) : value);
+            pos = valueEnd + 1;
+        }
+        out.writeByte(0);
+        Messages.end(out, start);
+        return out;
+    }
+
+    /** The SQLSTATE of a framed ErrorResponse, without decoding the rest. */
+    public static String sqlState(ByteBuf frame) {
+        return decode(frame).sqlState();
+    }
+
     @Override
     public String toString() {
         return severity + " " + sqlState + " " + message;

@@ -22,6 +22,9 @@ public final class Messages {
     public static final ByteBuf AUTHENTICATION_OK = constant(alloc -> authentication(alloc, MessageType.AUTH_OK));
     public static final ByteBuf AUTHENTICATION_CLEARTEXT =
             constant(alloc -> authentication(alloc, MessageType.AUTH_CLEARTEXT_PASSWORD));
+    public static final ByteBuf PARSE_COMPLETE = constant(alloc -> empty(alloc, (byte) '1'));
+    public static final ByteBuf CLOSE_COMPLETE = constant(alloc -> empty(alloc, (byte) '3'));
+    public static final ByteBuf SYNC = constant(alloc -> empty(alloc, MessageType.SYNC));
     public static final ByteBuf TERMINATE = constant(alloc -> {
         ByteBuf buf = alloc.buffer(5);
         Messages.end(buf, Messages.begin(buf, MessageType.TERMINATE));
@@ -30,6 +33,12 @@ public final class Messages {
 
     private static ByteBuf constant(java.util.function.Function<ByteBufAllocator, ByteBuf> encoder) {
         return Unpooled.unreleasableBuffer(encoder.apply(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT).asReadOnly());
+    }
+
+    private static ByteBuf empty(ByteBufAllocator alloc, byte type) {
+        ByteBuf buf = alloc.buffer(5);
+        end(buf, begin(buf, type));
+        return buf;
     }
 
     /** Writes a type byte and a length placeholder; returns the position to backfill with {@link #end}. */

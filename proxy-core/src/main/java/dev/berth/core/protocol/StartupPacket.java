@@ -52,12 +52,14 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
         java.util.List<String> options = new java.util.ArrayList<>();
         int pos = base + 8;
         int end = base + length;
+        boolean terminated = false;
         while (pos < end) {
             int nameEnd = packet.indexOf(pos, end, (byte) 0);
             if (nameEnd < 0) {
                 throw new ProtocolException("startup packet is not terminated");
             }
             if (nameEnd == pos) {
+                terminated = true;
                 pos++;
                 if (pos != end) {
                     throw new ProtocolException("startup packet has data after its terminator");
@@ -77,7 +79,7 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
             }
             pos = valueEnd + 1;
         }
-        if (pos != end || packet.getByte(end - 1) != 0) {
+        if (!terminated || pos != end) {
             throw new ProtocolException("startup packet is not terminated");
         }
         return new StartupPacket(Kind.STARTUP, code, Collections.unmodifiableMap(params),

@@ -1,0 +1,24 @@
+package dev.berth.core.config;
+
+/** What transaction pooling does with a client that leaves session state on its server (SET, LISTEN, temp tables...). */
+public enum SessionStatePolicy {
+    /** The client keeps its server until it disconnects; the server is reset before reuse. */
+    PIN,
+    /** The statement fails with SQLSTATE 0A000 and a message naming what it would have left behind. */
+    REJECT,
+    /** Nothing is done: the state may be seen by other clients. For those who know their application. */
+    ALLOW;
+
+    public static SessionStatePolicy parse(String value) {
+        try {
+            return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--session-state", "'" + value + "' is not one of pin, reject, allow");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

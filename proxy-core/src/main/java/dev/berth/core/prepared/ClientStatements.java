@@ -1,0 +1,59 @@
+package dev.berth.core.prepared;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** One client's named statements: its own name to the statement and the server-side name it runs under. */
+public final class ClientStatements {
+    /** A client's statement. The server name changes if the statement has to be re-prepared under a new one. */
+    public static final class Statement {
+        final StatementKey key;
+        String serverName;
+
+        Statement(StatementKey key, String serverName) {
+            this.key = key;
+            this.serverName = serverName;
+        }
+
+        public StatementKey key() {
+            return key;
+        }
+
+        public String serverName() {
+            return serverName;
+        }
+    }
+
+    private final Map<String, Statement> statements = new HashMap<>();
+
+    public Statement get(String clientName) {
+        return statements.get(clientName);
+    }
+
+    public Statement put(String clientName, StatementKey key, String serverName) {
+        Statement s = new Statement(key, serverName);
+        statements.put(clientName, s);
+        return s;
+    }
+
+    public void remove(String clientName) {
+        statements.remove(clientName);
+    }
+
+    /** Points every statement of this client with {@code oldName} to {@code newName}. */
+    public void rename(String oldName, String newName) {
+        for (Statement s : statements.values()) {
+            if (s.serverName.equals(oldName)) {
+                s.serverName = newName;
+            }
+        }
+    }
+
+    public void clear() {
+        statements.clear();
+    }
+
+    public int size() {
+        return statements.size();
+    }
+}

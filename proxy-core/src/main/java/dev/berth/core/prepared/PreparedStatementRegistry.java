@@ -1,0 +1,64 @@
+package dev.berth.core.prepared;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Server-side names for the distinct statements of one pool: every client that prepares the same
+ * (query, parameter types) shares one name, so a statement prepared on a server by one client is reused
+ * by the next. Bounded by bytes: once full, new statements get a name of their own that is not shared.
+ */
+public final class PreparedStatementRegistry {
+    /** Prefix of Berth's server-side names; a client name with this prefix is escaped before it reaches a server. */
+    public static final String PREFIX = "BERTH_";
+
+    private final ConcurrentHashMap<StatementKey, String> names = new ConcurrentHashMap<>();
+    private final AtomicLong counter;
+    private final AtomicLong bytes = new AtomicLong();
+    private final long maxBytes;
+
+    public PreparedStatementRegistry(long maxBytes, AtomicLong sharedCounter) {
+        this.maxBytes = maxBytes;
+        this.counter = sharedCounter;
+    }
+
+    /** The server-side name for a statement. */
+    public String nameFor(StatementKey key) {
+        String name = names.get(key);
+        if (name != null) {
+            return name;
+        }
+        if (bytes.get() + key.sizeInBytes() > maxBytes) {
+            return newName(); // registry full: a private name, still correct, just not shared
+        }
+        return names.computeIfAbsent(key, k -> {
+            bytes.addAndGet(k.sizeInBytes());
+            return newName();
+        });
+    }
+
+    /**
+     * The statement's plan became invalid on a server (for example "cached plan must not change result
+     * type" after a schema change): from now on it is prepared under a fresh name.
+     */
+    public String rename(StatementKey key, String oldName) {
+        String fresh = newName();
+        if (!names.replace(key, oldName, fresh)) {
+            String current = names.get(key);
+            return current != null ? current : fresh;
+        }
+        return fresh;
+    }
+
+    public int size() {
+        return names.size();
+    }
+
+    public long bytes() {
+        return bytes.get();
+    }
+
+    private String newName() {
+        return PREFIX + counter.incrementAndGet();
+    }
+}

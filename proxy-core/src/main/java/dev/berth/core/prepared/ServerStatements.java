@@ -1,0 +1,70 @@
+package dev.berth.core.prepared;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The statements prepared on one server, least recently used first, at most {@code capacity}. A
+ * statement used since the last Sync is never chosen for eviction: closing it could close a portal the
+ * same pipeline is about to execute.
+ */
+public final class ServerStatements {
+    private final int capacity;
+    private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    private long pipeline;
+
+    public ServerStatements(int capacity) {
+        this.capacity = capacity;
+    }
+
+    public boolean contains(String name) {
+        return prepared.containsKey(name);
+    }
+
+    /** Marks a statement used in the current pipeline (and most recently used). */
+    public void touch(String name) {
+        prepared.put(name, pipeline);
+    }
+
+    /** Records a statement as prepared; returns the statements to close to stay within the capacity. */
+    public List<String> add(String name) {
+        prepared.put(name, pipeline);
+        List<String> evicted = null;
+        Iterator<Map.Entry<String, Long>> it = prepared.entrySet().iterator();
+        int excess = prepared.size() - capacity;
+        while (excess > 0 && it.hasNext()) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() < pipeline) {
+                it.remove();
+                excess--;
+                if (evicted == null) {
+                    evicted = new ArrayList<>();
+                }
+                evicted.add(e.getKey());
+            }
+        }
+        return evicted == null ? List.of() : evicted;
+    }
+
+    /** A Parse that was counted as prepared failed or was skipped by the server. */
+    public void remove(String name) {
+        prepared.remove(name);
+    }
+
+    /** The server deallocated everything (DISCARD ALL, DEALLOCATE ALL). */
+    public void clear() {
+        prepared.clear();
+    }
+
+    /** A Sync went out: statements used before it may be evicted from now on. */
+    public void syncSent() {
+        pipeline++;
+    }
+
+    public int size() {
+        return prepared.size();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.berth.core.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A small, conservative lexer over Query and Parse texts that finds statements leaving state on the
+ * server beyond the transaction: SET (not LOCAL) of a parameter the server does not report, SET ROLE /
+ * SESSION AUTHORIZATION, RESET, PREPARE, LISTEN, temporary objects, session advisory locks,
+ * DECLARE ... WITH HOLD, set_config(). A client that runs one can no longer share its server. It also
+ * notices DISCARD ALL / DEALLOCATE ALL, which drop every prepared statement of the server.
+ * Comments, string literals, dollar quotes and quoted identifiers are skipped; no SQL is parsed.
+ */
+public final class SessionStateDetector {
+
+    /** What a text does beyond its transaction. */
+    public record Effect(String pinReason, boolean deallocatesAll) {
+        public static final Effect NONE = new Effect(null, false);
+
+        public boolean pins() {
+            return pinReason != null;
+        }
+    }
+
+    private SessionStateDetector() {
+    }
+
+    /**
+     * @param reported names of the parameters the server reports (lower case): a SET of one of these is
+     *                 carried across servers by Berth, so it does not pin
+     */
+    public static Effect inspect(String sql, Set<String> reported) {
+        String pin = null;
+        boolean deallocatesAll = false;
+        for (List<String> statement : statements(sql)) {
+            if (statement.isEmpty()) {
+                continue;
+            }
+            String reason = pinReason(statement, reported);
+            if (reason != null && pin == null) {
+                pin = reason;
+            }
+            String first = statement.get(0);
+            if ((first.equals("discard") && statement.size() > 1 && statement.get(1).equals("all"))
+                    || (first.equals("deallocate") && statement.contains("all"))) {
+                deallocatesAll = true;
+            }
+        }
+        return pin == null && !deallocatesAll ? Effect.NONE : new Effect(pin, deallocatesAll);
+    }
+
+    private static String pinReason(List<String> t, Set<String> reported) {
+        String first = t.get(0);
+        switch (first) {
+            case "set": {
+                String second = at(t, 1);
+                if (second.equals("local") || second.equals("transaction") || second.equals("constraints")) {
+                    return null;
+                }
+                int nameAt = second.equals("session") ? 2 : 1;
+                String name = at(t, nameAt);
+                if (name.equals("role") || name.equals("authorization") || name.equals("characteristics")) {
+                    return "SET " + (second.equals("session") ? "SESSION " : "") + name.toUpperCase(Locale.ROOT);
+                }
+                if (name.equals("time") && at(t, nameAt + 1).equals("zone")) {
+                    name = "timezone";
+                }
+                return reported.contains(name) ? null : "SET " + name;
+            }
+            case "reset":
+                return reported.contains(at(t, 1)) ? null : "RESET " + at(t, 1);
+            case "prepare":
+                return at(t, 1).equals("transaction") ? null : "PREPARE";
+            case "listen":
+                return "LISTEN";
+            case "load":
+                return "LOAD";
+            case "declare":
+                return containsSequence(t, "with", "hold") ? "DECLARE ... WITH HOLD" : null;
+            case "create": {
+                for (int i = 1; i < Math.min(t.size(), 4); i++) {
+                    String w = t.get(i);
+                    if (w.equals("temp") || w.equals("temporary")) {
+                        return "CREATE TEMP";
+                    }
+                }
+                break;
+            }
+            default:
+                break;
+        }
+        for (int i = 0; i < t.size(); i++) {
+            String w = t.get(i);
+            if ((w.equals("pg_advisory_lock") || w.equals("pg_advisory_lock_shared") || w.equals("pg_try_advisory_lock")
+                    || w.equals("pg_try_advisory_lock_shared")) && at(t, i + 1).equals("(")) {
+                return "session advisory lock";
+            }
+            if (w.equals("set_config") && at(t, i + 1).equals("(")) {
+                return "set_config()";
+            }
+            if ((w.equals("temp") || w.equals("temporary")) && i > 0 && t.get(i - 1).equals("into")) {
+                return "SELECT INTO TEMP";
+            }
+        }
+        return null;
+    }
+
+    private static boolean containsSequence(List<String> t, String a, String b) {
+        for (int i = 0; i + 1 < t.size(); i++) {
+            if (t.get(i).equals(a) && t.get(i + 1).equals(b)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String at(List<String> t, int i) {
+        return i < t.size() ? t.get(i) : "";
+    }
+
+    /** Splits into statements of lower-cased words and punctuation, skipping comments and literals. */
+    static List<List<String>> statements(String sql) {
+        List<List<String>> result = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        int n = sql.length();
+        int i = 0;
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                while (i < n && sql.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int depth = 1;
+                i += 2;
+                while (i < n && depth > 0) {
+                    if (sql.startsWith("/*", i)) {
+                        depth++;
+                        i += 2;
+                    } else if (sql.startsWith("*/", i)) {
+                        depth--;
+                        i += 2;
+                    } else {
+                        i++;
+                    }
+                }
+            } else if (c == '\'') {
+                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'e' || sql.charAt(i - 1) == 'E');
+                i++;
+                while (i < n) {
+                    char d = sql.charAt(i);
+                    if (escapes && d == '\\') {
+                        i += 2;
+                    } else if (d == '\'') {
+                        if (i + 1 < n && sql.charAt(i + 1) == '\'') {
+                            i += 2;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        i++;
+                    }
+                }
+                i++;
+                current.add("'");
+            } else if (c == '"') {
+                int end = sql.indexOf('"', i + 1);
+                while (end >= 0 && end + 1 < n && sql.charAt(end + 1) == '"') {
+                    end = sql.indexOf('"', end + 2);
+                }
+                current.add((end < 0 ? sql.substring(i + 1) : sql.substring(i + 1, end)).toLowerCase(Locale.ROOT));
+                i = end < 0 ? n : end + 1;
+            } else if (c == '$' && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)))) {
+                int tagEnd = sql.indexOf('$', i + 1);
+                String tag = tagEnd < 0 ? null : sql.substring(i, tagEnd + 1);
+                if (tag != null && tag.chars().skip(1).limit(tag.length() - 2L).allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
+                    int close = sql.indexOf(tag, tagEnd + 1);
+                    i = close < 0 ? n : close + tag.length();
+                    current.add("'");
+                } else {
+                    i++;
+                }
+            } else if (c == ';') {
+                result.add(current);
+                current = new ArrayList<>();
+                i++;
+            } else if (Character.isLetter(c) || c == '_') {
+                int start = i;
+                while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$')) {
+                    i++;
+                }
+                String word = sql.substring(start, i).toLowerCase(Locale.ROOT);
+                // a schema-qualified function: keep the function name
+                if (word.equals("pg_catalog") && i < n && sql.charAt(i) == '.') {
+                    i++;
+                    continue;
+                }
+                current.add(word);
+            } else if (Character.isWhitespace(c)) {
+                i++;
+            } else {
+                current.add(String.valueOf(c));
+                i++;
+            }
+        }
+        result.add(current);
+        return result;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.berth.core.auth;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AuthFileTest {
+    private static final String MD5 = "md5" + "0123456789abcdef0123456789abcdef";
+
+    private static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    private static AuthFile parse(String... lines) {
+        return AuthFile.parse(List.of(lines), "userlist.txt");
+    }
+
+    @Test
+    void parsesQuotedFieldsCommentsAndBlankLines() {
+        AuthFile file = parse(
+                "; a pgbouncer comment",
+                "# another comment",
+                "",
+                "   ",
+                "\"alice\" \"wonderland\"",
+                "  \"bob\"\t\"with space\"  ",
+                "   ; indented comment");
+        assertEquals(2, file.size());
+        assertEquals(new Secret.Plain("wonderland"), file.secret("alice"));
+        assertEquals(new Secret.Plain("with space"), file.secret("bob"));
+        assertNull(file.secret("carol"));
+        assertNull(file.secret("; a pgbouncer comment"));
+    }
+
+    @Test
+    void doubledQuotesStandForOneQuote() {
+        AuthFile file = parse("\"da\"\"ve\" \"pa\"\"ss\"\"\"");
+        assertEquals(new Secret.Plain("pa\"ss\""), file.secret("da\"ve"));
+    }
+
+    @Test
+    void emptySecretIsAPlainEmptyPassword() {
+        assertEquals(new Secret.Plain(""), parse("\"u\" \"\"").secret("u"));
+    }
+
+    @Test
+    void md5SecretIsRecognised() {
+        Secret s = parse("\"bob\" \"" + MD5 + "\"").secret("bob");
+        assertEquals(new Secret.Md5(MD5), s);
+    }
+
+    @Test
+    void md5LookalikesArePlainPasswords() {
+        AuthFile file = parse(
+                "\"short\" \"md5" + "0123456789abcdef0123456789abcde" + "\"",     // 31 hex digits
+                "\"long\" \"md5" + "0123456789abcdef0123456789abcdef0" + "\"",    // 33 hex digits
+                "\"nonhex\" \"md5" + "0123456789abcdef0123456789abcdeg" + "\"",   // 'g'
+                "\"prefix\" \"MD5" + "0123456789abcdef0123456789abcdef" + "\"");  // upper-case prefix
+        for (String user : List.of("short", "long", "nonhex", "prefix")) {
+            assertInstanceOf(Secret.Plain.class, file.secret(user), user);
+        }
+    }
+
+    @Test
+    void scramSecretIsParsedIntoItsParts() {
+        byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        Secret.Scram expected = ScramServerExchange.scramSecret("pencil", salt, 4096);
+        String line = "\"carol\" \"SCRAM-SHA-256$4096:" + b64(salt) + "$" + b64(expected.storedKey()) + ":"
+                + b64(expected.serverKey()) + "\"";
+        Secret.Scram s = assertInstanceOf(Secret.Scram.class, parse(line).secret("carol"));
+        assertEquals(4096, s.iterations());
+        assertArrayEquals(salt, s.salt());
+        assertArrayEquals(expected.storedKey(), s.storedKey());
+        assertArrayEquals(expected.serverKey(), s.serverKey());
+    }
+
+    @Test
+    void otherStringsArePlainPasswords() {
+        AuthFile file = parse("\"u\" \"scram-sha-256 is just a word\"", "\"v\" \"SCRAM-SHA-1$x\"");
+        assertEquals(new Secret.Plain("scram-sha-256 is just a word"), file.secret("u"));
+        assertEquals(new Secret.Plain("SCRAM-SHA-1$x"), file.secret("v"));
+    }
+
+    @Test
+    void secretsAreMaskedInToString() {
+        AuthFile file = parse("\"a\" \"topsecret\"", "\"b\" \"" + MD5 + "\"");
+        assertEquals("Plain[****]", file.secret("a").toString());
+        assertEquals("Md5[****]", file.secret("b").toString());
+    }
+
+    private static IllegalArgumentException malformed(String... lines) {
+        return assertThrows(IllegalArgumentException.class, () -> parse(lines));
+    }
+
+    @Test
+    void missingOpeningQuoteNamesTheLine() {
+        IllegalArgumentException e = malformed("; comment", "", "alice \"secret\"");
+        assertEquals("userlist.txt line 3: missing opening quote (expected \"user\" \"password-or-md5-or-SCRAM-secret\")",
+                e.getMessage());
+    }
+
+    @Test
+    void missingClosingQuoteNamesTheLine() {
+        IllegalArgumentException e = malformed("\"a\" \"b\"", "\"alice\" \"secret");
+        assertTrue(e.getMessage().startsWith("userlist.txt line 2: missing closing quote"), e.getMessage());
+    }
+
+    @Test
+    void missingSecretNamesTheLine() {
+        IllegalArgumentException e = malformed("\"alice\"");
+        assertTrue(e.getMessage().startsWith("userlist.txt line 1: missing opening quote"), e.getMessage());
+    }
+
+    @Test
+    void malformedScramSecretNamesTheLine() {
+        String stored = b64(new byte[32]);
+        for (String bad : List.of(
+                "SCRAM-SHA-256$4096:c2FsdA==",                                   // no keys
+                "SCRAM-SHA-256$4096$" + stored + ":" + stored,                   // no salt
+                "SCRAM-SHA-256$x:c2FsdA==$" + stored + ":" + stored,            // iterations not a number
+                "SCRAM-SHA-256$0:c2FsdA==$" + stored + ":" + stored,            // zero iterations
+                "SCRAM-SHA-256$4096:c2FsdA==$" + b64(new byte[31]) + ":" + stored, // short StoredKey
+                "SCRAM-SHA-256$4096:c2FsdA==$" + stored + ":!!notbase64!!")) {
+            IllegalArgumentException e = malformed("# c", "\"u\" \"" + bad + "\"");
+            assertTrue(e.getMessage().startsWith("userlist.txt line 2: malformed SCRAM-SHA-256 secret"),
+                    bad + " -> " + e.getMessage());
+        }
+    }
+
+    @Test
+    void loadsFromAFile(@TempDir Path dir) throws IOException {
+        Path path = dir.resolve("userlist.txt");
+        Files.writeString(path, "; users\n\"jürgen\" \"pässword\"\n\"x\" \"y\"\n", StandardCharsets.UTF_8);
+        AuthFile file = AuthFile.load(path);
+        assertEquals(2, file.size());
+        assertEquals(new Secret.Plain("pässword"), file.secret("jürgen"));
+    }
+
+    @Test
+    void loadNamesTheFileInErrors(@TempDir Path dir) throws IOException {
+        Path path = dir.resolve("users.txt");
+        Files.writeString(path, "\"ok\" \"ok\"\nbad\n", StandardCharsets.UTF_8);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuthFile.load(path));
+        assertTrue(e.getMessage().startsWith(path + " line 2: "), e.getMessage());
+    }
+}

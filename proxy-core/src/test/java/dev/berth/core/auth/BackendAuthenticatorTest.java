@@ -1,0 +1,269 @@
+package dev.berth.core.auth;
+
+import com.ongres.scram.common.ScramFunctions;
+import com.ongres.scram.common.ScramMechanism;
+import com.ongres.scram.common.StringPreparation;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BackendAuthenticatorTest {
+    private static final ByteBufAllocator A = UnpooledByteBufAllocator.DEFAULT;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final byte[] SALT = "backend-salt-16b".getBytes(StandardCharsets.US_ASCII);
+
+    /** Feeds one 'R' frame (released afterwards) and returns the response, or null. */
+    private static ByteBuf feed(BackendAuthenticator auth, ByteBuf request) throws AuthException {
+        try {
+            return auth.onAuthenticationRequest(A, request);
+        } finally {
+            request.release();
+        }
+    }
+
+    private static byte[] take(ByteBuf buf) {
+        assertNotNull(buf, "expected a response");
+        try {
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    /** The payload of a 'p' response after checking its type and length word; releases it. */
+    private static ByteBuf passwordPayload(ByteBuf response) {
+        assertNotNull(response, "expected a response");
+        try {
+            assertEquals('p', MessageType.of(response));
+            assertEquals(response.readableBytes() - 1, response.getInt(response.readerIndex() + 1));
+            return Messages.payload(response).copy();
+        } finally {
+            response.release();
+        }
+    }
+
+    private static byte[] clientKey(String password, byte[] salt, int iterations) {
+        byte[] salted = ScramFunctions.saltedPassword(ScramMechanism.SCRAM_SHA_256, StringPreparation.POSTGRESQL_PREPARATION,
+                password.toCharArray(), salt, iterations);
+        return ScramFunctions.clientKey(ScramMechanism.SCRAM_SHA_256, salted);
+    }
+
+    @Test
+    void authenticationOkNeedsNoResponse() throws AuthException {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.none("u"));
+        assertNull(feed(auth, Messages.authentication(A, MessageType.AUTH_OK)));
+    }
+
+    @Test
+    void cleartextPasswordIsSentAsAPasswordMessage() throws AuthException {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "hunter2"));
+        byte[] response = take(feed(auth, Messages.authentication(A, MessageType.AUTH_CLEARTEXT_PASSWORD)));
+        assertArrayEquals(new byte[] {'p', 0, 0, 0, 12, 'h', 'u', 'n', 't', 'e', 'r', '2', 0}, response);
+    }
+
+    @Test
+    void md5ResponseFromAPassword() throws AuthException {
+        byte[] salt = {1, (byte) 0x80, 0x7f, (byte) 0xff};
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("alice", "secret"));
+        ByteBuf payload = passwordPayload(feed(auth, Messages.authenticationMd5(A, salt)));
+        try {
+            assertEquals(Md5.response(Md5.storedHash("secret", "alice"), salt), Messages.readCString(payload));
+            assertEquals(0, payload.readableBytes());
+        } finally {
+            payload.release();
+        }
+    }
+
+    @Test
+    void md5ResponseFromAStoredHash() throws AuthException {
+        byte[] salt = {9, 8, 7, 6};
+        String stored = Md5.storedHash("secret", "alice");
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.fromSecret("alice", new Secret.Md5(stored)));
+        ByteBuf payload = passwordPayload(feed(auth, Messages.authenticationMd5(A, salt)));
+        try {
+            assertEquals(Md5.response(stored, salt), Messages.readCString(payload));
+        } finally {
+            payload.release();
+        }
+    }
+
+    /** Plays PostgreSQL's side of SCRAM with {@code server} against {@code auth}, through AuthenticationOk. */
+    private static void scramExchange(BackendAuthenticator auth, ScramServerExchange server) throws Exception {
+        ByteBuf initial = passwordPayload(feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        String clientFirst;
+        try {
+            assertEquals("SCRAM-SHA-256", Messages.readCString(initial));
+            int length = initial.readInt();
+            assertEquals(initial.readableBytes(), length);
+            clientFirst = initial.toString(StandardCharsets.UTF_8);
+        } finally {
+            initial.release();
+        }
+        assertTrue(clientFirst.startsWith("n,,n=*,r="), clientFirst);
+        String serverFirst = server.onClientFirst(clientFirst, RANDOM);
+
+        ByteBuf finalPayload = passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst)));
+        String clientFinal;
+        try {
+            clientFinal = finalPayload.toString(StandardCharsets.UTF_8);
+        } finally {
+            finalPayload.release();
+        }
+        ScramServerExchange.Result result = server.onClientFinal(clientFinal);
+        assertNull(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, result.serverFinal())));
+        assertNull(feed(auth, Messages.authentication(A, MessageType.AUTH_OK)));
+    }
+
+    @Test
+    void scramWithAPassword() throws Exception {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
+        scramExchange(auth, ScramServerExchange.forPassword("pencil", RANDOM));
+    }
+
+    @Test
+    void scramWithAWrongPasswordIsRejectedByTheServer() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "crayon"));
+        AuthException e = assertThrows(AuthException.class, () -> scramExchange(auth, ScramServerExchange.forPassword("pencil", RANDOM)));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState()); // thrown by the server side's proof check
+    }
+
+    @Test
+    void scramPassthroughWithClientKeyAndStoredSecret() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        byte[] clientKey = clientKey("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(new BackendCredentials("u", null, null, clientKey, secret));
+        scramExchange(auth, ScramServerExchange.forSecret(secret));
+    }
+
+    @Test
+    void scramPassthroughWithKeysLearnedFromAClientLogin() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendCredentials creds = BackendCredentials.fromSecret("u", secret);
+        assertTrue(!creds.usable(), "a SCRAM secret alone cannot log in");
+        BackendCredentials learned = creds.withScramClientKey(clientKey("pencil", SALT, 4096));
+        assertTrue(learned.usable());
+        scramExchange(new BackendAuthenticator(learned), ScramServerExchange.forSecret(secret));
+    }
+
+    @Test
+    void scramPassthroughFailsWhenTheServerHasAnotherSalt() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret));
+        ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM); // fresh random salt
+        AuthException e = assertThrows(AuthException.class, () -> scramExchange(auth, server));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertTrue(e.getMessage().contains("SCRAM passthrough for user \"u\" is impossible"), e.getMessage());
+        assertTrue(e.getMessage().contains("(salt, iterations) differs"), e.getMessage());
+    }
+
+    @Test
+    void scramPassthroughFailsWhenTheServerHasOtherIterations() {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret));
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramServerExchange.scramSecret("pencil", SALT, 8192));
+        AuthException e = assertThrows(AuthException.class, () -> scramExchange(auth, server));
+        assertTrue(e.getMessage().contains("(salt, iterations) differs"), e.getMessage());
+    }
+
+    @Test
+    void aForgedServerSignatureIsRejected() throws Exception {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
+        ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM);
+        ByteBuf initial = passwordPayload(feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        Messages.readCString(initial);
+        initial.readInt();
+        String serverFirst = server.onClientFirst(initial.toString(StandardCharsets.UTF_8), RANDOM);
+        initial.release();
+        passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst))).release();
+        String forged = "v=" + Base64.getEncoder().encodeToString(new byte[32]);
+        AuthException e = assertThrows(AuthException.class,
+                () -> feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, forged)));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertTrue(e.getMessage().startsWith("server's SCRAM signature is invalid"), e.getMessage());
+    }
+
+    @Test
+    void missingCleartextPassword() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.none("bob"));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authentication(A, MessageType.AUTH_CLEARTEXT_PASSWORD)));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertEquals("server asks for a cleartext password for user \"bob\", and Berth has none (give it in --backend or in the auth file)",
+                e.getMessage());
+    }
+
+    @Test
+    void missingMd5Password() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.none("bob"));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authenticationMd5(A, new byte[4])));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertTrue(e.getMessage().startsWith("server asks for an md5 password for user \"bob\""), e.getMessage());
+    }
+
+    @Test
+    void missingScramPassword() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.none("bob"));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertTrue(e.getMessage().startsWith("server asks for a SCRAM-SHA-256 password for user \"bob\""), e.getMessage());
+    }
+
+    @Test
+    void scramSecretWithoutClientKeyCannotLogIn() {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.fromSecret("bob", secret));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertTrue(e.getMessage().contains("SCRAM keys"), e.getMessage());
+    }
+
+    @Test
+    void saslWithoutScramSha256IsNotSupported() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "p"));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256-PLUS")));
+        assertEquals(SqlState.FEATURE_NOT_SUPPORTED, e.sqlState());
+    }
+
+    @Test
+    void unsupportedMethodIsNotSupported() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "p"));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authentication(A, 7))); // GSS
+        assertEquals(SqlState.FEATURE_NOT_SUPPORTED, e.sqlState());
+        assertTrue(e.getMessage().startsWith("server requested authentication method 7"), e.getMessage());
+    }
+
+    @Test
+    void saslContinueOrFinalBeforeSaslIsAProtocolViolation() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "p"));
+        AuthException cont = assertThrows(AuthException.class,
+                () -> feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, "r=x,s=AAAA,i=4096")));
+        assertEquals(SqlState.PROTOCOL_VIOLATION, cont.sqlState());
+        AuthException fin = assertThrows(AuthException.class,
+                () -> feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, "v=AAAA")));
+        assertEquals(SqlState.PROTOCOL_VIOLATION, fin.sqlState());
+    }
+
+    @Test
+    void credentialsToStringHidesThePassword() {
+        String s = new BackendCredentials("u", "hunter2", Md5.storedHash("x", "u"), new byte[32], null).toString();
+        assertTrue(!s.contains("hunter2") && !s.contains(Md5.storedHash("x", "u")), s);
+        assertEquals("BackendCredentials[user=u, password=****, md5=true, scramPassthrough=true]", s);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.berth.core.config;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BackendUrlTest {
+
+    private static ConfigException invalid(String url) {
+        ConfigException e = assertThrows(ConfigException.class, () -> BackendUrl.parse(url));
+        assertTrue(e.getMessage().startsWith("--backend: "), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void parsesAFullUrl() {
+        BackendUrl u = BackendUrl.parse("postgresql://app:s%40cr%3At%2Fx@db.example.com:6543/app%20db?sslmode=prefer");
+        assertEquals(new BackendUrl("db.example.com", 6543, "app", "s@cr:t/x", "app db", "prefer"), u);
+    }
+
+    @Test
+    void parsesAMinimalUrl() {
+        assertEquals(new BackendUrl("localhost", 5432, null, null, null, "disable"), BackendUrl.parse("postgresql://localhost"));
+        assertEquals(new BackendUrl("localhost", 5432, null, null, null, "disable"), BackendUrl.parse("  postgres://localhost/  "));
+    }
+
+    @Test
+    void userWithoutPassword() {
+        BackendUrl u = BackendUrl.parse("postgresql://bob@h/db");
+        assertEquals("bob", u.user());
+        assertEquals(null, u.password());
+        assertEquals("db", u.database());
+        assertEquals("postgresql://bob@h:5432/db", u.masked());
+    }
+
+    @Test
+    void emptyPasswordIsKeptAsEmpty() {
+        BackendUrl u = BackendUrl.parse("postgresql://bob:@h");
+        assertEquals("", u.password());
+    }
+
+    @Test
+    void plusInThePasswordIsAPlus() {
+        assertEquals("a+b c", BackendUrl.parse("postgresql://u:a+b%20c@h").password());
+    }
+
+    @Test
+    void ipv6Host() {
+        BackendUrl u = BackendUrl.parse("postgresql://u:pw@[::1]:6000/db");
+        assertEquals("::1", u.host());
+        assertEquals(6000, u.port());
+        assertEquals("[::1]:6000", u.address());
+        assertEquals("postgresql://u:****@[::1]:6000/db", u.masked());
+    }
+
+    @Test
+    void ipv6HostWithDefaultPort() {
+        BackendUrl u = BackendUrl.parse("postgresql://[2001:db8::5]");
+        assertEquals("2001:db8::5", u.host());
+        assertEquals(5432, u.port());
+    }
+
+    @Test
+    void passwordIsMaskedInMaskedAndToString() {
+        BackendUrl u = BackendUrl.parse("postgresql://app:hunter2@db:5433/shop");
+        assertEquals("postgresql://app:****@db:5433/shop", u.masked());
+        assertEquals(u.masked(), u.toString());
+        assertFalse(u.toString().contains("hunter2"));
+        assertEquals("db:5433", u.address());
+    }
+
+    @Test
+    void emptyOrBlankIsRejected() {
+        assertEquals("--backend: is empty", invalid("").getMessage());
+        assertEquals("--backend: is empty", invalid("   ").getMessage());
+        assertEquals("--backend: is empty", invalid(null).getMessage());
+    }
+
+    @Test
+    void otherSchemesAreRejected() {
+        assertTrue(invalid("mysql://h/db").getMessage().contains("must start with postgresql://"));
+        assertTrue(invalid("h:5432").getMessage().contains("must start with postgresql://"));
+    }
+
+    @Test
+    void missingHostIsRejected() {
+        assertTrue(invalid("postgresql:///db").getMessage().contains("has no host"));
+        assertTrue(invalid("postgresql://u@/db").getMessage().contains("has no host"));
+    }
+
+    @Test
+    void nonNumericPortIsRejected() {
+        assertTrue(invalid("postgresql://h:abc/db").getMessage().contains("has a non-numeric port"));
+        assertTrue(invalid("postgresql://h:70000/db").getMessage().contains("outside 1-65535"));
+    }
+
+    @Test
+    void pathThatIsNotADatabaseIsRejected() {
+        assertTrue(invalid("postgresql://h/a/b").getMessage().contains("has a path that is not a database name"));
+    }
+
+    @Test
+    void unsupportedSslModeIsRejected() {
+        assertTrue(invalid("postgresql://h/db?sslmode=require").getMessage().contains("sslmode=require is not supported yet"));
+        assertEquals("allow", BackendUrl.parse("postgresql://h/db?sslmode=allow").sslMode());
+        assertEquals("disable", BackendUrl.parse("postgresql://h/db?sslmode=disable").sslMode());
+    }
+
+    @Test
+    void unknownParameterIsRejected() {
+        assertTrue(invalid("postgresql://h/db?connect_timeout=5").getMessage().contains("unknown URL parameter 'connect_timeout'"));
+    }
+
+    @Test
+    void malformedUrlsDoNotLeakThePassword() {
+        for (String url : new String[] {
+                "postgresql://u:topsecret@h:abc/db",      // bad port
+                "postgresql://u:top secret@h/db",         // illegal character
+                "postgresql://u:topsecret@h/a/b",         // bad path
+                "mysql://u:topsecret@h/db"}) {             // bad scheme
+            ConfigException e = invalid(url);
+            assertFalse(e.getMessage().contains("topsecret") || e.getMessage().contains("top secret"), e.getMessage());
+            assertTrue(e.getMessage().contains("u:****@"), e.getMessage());
+        }
+    }
+
+    @Test
+    void hostWithUnderscoreIsAccepted() {
+        BackendUrl u = BackendUrl.parse("postgresql://my_db:5432/app");
+        assertEquals("my_db", u.host());
+        assertEquals(5432, u.port());
+    }
+}

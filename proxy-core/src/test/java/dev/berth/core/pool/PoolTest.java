@@ -1,0 +1,555 @@
+package dev.berth.core.pool;
+
+import dev.berth.core.protocol.ErrorResponse;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PoolTest {
+    private static final ErrorResponse REFUSED = ErrorResponse.fatal("08006", "connection refused");
+
+    /** A server whose close ends in {@link Pool#removed}, as a real connection's close listener does. */
+    static final class FakeServer implements PooledServer {
+        final String name;
+        final Pool<FakeServer> pool;
+        boolean usable = true;
+        long idleSince = -1;
+        final List<String> closeReasons = new ArrayList<>();
+
+        FakeServer(String name, Pool<FakeServer> pool) {
+            this.name = name;
+            this.pool = pool;
+        }
+
+        @Override
+        public boolean isUsable() {
+            return usable && closeReasons.isEmpty();
+        }
+
+        @Override
+        public void close(String reason) {
+            closeReasons.add(reason);
+            pool.removed(this);
+        }
+
+        @Override
+        public long idleSinceNanos() {
+            return idleSince;
+        }
+
+        @Override
+        public void idleSinceNanos(long nanos) {
+            idleSince = nanos;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Records open() calls; the test completes them with opened/openFailed. */
+    static final class FakeOpener implements ServerOpener<FakeServer> {
+        final List<Pool<FakeServer>> calls = new ArrayList<>();
+
+        @Override
+        public void open(Pool<FakeServer> pool) {
+            calls.add(pool);
+        }
+
+        int count() {
+            return calls.size();
+        }
+    }
+
+    final class RecordingWaiter implements Waiter<FakeServer> {
+        final String name;
+        FakeServer server;
+        ErrorResponse error;
+
+        RecordingWaiter(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void granted(FakeServer s) {
+            server = s;
+            log.add(name + "<-" + s.name);
+        }
+
+        @Override
+        public void failed(ErrorResponse e) {
+            error = e;
+            log.add(name + " failed");
+        }
+    }
+
+    private final List<String> log = new ArrayList<>();
+    private final FakeOpener opener = new FakeOpener();
+    private long now;
+
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    private Pool<FakeServer> pool(int max, int min, BackendBudget budget) {
+        return pool("db", "u", max, min, budget);
+    }
+
+    private Pool<FakeServer> pool(String db, String user, int max, int min, BackendBudget budget) {
+        return new Pool<>(new PoolKey(db, user), new PoolLimits(max, min, 1000), budget, opener, () -> now);
+    }
+
+    private static FakeServer opened(Pool<FakeServer> pool, String name) {
+        FakeServer s = new FakeServer(name, pool);
+        pool.opened(s);
+        return s;
+    }
+
+    private RecordingWaiter acquire(Pool<FakeServer> pool, String name) {
+        RecordingWaiter w = new RecordingWaiter(name);
+        pool.acquire(w);
+        return w;
+    }
+
+    private static void assertStats(Pool<?> pool, int active, int idle, int opening, int waiting) {
+        PoolStats s = pool.stats();
+        assertEquals(List.of(active, idle, opening, waiting), List.of(s.active(), s.idle(), s.opening(), s.waiting()),
+                "active, idle, opening, waiting");
+    }
+
+    @Test
+    void idleServersAreReusedLastInFirstOut() {
+        Pool<FakeServer> pool = pool(3, 0, new BackendBudget(10));
+        RecordingWaiter w1 = acquire(pool, "w1"), w2 = acquire(pool, "w2"), w3 = acquire(pool, "w3");
+        assertEquals(3, opener.count());
+        FakeServer s1 = opened(pool, "s1"), s2 = opened(pool, "s2"), s3 = opened(pool, "s3");
+        assertEquals(List.of("w1<-s1", "w2<-s2", "w3<-s3"), log);
+        now = ms(1);
+        pool.release(s1);
+        now = ms(2);
+        pool.release(s2);
+        now = ms(3);
+        pool.release(s3);
+        assertEquals(ms(1), s1.idleSince);
+        assertEquals(ms(3), s3.idleSince);
+        assertStats(pool, 0, 3, 0, 0);
+
+        assertSame(s3, acquire(pool, "w4").server);
+        assertSame(s2, acquire(pool, "w5").server);
+        assertSame(s1, acquire(pool, "w6").server);
+        assertEquals(3, opener.count(), "no opening while idle servers exist");
+        assertSame(s1, w1.server);
+        assertSame(s2, w2.server);
+        assertSame(s3, w3.server);
+    }
+
+    @Test
+    void waitersAreServedFirstInFirstOut() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        acquire(pool, "w2");
+        acquire(pool, "w3");
+        acquire(pool, "w4");
+        assertEquals(1, opener.count());
+        FakeServer s = opened(pool, "s");
+        assertStats(pool, 1, 0, 0, 3);
+        pool.release(s);
+        assertStats(pool, 1, 0, 0, 2);
+        pool.release(s);
+        pool.release(s);
+        assertEquals(List.of("w1<-s", "w2<-s", "w3<-s", "w4<-s"), log);
+        assertEquals(-1, s.idleSince, "handed over directly, never idle");
+        pool.release(s);
+        assertStats(pool, 0, 1, 0, 0);
+        assertEquals(1, opener.count());
+    }
+
+    @Test
+    void neverOpensMoreThanMax() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        for (int i = 1; i <= 5; i++) {
+            acquire(pool, "w" + i);
+        }
+        assertEquals(2, opener.count());
+        assertStats(pool, 0, 0, 2, 5);
+        FakeServer s1 = opened(pool, "s1");
+        opened(pool, "s2");
+        assertStats(pool, 2, 0, 0, 3);
+        assertEquals(2, opener.count());
+        pool.release(s1);
+        assertEquals(List.of("w1<-s1", "w2<-s2", "w3<-s1"), log);
+        assertEquals(2, opener.count());
+        assertEquals(2, pool.stats().total());
+    }
+
+    @Test
+    void opensOnlyForWaitersNotAlreadyCoveredByAnOpening() {
+        Pool<FakeServer> pool = pool(10, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        assertEquals(1, opener.count());
+        RecordingWaiter w2 = acquire(pool, "w2");
+        assertEquals(2, opener.count());
+        assertTrue(pool.cancelWait(w2));
+        acquire(pool, "w3"); // 2 waiters, 2 openings
+        assertEquals(2, opener.count());
+        acquire(pool, "w4");
+        assertEquals(3, opener.count());
+        opened(pool, "s1"); // w1 served: 2 waiters, 2 openings
+        assertEquals(3, opener.count());
+        assertStats(pool, 1, 0, 2, 2);
+    }
+
+    @Test
+    void releaseHandsTheServerToTheFirstWaiter() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        FakeServer s = opened(pool, "s");
+        RecordingWaiter w2 = acquire(pool, "w2");
+        RecordingWaiter w3 = acquire(pool, "w3");
+        pool.release(s);
+        assertSame(s, w2.server);
+        assertNull(w3.server);
+        assertStats(pool, 1, 0, 0, 1);
+    }
+
+    @Test
+    void cancelWaitRemovesAWaiterAndIsFalseOnceGranted() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        RecordingWaiter w1 = acquire(pool, "w1");
+        assertTrue(pool.cancelWait(w1));
+        assertFalse(pool.cancelWait(w1));
+        FakeServer s = opened(pool, "s");
+        assertNull(w1.server, "a withdrawn waiter is not granted");
+        assertStats(pool, 0, 1, 0, 0);
+
+        RecordingWaiter w2 = acquire(pool, "w2");
+        assertSame(s, w2.server);
+        assertFalse(pool.cancelWait(w2));
+        assertEquals(List.of("w2<-s"), log);
+    }
+
+    @Test
+    void openFailedWithNoLiveServerFailsEveryWaiter() {
+        BackendBudget budget = new BackendBudget(10);
+        Pool<FakeServer> pool = pool(2, 0, budget);
+        RecordingWaiter w1 = acquire(pool, "w1"), w2 = acquire(pool, "w2"), w3 = acquire(pool, "w3");
+        assertEquals(2, budget.used());
+        ErrorResponse first = ErrorResponse.fatal("28P01", "password authentication failed for user \"u\"");
+        pool.openFailed(first);
+        assertTrue(log.isEmpty(), "another opening is still under way");
+        pool.openFailed(REFUSED);
+        assertEquals(List.of("w1 failed", "w2 failed", "w3 failed"), log);
+        assertSame(REFUSED, w1.error);
+        assertSame(REFUSED, w2.error);
+        assertSame(REFUSED, w3.error);
+        assertStats(pool, 0, 0, 0, 0);
+        assertSame(REFUSED, pool.lastOpenError());
+        assertTrue(pool.hasNoServer());
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void openFailedWhileAServerLivesKeepsTheWaiters() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        FakeServer s1 = opened(pool, "s1");
+        RecordingWaiter w2 = acquire(pool, "w2");
+        assertEquals(2, opener.count());
+        pool.openFailed(REFUSED);
+        assertNull(w2.error);
+        assertStats(pool, 1, 0, 0, 1);
+        assertSame(REFUSED, pool.lastOpenError());
+        assertFalse(pool.hasNoServer());
+        pool.release(s1);
+        assertSame(s1, w2.server);
+        opened(pool, "s2");
+        assertNull(pool.lastOpenError(), "cleared by a successful open");
+    }
+
+    @Test
+    void unusableReleasedServerIsClosedAndReplacedForTheNextWaiter() {
+        BackendBudget budget = new BackendBudget(10);
+        Pool<FakeServer> pool = pool(1, 0, budget);
+        acquire(pool, "w1");
+        FakeServer s1 = opened(pool, "s1");
+        RecordingWaiter w2 = acquire(pool, "w2");
+        s1.usable = false;
+        pool.release(s1);
+        assertEquals(List.of("released in an unusable state"), s1.closeReasons);
+        assertNull(w2.server);
+        assertEquals(2, opener.count());
+        assertStats(pool, 0, 0, 1, 1);
+        assertEquals(1, budget.used());
+    }
+
+    @Test
+    void releasingAServerTwiceIsIgnored() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        FakeServer s = opened(pool, "s");
+        now = ms(5);
+        pool.release(s);
+        now = ms(9);
+        pool.release(s);
+        assertEquals(ms(5), s.idleSince);
+        assertStats(pool, 0, 1, 0, 0);
+    }
+
+    @Test
+    void deadIdleServerIsSkippedAndClosed() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        acquire(pool, "w1");
+        FakeServer s1 = opened(pool, "s1");
+        pool.release(s1);
+        s1.usable = false;
+        RecordingWaiter w2 = acquire(pool, "w2");
+        assertNull(w2.server);
+        assertEquals(List.of("found dead in the idle list"), s1.closeReasons);
+        assertEquals(2, opener.count());
+        assertStats(pool, 0, 0, 1, 1);
+    }
+
+    @Test
+    void deadIdleServerGivesBackItsBudgetSlot() {
+        BackendBudget budget = new BackendBudget(2);
+        Pool<FakeServer> pool = pool(2, 0, budget);
+        acquire(pool, "w1");
+        FakeServer s1 = opened(pool, "s1");
+        pool.release(s1);
+        s1.usable = false;
+        acquire(pool, "w2");
+        opened(pool, "s2");
+        assertStats(pool, 1, 0, 0, 0);
+        assertEquals(1, budget.used());
+    }
+
+    @Test
+    void budgetCapsTheTotalAcrossPools() {
+        BackendBudget budget = new BackendBudget(2);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db", "b", 5, 0, budget);
+        acquire(a, "a1");
+        acquire(a, "a2");
+        acquire(a, "a3");
+        acquire(b, "b1");
+        assertEquals(2, opener.count());
+        assertEquals(List.of(a, a), opener.calls);
+        assertEquals(2, budget.used());
+        assertStats(a, 0, 0, 2, 3);
+        assertStats(b, 0, 0, 0, 1);
+    }
+
+    @Test
+    void starvedPoolGetsItsServerWhenAnotherPoolsServerIsRemoved() {
+        BackendBudget budget = new BackendBudget(1);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db", "b", 5, 0, budget);
+        acquire(a, "a1");
+        FakeServer sa = opened(a, "sa");
+        RecordingWaiter b1 = acquire(b, "b1");
+        assertEquals(List.of(a), opener.calls, "budget spent: b cannot open");
+        assertStats(b, 0, 0, 0, 1);
+
+        a.removed(sa); // a's server died while in use
+        assertEquals(List.of(a, b), opener.calls);
+        assertStats(b, 0, 0, 1, 1);
+        assertEquals(1, budget.used());
+        FakeServer sb = opened(b, "sb");
+        assertSame(sb, b1.server);
+    }
+
+    @Test
+    void starvedPoolReclaimsAnotherPoolsIdleServer() {
+        BackendBudget budget = new BackendBudget(1);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db2", "b", 5, 0, budget);
+        acquire(a, "a1");
+        FakeServer sa = opened(a, "sa");
+        a.release(sa);
+        assertStats(a, 0, 1, 0, 0);
+
+        acquire(b, "b1");
+        assertEquals(List.of("reclaimed for pool b@db2"), sa.closeReasons);
+        assertStats(a, 0, 0, 0, 0);
+        assertEquals(List.of(a, b), opener.calls);
+        assertEquals(1, budget.used());
+    }
+
+    @Test
+    void serverReleasedWhileAnotherPoolStarvesIsGivenUp() {
+        BackendBudget budget = new BackendBudget(1);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db", "b", 5, 0, budget);
+        acquire(a, "a1");
+        FakeServer sa = opened(a, "sa");
+        acquire(b, "b1");
+        assertEquals(List.of(a), opener.calls);
+
+        a.release(sa);
+        assertEquals(1, sa.closeReasons.size());
+        assertStats(a, 0, 0, 0, 0);
+        assertEquals(List.of(a, b), opener.calls);
+        assertEquals(1, budget.used());
+    }
+
+    @Test
+    void maintainClosesServersIdleBeyondTheTimeoutOnlyAboveMin() {
+        Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10)); // idle timeout 1000 ms
+        acquire(pool, "w1");
+        acquire(pool, "w2");
+        acquire(pool, "w3");
+        FakeServer s1 = opened(pool, "s1"), s2 = opened(pool, "s2"), s3 = opened(pool, "s3");
+        now = ms(0);
+        pool.release(s1);
+        now = ms(500);
+        pool.release(s2);
+        now = ms(600);
+        pool.release(s3);
+
+        now = ms(999);
+        pool.maintain();
+        assertStats(pool, 0, 3, 0, 0);
+
+        now = ms(1000);
+        pool.maintain();
+        assertEquals(List.of("idle for longer than the idle timeout"), s1.closeReasons);
+        assertTrue(s2.closeReasons.isEmpty());
+        assertStats(pool, 0, 2, 0, 0);
+
+        now = ms(1499);
+        pool.maintain();
+        assertTrue(s2.closeReasons.isEmpty());
+
+        now = ms(1500);
+        pool.maintain();
+        assertEquals(1, s2.closeReasons.size());
+        assertStats(pool, 0, 1, 0, 0);
+
+        now = ms(60_000);
+        pool.maintain();
+        assertTrue(s3.closeReasons.isEmpty(), "the minimum is kept");
+        assertStats(pool, 0, 1, 0, 0);
+        assertEquals(3, opener.count(), "nothing opened: the minimum is there");
+    }
+
+    @Test
+    void maintainOpensUpToMinOnlyAfterWarmUp() {
+        Pool<FakeServer> pool = pool(5, 2, new BackendBudget(10));
+        pool.maintain();
+        assertEquals(0, opener.count(), "an unused pool stays empty");
+        pool.warmUp();
+        assertEquals(2, opener.count());
+        assertStats(pool, 0, 0, 2, 0);
+        pool.maintain();
+        assertEquals(2, opener.count(), "openings count towards the minimum");
+    }
+
+    @Test
+    void maintainOpensUpToMinAfterASuccessfulOpen() {
+        Pool<FakeServer> pool = pool(5, 2, new BackendBudget(10));
+        acquire(pool, "w1");
+        pool.maintain();
+        assertEquals(1, opener.count());
+        opened(pool, "s1");
+        pool.maintain();
+        assertEquals(2, opener.count());
+        assertStats(pool, 1, 0, 1, 0);
+    }
+
+    @Test
+    void maintainBacksOffAfterFailures() {
+        Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
+        now = ms(0);
+        pool.warmUp();
+        assertEquals(1, opener.count());
+        pool.openFailed(REFUSED); // 1st failure at 0: wait 250 ms
+
+        now = ms(249);
+        pool.maintain();
+        assertEquals(1, opener.count());
+        now = ms(250);
+        pool.maintain();
+        assertEquals(2, opener.count());
+        pool.openFailed(REFUSED); // 2nd failure at 250: wait 500 ms
+
+        now = ms(749);
+        pool.maintain();
+        assertEquals(2, opener.count());
+        now = ms(750);
+        pool.maintain();
+        assertEquals(3, opener.count());
+        FakeServer s = opened(pool, "s"); // success resets the backoff
+        now = ms(760);
+        pool.removed(s);
+        pool.maintain();
+        assertEquals(4, opener.count());
+    }
+
+    @Test
+    void backoffIsCappedAtFiveSeconds() {
+        Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
+        pool.warmUp();
+        for (int i = 0; i < 12; i++) {
+            pool.openFailed(REFUSED);
+            now += ms(10_000);
+            pool.maintain();
+        }
+        assertEquals(13, opener.count());
+        pool.openFailed(REFUSED);
+        long failedAt = now;
+        now = failedAt + ms(4_999);
+        pool.maintain();
+        assertEquals(13, opener.count());
+        now = failedAt + ms(5_000);
+        pool.maintain();
+        assertEquals(14, opener.count());
+    }
+
+    @Test
+    void closeAllClosesServersFailsWaitersAndStopsKeepingTheMinimum() {
+        BackendBudget budget = new BackendBudget(10);
+        Pool<FakeServer> pool = pool(2, 1, budget);
+        acquire(pool, "w1");
+        acquire(pool, "w2");
+        FakeServer s1 = opened(pool, "s1"), s2 = opened(pool, "s2");
+        pool.release(s2);
+        RecordingWaiter w3 = acquire(pool, "w3"); // gets s2
+        RecordingWaiter w4 = acquire(pool, "w4"); // waits
+        assertSame(s2, w3.server);
+        ErrorResponse shutdown = ErrorResponse.fatal("57P01", "shutting down");
+        pool.closeAll("shutdown", shutdown);
+        assertEquals(List.of("shutdown"), s1.closeReasons);
+        assertEquals(List.of("shutdown"), s2.closeReasons);
+        assertSame(shutdown, w4.error);
+        assertStats(pool, 0, 0, 0, 0);
+        assertEquals(0, budget.used());
+        pool.maintain();
+        assertEquals(2, opener.count());
+    }
+
+    @Test
+    void statsCountEveryList() {
+        Pool<FakeServer> pool = pool(4, 1, new BackendBudget(10));
+        acquire(pool, "w1");
+        acquire(pool, "w2");
+        RecordingWaiter w3 = acquire(pool, "w3");
+        FakeServer s1 = opened(pool, "s1");
+        PoolStats s = pool.stats();
+        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 0, 2, 2, 4, 1), s);
+        assertEquals(3, s.total());
+        pool.release(s1); // to w2
+        assertTrue(pool.cancelWait(w3));
+        opened(pool, "s2"); // nobody waits: idle
+        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 1, 1, 0, 4, 1), pool.stats());
+        assertEquals("pool u@db: 1/4 in use, 1 idle, 1 connecting, 0 waiting", pool.toString());
+    }
+}
