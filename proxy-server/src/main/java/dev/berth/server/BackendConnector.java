@@ -25,10 +25,13 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
     private final BerthConfig config;
     private final BackendCredentialStore credentials;
     private final Bootstrap bootstrap;
+    private final java.util.function.Function<dev.berth.core.pool.PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries;
 
-    BackendConnector(BerthConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport) {
+    BackendConnector(BerthConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport,
+                     java.util.function.Function<dev.berth.core.pool.PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries) {
         this.config = config;
         this.credentials = credentials;
+        this.registries = registries;
         this.bootstrap = new Bootstrap().group(group).channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
@@ -39,7 +42,8 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
     public void open(Pool<ServerConnection> pool) {
         String address = config.backend().address();
         ServerConnection server = new ServerConnection(pool,
-                new BackendAuthenticator(credentials.forUser(pool.key().user())), address);
+                new BackendAuthenticator(credentials.forUser(pool.key().user())), address, config.poolMode(),
+                registries.apply(pool.key()), config.maxPreparedStatements());
         bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {

@@ -42,12 +42,18 @@ public final class BerthServer implements AutoCloseable {
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors());
         BackendCredentialStore credentials = new BackendCredentialStore(config.backend(), authFile);
-        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport);
+        java.util.concurrent.ConcurrentHashMap<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicLong statementNames = new java.util.concurrent.atomic.AtomicLong();
+        java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registryFor =
+                key -> registries.computeIfAbsent(key, k -> new dev.berth.core.prepared.PreparedStatementRegistry(
+                        config.preparedStatementRegistryBytes(), statementNames));
+        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registryFor);
         PoolRegistry pools = new PoolRegistry(new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs()),
                 new BackendBudget(config.maxBackendConnections()), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport,
                 config.backend().host(), config.backend().port());
-        this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials);
+        this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials, registryFor);
     }
 
     /** Binds the listen address, warms the default pool and starts housekeeping. */

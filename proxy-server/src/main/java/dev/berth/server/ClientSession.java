@@ -1,6 +1,11 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.ClientAuthenticator;
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.SessionStatePolicy;
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.session.ParameterSync;
+import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolStats;
@@ -23,20 +28,27 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One client connection: startup, authentication, waiting for a server, then relaying. In session mode
- * the client holds its server from login to disconnect. Every disconnect Berth decides goes through
- * {@link #disconnect}, with a SQLSTATE the client sees and a reason the log records.
+ * the client holds its server from login to disconnect; in transaction mode it holds one only while a
+ * transaction or protocol work is in flight, and gets one again (brought in line with its parameters)
+ * when it next sends something. Every disconnect Berth decides goes through {@link #disconnect}, with a
+ * SQLSTATE the client sees and a reason the log records.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter<ServerConnection> {
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
 
-    private enum State { STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, LINKED, CLOSED }
+    private enum State { STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, SYNCING, LINKED, IDLE, CLOSED }
 
     private final ProxyContext proxy;
     private ChannelHandlerContext ctx;
@@ -54,6 +66,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private boolean flushServer;
     private int processId;
     private int secretKey;
+    private boolean loggedIn;
+    /** Transaction pooling: the client ran something that leaves session state, so it keeps its server. */
+    private boolean pinned;
+    /** Messages handed to the linked server since it was linked (see {@link #serverAtRest}). */
+    private int sent;
+    /** The parameter values this client has seen reported (its view; servers are brought in line with it). */
+    private final Map<String, String> reported = new ConcurrentHashMap<>();
+    private final ClientStatements statements = new ClientStatements();
 
     ClientSession(ProxyContext proxy) {
         this.proxy = proxy;
@@ -88,19 +108,100 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
                     frame.release();
                 }
             }
-            case WAITING_FOR_SERVER -> early.add(frame);
+            case IDLE -> {
+                if (!answeredWithoutServer(frame)) {
+                    early.add(frame);
+                    acquireServer();
+                }
+            }
+            case WAITING_FOR_SERVER, SYNCING -> early.add(frame);
             default -> ReferenceCountUtil.release(frame);
         }
     }
 
     private void relay(ByteBuf frame) {
-        if (MessageType.of(frame) == MessageType.TERMINATE) {
+        byte type = MessageType.of(frame);
+        if (type == MessageType.TERMINATE) {
             frame.release();
             close();
             return;
         }
-        server.write(frame);
+        if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
+            inspectSessionState(frame, type);
+        }
+        sent++;
+        server.write(frame, this);
         flushServer = true;
+    }
+
+    /**
+     * Transaction pooling, no server held: a Parse of a statement Berth already knows, a Close of a
+     * statement, a Sync and a Flush need no server, so Berth answers them itself. Besides saving a round
+     * trip, this keeps clients that prepare synchronously outside a transaction (pgbench -M prepared,
+     * asyncpg) from waiting for a server that other clients hold while they wait on this one.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame) {
+        byte type = MessageType.of(frame);
+        switch (type) {
+            case MessageType.PARSE -> {
+                ByteBuf p = Messages.payload(frame);
+                String name = Messages.readCString(p);
+                if (name.isEmpty() || statements.get(name) != null) {
+                    return false; // the unnamed statement lives on a server; a reused name gets PostgreSQL's own error
+                }
+                String query = Messages.readCString(p);
+                int[] types = new int[p.readUnsignedShort()];
+                for (int i = 0; i < types.length; i++) {
+                    types[i] = p.readInt();
+                }
+                dev.berth.core.prepared.StatementKey key = new dev.berth.core.prepared.StatementKey(query, types);
+                String serverName = proxy.statementRegistry(pool.key()).knownName(key);
+                if (serverName == null) {
+                    return false; // never prepared: a server must check it
+                }
+                inspectSessionState(query);
+                statements.put(name, key, serverName);
+                ctx.write(Messages.PARSE_COMPLETE.duplicate());
+            }
+            case MessageType.CLOSE -> {
+                ByteBuf p = Messages.payload(frame);
+                if (p.readByte() != 'S') {
+                    return false;
+                }
+                statements.remove(Messages.readCString(p));
+                ctx.write(Messages.CLOSE_COMPLETE.duplicate());
+            }
+            case MessageType.SYNC -> ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+            case MessageType.FLUSH -> ctx.flush();
+            default -> {
+                return false;
+            }
+        }
+        frame.release();
+        return true;
+    }
+
+    /** Transaction pooling: notices statements that would leave state on the server, and pins the client. */
+    private void inspectSessionState(ByteBuf frame, byte type) {
+        ByteBuf payload = Messages.payload(frame);
+        if (type == MessageType.PARSE) {
+            Messages.readCString(payload); // statement name
+        }
+        SessionStateDetector.Effect effect = inspectSessionState(Messages.readCString(payload));
+        if (effect.deallocatesAll()) {
+            server.clientDeallocatedAll(statements);
+        }
+    }
+
+    private SessionStateDetector.Effect inspectSessionState(String sql) {
+        Set<String> reportedNames = reported.keySet().stream()
+                .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, reportedNames);
+        if (effect.pins() && !pinned && proxy.config().sessionState() == SessionStatePolicy.PIN) {
+            pinned = true;
+            LOG.fine(() -> describe() + " pinned to its server: " + effect.pinReason());
+        }
+        return effect;
     }
 
     @Override
@@ -170,8 +271,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     private void acquireServer() {
-        PoolKey key = proxy.poolKeyFor(database, user);
-        pool = proxy.pools().poolFor(key);
+        if (pool == null) {
+            pool = proxy.pools().poolFor(proxy.poolKeyFor(database, user));
+        }
         state = State.WAITING_FOR_SERVER;
         ctx.channel().config().setAutoRead(false);
         long timeout = proxy.config().connectionTimeoutMs();
@@ -208,25 +310,90 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     public void granted(ServerConnection granted) {
         ctx.executor().execute(() -> {
             if (state != State.WAITING_FOR_SERVER) {
-                granted.releaseAfterClient(proxy.config().serverResetQuery());
+                pool.release(granted); // never linked, so still at rest
                 return;
             }
             waitTimeout.cancel(false);
             server = granted;
-            granted.link(this);
-            String sql = startupParameters.applyQuery(granted.parameters());
+            sent = 0;
+            state = State.SYNCING;
+            granted.link(this, statements);
+            Map<String, String> settings = startupParameters.settings();
+            Map<String, String> view = loggedIn ? reported : loginView(granted.parameters(), settings);
+            String sql = ParameterSync.query(view, settings, granted.parameters(), granted.applied());
             if (sql == null) {
-                greet();
+                linked(granted);
             } else {
                 granted.runInternalQuery(sql, error -> ctx.executor().execute(() -> {
+                    if (state != State.SYNCING) {
+                        return;
+                    }
                     if (error != null) {
                         failLogin(error);
                     } else {
-                        greet();
+                        granted.applied(ParameterSync.unreported(settings, granted.parameters()));
+                        linked(granted);
                     }
                 }));
             }
         });
+    }
+
+    /** At login the client is to see the server's parameters with its startup values applied. */
+    private static Map<String, String> loginView(Map<String, String> serverReported, Map<String, String> settings) {
+        Map<String, String> view = new HashMap<>(serverReported);
+        settings.forEach((name, value) -> {
+            if (serverReported.containsKey(name)) {
+                view.put(name, value);
+            }
+        });
+        return view;
+    }
+
+    /** The server matches this client's parameters: complete the login, or send what the client queued. */
+    private void linked(ServerConnection granted) {
+        if (!loggedIn) {
+            greet();
+            if (proxy.config().poolMode() != PoolMode.SESSION && early.isEmpty()) {
+                releaseServer(granted);
+                ctx.channel().config().setAutoRead(true);
+                return;
+            }
+        }
+        state = State.LINKED;
+        while (!early.isEmpty()) {
+            relay(early.poll());
+        }
+        channelReadComplete(ctx);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void releaseServer(ServerConnection s) {
+        server = null;
+        state = State.IDLE;
+        s.releaseFromClient();
+    }
+
+    /**
+     * Transaction pooling: the server answered with ReadyForQuery idle and nothing outstanding, after
+     * {@code consumed} of this client's messages. If the client sent nothing since, the server goes back.
+     */
+    void serverAtRest(ServerConnection s, int consumed) {
+        ctx.executor().execute(() -> {
+            if (state == State.LINKED && server == s && sent == consumed && !pinned) {
+                releaseServer(s);
+            }
+        });
+    }
+
+    /** Statement pooling: the client opened a transaction block. */
+    void refuseTransactionBlock() {
+        ctx.executor().execute(() -> disconnect(SqlState.FEATURE_NOT_SUPPORTED,
+                "transaction blocks are not allowed in statement pooling mode; use --pool-mode transaction", Level.INFO));
+    }
+
+    void parameterReported(Map.Entry<String, String> parameter) {
+        reported.put(parameter.getKey(), parameter.getValue());
     }
 
     @Override
@@ -246,24 +413,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
 
     /** Completes the login as PostgreSQL would: AuthenticationOk, parameters, key data, ReadyForQuery. */
     private void greet() {
-        if (state != State.WAITING_FOR_SERVER) {
-            return;
-        }
         loginTimeout.cancel(false);
+        loggedIn = true;
         long keys = proxy.cancels().register(this);
         processId = (int) (keys >>> 32);
         secretKey = (int) keys;
+        reported.putAll(server.parameters());
         ctx.write(Messages.AUTHENTICATION_OK.duplicate());
-        server.parameters().forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
+        reported.forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
         ctx.write(Messages.backendKeyData(ctx.alloc(), processId, secretKey));
         ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
-        state = State.LINKED;
-        LOG.fine(() -> describe() + " logged in, linked to " + server);
-        while (!early.isEmpty()) {
-            relay(early.poll());
-        }
-        channelReadComplete(ctx);
-        ctx.channel().config().setAutoRead(true);
+        LOG.fine(() -> describe() + " logged in");
     }
 
     // ---- called from the server's event loop ----
@@ -313,9 +473,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         return secretKey;
     }
 
-    /** The server this client is linked to right now, or null. */
+    /** The server this client is linked to right now, or null (a cancel then has nothing to cancel). */
     ServerConnection linkedServer() {
         return state == State.LINKED ? server : null;
+    }
+
+    boolean pinned() {
+        return pinned;
     }
 
     // ---- the end ----
@@ -386,7 +550,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         ServerConnection s = server;
         server = null;
         if (s != null) {
-            s.releaseAfterClient(proxy.config().serverResetQuery());
+            boolean reset = pinned || proxy.config().poolMode() == PoolMode.SESSION
+                    || proxy.config().sessionState() == SessionStatePolicy.ALLOW;
+            s.releaseAfterClient(proxy.config().serverResetQuery(), reset);
         }
     }
 

@@ -19,8 +19,11 @@ final class ProxyContext {
     private final SecureRandom random = new SecureRandom();
     private final byte[] unknownUserKey = new byte[32];
     private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
+    private final java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries;
 
-    ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials) {
+    ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials,
+                 java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries) {
+        this.registries = registries;
         this.config = config;
         this.authFile = authFile;
         this.pools = pools;
@@ -43,6 +46,11 @@ final class ProxyContext {
 
     BackendCredentialStore credentials() {
         return credentials;
+    }
+
+    /** The prepared statements known in a pool (transaction pooling). */
+    dev.berth.core.prepared.PreparedStatementRegistry statementRegistry(PoolKey key) {
+        return registries.apply(key);
     }
 
     ClientAuthenticator newAuthenticator(String user) {

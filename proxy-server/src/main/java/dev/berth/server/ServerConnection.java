@@ -2,7 +2,12 @@ package dev.berth.server;
 
 import dev.berth.core.auth.AuthException;
 import dev.berth.core.auth.BackendAuthenticator;
+import dev.berth.core.config.PoolMode;
 import dev.berth.core.pool.Pool;
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.session.PreparedStatementRelay;
 import dev.berth.core.pool.PooledServer;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
@@ -36,6 +41,32 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     private final Pool<ServerConnection> pool;
     private final BackendAuthenticator authenticator;
     private final String address;
+    private final PoolMode mode;
+    private final PreparedStatementRegistry registry;
+    private PreparedStatementRelay relay;
+    /** Unreported settings Berth applied for the current or last client (replaced whole, read from client loops). */
+    private volatile Map<String, String> applied = Map.of();
+    /** Client messages processed since the current client was linked; compared with what the client sent. */
+    private int consumed;
+    /** Writes the relay produces; the client half is flushed after each batch. */
+    private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
+        @Override
+        public void toServer(ByteBuf frame) {
+            channel.write(frame, channel.voidPromise());
+        }
+
+        @Override
+        public void toClient(ByteBuf frame) {
+            ClientSession linked = client;
+            if (linked != null) {
+                linked.forwardFromServer(frame);
+                clientNeedsFlush = true;
+            } else {
+                frame.release();
+            }
+        }
+    };
+    private boolean clientNeedsFlush;
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
     private final TransactionTracker tracker = new TransactionTracker();
     private Channel channel;
@@ -49,11 +80,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     private ErrorResponse internalQueryError;
     private String closeReason;
 
-    ServerConnection(Pool<ServerConnection> pool, BackendAuthenticator authenticator, String address) {
+    ServerConnection(Pool<ServerConnection> pool, BackendAuthenticator authenticator, String address, PoolMode mode,
+                     PreparedStatementRegistry registry, int maxPreparedStatements) {
         this.pool = pool;
         this.authenticator = authenticator;
         this.address = address;
+        this.mode = mode;
+        this.registry = registry;
+        this.maxPreparedStatements = maxPreparedStatements;
     }
+
+    private final int maxPreparedStatements;
 
     // ---- login ----
 
@@ -83,6 +120,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             }
             case MessageType.READY_FOR_QUERY -> {
                 loginTimeout.cancel(false);
+                relay = new PreparedStatementRelay(new ServerStatements(maxPreparedStatements), ctx.alloc());
                 state = State.IDLE;
                 pool.opened(this);
             }
@@ -104,63 +142,126 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
 
     // ---- relay ----
 
-    /** Links a client; from now on server messages go to it. Called on the client's event loop. */
-    void link(ClientSession session) {
+    /**
+     * Links a client; from now on server messages go to it. Called on the client's event loop while the
+     * server is at rest, before the client writes anything.
+     */
+    void link(ClientSession session, ClientStatements statements) {
+        consumed = 0;
         client = session;
         state = State.LINKED;
+        if (mode != PoolMode.SESSION) {
+            relay.attach(statements, registry);
+        }
     }
 
-    /** Unlinks the client; server messages are no longer forwarded. */
-    void unlink() {
+    /** Unlinks the client; server messages are no longer forwarded. On this connection's loop. */
+    private void unlink() {
         client = null;
         if (state == State.LINKED) {
             state = State.IDLE;
+        }
+        if (relay != null) {
+            relay.detach();
         }
         channel.config().setAutoRead(true);
     }
 
     /**
-     * Forwards a client's message; the caller flushes once per read batch. The tracker is confined to
-     * this connection's event loop, so a write from another loop is handed over as one task (as Netty
-     * itself would do for a foreign write).
+     * Forwards a client's message; the caller flushes once per read batch. The tracker and the relay are
+     * confined to this connection's event loop, so a write from another loop is handed over as one task
+     * (as Netty itself would do for a foreign write).
      */
-    void write(ByteBuf frame) {
-        if (channel.eventLoop().inEventLoop()) {
-            tracker.clientMessage(MessageType.of(frame));
+    void write(ByteBuf frame, ClientSession sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> write(frame, sender));
+            return;
+        }
+        if (client != sender) {
+            frame.release(); // the client was unlinked meanwhile (it is closing)
+            return;
+        }
+        consumed++;
+        tracker.clientMessage(MessageType.of(frame));
+        if (mode == PoolMode.SESSION) {
             channel.write(frame, channel.voidPromise());
         } else {
-            channel.eventLoop().execute(() -> write(frame));
+            relay.fromClient(frame, output);
         }
     }
 
+    /** The client ran DISCARD ALL or DEALLOCATE ALL: every prepared statement of this server is gone. */
+    void clientDeallocatedAll(ClientStatements statements) {
+        channel.eventLoop().execute(() -> {
+            if (relay != null) {
+                relay.serverStatementsLost();
+            }
+            statements.clear();
+        });
+    }
+
     void flush() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::flush);
+            return;
+        }
         channel.flush();
+        flushClientIfNeeded();
+    }
+
+    private void flushClientIfNeeded() {
+        if (clientNeedsFlush) {
+            clientNeedsFlush = false;
+            ClientSession linked = client;
+            if (linked != null) {
+                linked.flushToClient();
+            }
+        }
+    }
+
+    /** Transaction pooling: the client at rest gives the server back. */
+    void releaseFromClient() {
+        channel.eventLoop().execute(() -> {
+            unlink();
+            pool.release(this);
+        });
     }
 
     /**
-     * The client is done with this server (session mode: it disconnected). A server at rest is reset
-     * and goes back to the pool; one with work in flight or an open transaction is closed, so that no
-     * client ever gets another's half-done state.
+     * The client disconnected while linked. A server at rest goes back to the pool, after the reset query
+     * when the client may have left session state ({@code reset}); one left inside a transaction block is
+     * rolled back first; one with work in flight is closed, so that no client ever gets another's
+     * half-done state.
      */
-    void releaseAfterClient(String resetQuery) {
+    void releaseAfterClient(String resetQuery, boolean reset) {
         channel.eventLoop().execute(() -> {
             unlink();
             if (!isUsable()) {
                 pool.release(this);
-            } else if (!tracker.isIdle()) {
-                close("client left with a transaction or work in flight (status "
-                        + (char) tracker.transactionStatus() + ", " + tracker.outstanding() + " outstanding)");
-                pool.release(this);
-            } else if (resetQuery.isEmpty()) {
-                pool.release(this);
-            } else {
-                runInternalQuery(resetQuery, error -> {
-                    if (error != null) {
-                        close("reset query failed: " + error);
-                    }
-                    pool.release(this);
-                });
+                return;
             }
+            boolean quiet = tracker.outstanding() == 0 && !tracker.extendedOpen() && (relay == null || relay.isEmpty());
+            if (!quiet) {
+                close("client left with work in flight (" + tracker.outstanding() + " outstanding)");
+                pool.release(this);
+                return;
+            }
+            String sql = (tracker.transactionStatus() != 'I' ? "ROLLBACK;" : "") + (reset ? resetQuery : "");
+            if (sql.isEmpty()) {
+                pool.release(this);
+                return;
+            }
+            runInternalQuery(sql, error -> {
+                if (error != null) {
+                    close("cleanup after client failed: " + error);
+                } else if (reset && !resetQuery.isEmpty()) {
+                    applied = Map.of();
+                    if (relay != null) {
+                        relay.serverStatementsLost();
+                    }
+                }
+                pool.release(this);
+            });
         });
     }
 
@@ -188,17 +289,26 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         ByteBuf frame = (ByteBuf) msg;
         byte type = MessageType.of(frame);
         State current = state;
-        if (current == State.LINKED) {
+        ClientSession linked = client;
+        if (current == State.LINKED && linked != null) {
+            byte status = 0;
             if (type == MessageType.READY_FOR_QUERY) {
-                tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
+                status = frame.getByte(frame.readerIndex() + 5);
+                tracker.readyForQuery(status);
             } else if (type == MessageType.PARAMETER_STATUS) {
-                parameterStatus(frame);
+                linked.parameterReported(parameterStatus(frame));
             }
-            ClientSession linked = client;
-            if (linked != null) {
+            if (mode == PoolMode.SESSION) {
                 linked.forwardFromServer(frame);
-                return;
+            } else {
+                relay.fromServer(frame, output);
+                if (status != 0 && tracker.isIdle() && relay.isEmpty()) {
+                    linked.serverAtRest(this, consumed);
+                } else if (status == 'T' && mode == PoolMode.STATEMENT) {
+                    linked.refuseTransactionBlock();
+                }
             }
+            return;
         }
         try {
             switch (current) {
@@ -242,10 +352,13 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         }
     }
 
-    private void parameterStatus(ByteBuf frame) {
+    /** Records a ParameterStatus; returns (name, value). */
+    private Map.Entry<String, String> parameterStatus(ByteBuf frame) {
         ByteBuf payload = Messages.payload(frame);
         String name = Messages.readCString(payload);
-        parameters.put(name, Messages.readCString(payload));
+        String value = Messages.readCString(payload);
+        parameters.put(name, value);
+        return Map.entry(name, value);
     }
 
     @Override
@@ -261,6 +374,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ClientSession linked = client;
         if (linked != null && state == State.LINKED) {
+            clientNeedsFlush = false;
             linked.flushToClient();
         }
     }
@@ -279,6 +393,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             closeReason = "server closed the connection";
         }
         LOG.fine(() -> "server connection " + this + " closed: " + closeReason);
+        if (relay != null) {
+            relay.close();
+        }
         pool.removed(this);
         ClientSession linked = client;
         if (linked != null) {
@@ -306,11 +423,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     public boolean isUsable() {
         State current = state;
         return (current == State.IDLE || current == State.LINKED) && channel.isActive();
-    }
-
-    /** True when the server has nothing in flight and no open transaction, so it may serve another client. */
-    boolean isAtRest() {
-        return tracker.isIdle();
     }
 
     @Override
@@ -341,6 +453,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     /** The parameters the server last reported. Read from a client's loop between the server's messages. */
     Map<String, String> parameters() {
         return parameters;
+    }
+
+    Map<String, String> applied() {
+        return applied;
+    }
+
+    void applied(Map<String, String> settings) {
+        applied = Map.copyOf(settings);
     }
 
     int processId() {

@@ -37,6 +37,11 @@ public final class PreparedStatementRegistry {
         });
     }
 
+    /** The server-side name of a statement some client already prepared successfully, or null. */
+    public String knownName(StatementKey key) {
+        return names.get(key);
+    }
+
     /**
      * The statement's plan became invalid on a server (for example "cached plan must not change result
      * type" after a schema change): from now on it is prepared under a fresh name.

@@ -40,6 +40,11 @@ public final class TransactionTracker {
         return outstanding == 0 && !extendedOpen && transactionStatus == 'I';
     }
 
+    /** Extended-protocol messages were sent without their Sync yet. */
+    public boolean extendedOpen() {
+        return extendedOpen;
+    }
+
     /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block. */
     public byte transactionStatus() {
         return transactionStatus;
