@@ -37,6 +37,9 @@ final class CheckConfigCommand implements Callable<Integer> {
         print("--server-connect-timeout", config.serverConnectTimeoutMs());
         print("--client-login-timeout", config.clientLoginTimeoutMs());
         print("--max-message-size", config.maxMessageSize());
+        print("--session-state", config.sessionState());
+        print("--max-prepared-statements", config.maxPreparedStatements());
+        print("--prepared-statement-registry-bytes", config.preparedStatementRegistryBytes());
         return 0;
     }
 

@@ -6,6 +6,7 @@ import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.SessionStatePolicy;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class Settings {
     String authFile;
     @Option(names = "--auth-type", paramLabel = "TYPE", description = "scram-sha-256, md5, plain or trust. Env BERTH_AUTH_TYPE, default scram-sha-256.")
     String authType;
-    @Option(names = "--pool-mode", paramLabel = "MODE", description = "session (transaction and statement come next). Env BERTH_POOL_MODE, default session.")
+    @Option(names = "--pool-mode", paramLabel = "MODE", description = "transaction, session or statement. Env BERTH_POOL_MODE, default transaction.")
     String poolMode;
     @Option(names = "--pool-max", paramLabel = "N", description = "Most backend connections per (database, user) pool. Env DB_POOL_MAX, default 200.")
     String poolMax;
@@ -52,6 +53,13 @@ public final class Settings {
     String clientLoginTimeout;
     @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest message a client may send. Env BERTH_MAX_MESSAGE_SIZE, default 268435456 (256 MiB).")
     String maxMessageSize;
+
+    @Option(names = "--session-state", paramLabel = "POLICY", description = "Transaction pooling, a client leaving session state (SET, LISTEN, temp tables...): pin, reject or allow. Env BERTH_SESSION_STATE, default pin.")
+    String sessionState;
+    @Option(names = "--max-prepared-statements", paramLabel = "N", description = "Prepared statements kept per backend connection (LRU). Env BERTH_MAX_PREPARED_STATEMENTS, default 200.")
+    String maxPreparedStatements;
+    @Option(names = "--prepared-statement-registry-bytes", paramLabel = "BYTES", description = "Memory for sharing statement names per pool. Env BERTH_PREPARED_STATEMENT_REGISTRY_BYTES, default 16777216.")
+    String preparedStatementRegistryBytes;
 
     /** Where each setting's value came from: default, environment or flag. */
     private final Map<String, String> sources = new LinkedHashMap<>();
@@ -85,6 +93,10 @@ public final class Settings {
         set("--server-connect-timeout", "BERTH_SERVER_CONNECT_TIMEOUT", serverConnectTimeout, Settings::millis, b::serverConnectTimeoutMs);
         set("--client-login-timeout", "BERTH_CLIENT_LOGIN_TIMEOUT", clientLoginTimeout, Settings::millis, b::clientLoginTimeoutMs);
         set("--max-message-size", "BERTH_MAX_MESSAGE_SIZE", maxMessageSize, Settings::integer, b::maxMessageSize);
+        set("--session-state", "BERTH_SESSION_STATE", sessionState, SessionStatePolicy::parse, b::sessionState);
+        set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);
+        set("--prepared-statement-registry-bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", preparedStatementRegistryBytes,
+                v -> (long) integer(v), b::preparedStatementRegistryBytes);
         for (ConfigException problem : b.problems()) {
             String flag = problem.getMessage().substring(0, problem.getMessage().indexOf(':'));
             // a problem that involves a setting which did not parse would only repeat that error

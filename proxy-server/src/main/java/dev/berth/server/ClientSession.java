@@ -126,12 +126,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             close();
             return;
         }
-        if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
-            inspectSessionState(frame, type);
-        }
         sent++;
-        server.write(frame, this);
         flushServer = true;
+        if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
+            SessionStateDetector.Effect effect = inspectSessionState(frame, type);
+            if (effect.pins() && proxy.config().sessionState() == SessionStatePolicy.REJECT) {
+                LOG.fine(() -> describe() + " statement rejected: " + effect.pinReason());
+                server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, effect.pinReason()
+                        + " is not allowed in transaction pooling: it would leave session state on a shared server connection"
+                        + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), this);
+                return;
+            }
+        }
+        server.write(frame, this);
     }
 
     /**
@@ -182,7 +189,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     /** Transaction pooling: notices statements that would leave state on the server, and pins the client. */
-    private void inspectSessionState(ByteBuf frame, byte type) {
+    private SessionStateDetector.Effect inspectSessionState(ByteBuf frame, byte type) {
         ByteBuf payload = Messages.payload(frame);
         if (type == MessageType.PARSE) {
             Messages.readCString(payload); // statement name
@@ -191,6 +198,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         if (effect.deallocatesAll()) {
             server.clientDeallocatedAll(statements);
         }
+        return effect;
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {

@@ -155,7 +155,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         }
     }
 
-    /** Unlinks the client; server messages are no longer forwarded. On this connection's loop. */
+    /** Unlinks the client; server messages are no longer forwarded. */
     private void unlink() {
         client = null;
         if (state == State.LINKED) {
@@ -190,6 +190,21 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         }
     }
 
+    /** Transaction pooling, --session-state reject: answers the client's Query or Parse with {@code error}. */
+    void reject(ByteBuf frame, ErrorResponse error, ClientSession sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> reject(frame, error, sender));
+            return;
+        }
+        if (client != sender) {
+            frame.release();
+            return;
+        }
+        consumed++;
+        tracker.clientMessage(MessageType.of(frame));
+        relay.reject(frame, error.encode(channel.alloc()), output);
+    }
+
     /** The client ran DISCARD ALL or DEALLOCATE ALL: every prepared statement of this server is gone. */
     void clientDeallocatedAll(ClientStatements statements) {
         channel.eventLoop().execute(() -> {
@@ -219,12 +234,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         }
     }
 
-    /** Transaction pooling: the client at rest gives the server back. */
+    /**
+     * Transaction pooling: the client at rest gives the server back, at once and on the client's loop, so
+     * that the client's next message finds it idle. Safe off this connection's loop: the handshake in
+     * {@link ClientSession#serverAtRest} guarantees nothing of this client is in flight here.
+     */
     void releaseFromClient() {
-        channel.eventLoop().execute(() -> {
-            unlink();
-            pool.release(this);
-        });
+        unlink();
+        pool.release(this);
     }
 
     /**
@@ -303,6 +320,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             } else {
                 relay.fromServer(frame, output);
                 if (status != 0 && tracker.isIdle() && relay.isEmpty()) {
+                    // flush now: once the client takes the release, channelReadComplete no longer knows it
+                    clientNeedsFlush = false;
+                    linked.flushToClient();
                     linked.serverAtRest(this, consumed);
                 } else if (status == 'T' && mode == PoolMode.STATEMENT) {
                     linked.refuseTransactionBlock();

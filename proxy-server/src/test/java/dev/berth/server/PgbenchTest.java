@@ -3,7 +3,8 @@ package dev.berth.server;
 import dev.berth.core.auth.AuthType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import dev.berth.core.config.PoolMode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,17 +18,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** pgbench through Berth in session mode: simple, extended and prepared, 20 clients, no failed transactions. */
+/**
+ * pgbench through Berth with no failed transactions: session mode with 20 clients on 20 backends, and
+ * transaction mode with 50 clients on 10 backends, each in simple, extended and prepared query mode.
+ */
 class PgbenchTest {
     static final String DB = "bench";
 
     @ParameterizedTest
-    @ValueSource(strings = {"simple", "extended", "prepared"})
-    void pgbenchRunsWithoutFailedTransactions(String mode) throws Exception {
+    @CsvSource({
+            "SESSION, 20, 20, simple", "SESSION, 20, 20, extended", "SESSION, 20, 20, prepared",
+            "TRANSACTION, 50, 10, simple", "TRANSACTION, 50, 10, extended", "TRANSACTION, 50, 10, prepared"})
+    void pgbenchRunsWithoutFailedTransactions(PoolMode poolMode, int clients, int poolMax, String mode) throws Exception {
         assumeTrue(pgbenchAvailable(), "pgbench is not installed");
-        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(20))) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
+                .poolMode(poolMode).poolMax(poolMax).connectionTimeoutMs(10_000))) {
             ensureBenchData(berth.port());
-            String out = pgbench(berth.port(), "-c", "20", "-j", "2", "-T", seconds(), "-M", mode, DB);
+            String out = pgbench(berth.port(), "-c", String.valueOf(clients), "-j", "2", "-T", seconds(), "-M", mode, DB);
             Matcher processed = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(out);
             assertTrue(processed.find(), out);
             assertTrue(Long.parseLong(processed.group(1)) > 0, out);

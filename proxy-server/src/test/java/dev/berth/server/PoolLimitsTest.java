@@ -19,15 +19,27 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The bounded pool: max, total cap, wait timeout with 53300, warm-up to min, idle timeout, dead servers, unreachable backend. */
+/**
+ * The bounded pool: max, total cap, wait timeout with 53300, warm-up to min, idle timeout, dead servers,
+ * unreachable backend. Clients hold servers by keeping a transaction open, which holds one in every pool mode.
+ */
 class PoolLimitsTest {
+
+    /** Opens a connection and starts a transaction on it, so it holds a server until closed. */
+    static Connection hold(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select 1")) {
+            rs.next();
+        }
+        return c;
+    }
 
     @Test
     void clientBeyondThePoolMaxGets53300NamingThePoolThenTheProxyRecovers() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(3).connectionTimeoutMs(500))) {
             List<Connection> held = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                held.add(berth.connectApp());
+                held.add(hold(berth.connectApp()));
             }
             long start = System.nanoTime();
             SQLException e = assertThrows(SQLException.class, berth::connectApp);
@@ -56,7 +68,7 @@ class PoolLimitsTest {
     @Test
     void waitingClientGetsTheFirstReleasedServer() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(1).connectionTimeoutMs(5000))) {
-            Connection holder = berth.connectApp();
+            Connection holder = hold(berth.connectApp());
             Thread releaser = new Thread(() -> {
                 try {
                     Thread.sleep(300);
@@ -77,8 +89,8 @@ class PoolLimitsTest {
     @Test
     void totalCapHoldsAcrossPoolsAndAnIdleServerIsReclaimedForAnotherPool() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(5).maxBackendConnections(2).connectionTimeoutMs(500))) {
-            Connection a1 = berth.connectApp();
-            Connection a2 = berth.connectApp();
+            Connection a1 = hold(berth.connectApp());
+            Connection a2 = hold(berth.connectApp());
             SQLException e = assertThrows(SQLException.class,
                     () -> berth.connect("postgres", "postgres-pw", "postgres"));
             assertEquals("53300", e.getSQLState(), e.getMessage());
@@ -109,7 +121,7 @@ class PoolLimitsTest {
 
             List<Connection> clients = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                clients.add(berth.connect("postgres", "postgres-pw", db));
+                clients.add(hold(berth.connect("postgres", "postgres-pw", db)));
             }
             assertEquals(6, stats(berth).active());
             for (Connection c : clients) {

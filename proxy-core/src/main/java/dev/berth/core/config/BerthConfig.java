@@ -52,7 +52,7 @@ public record BerthConfig(
         private BackendUrl backend = BackendUrl.parse("postgresql://127.0.0.1:5432");
         private Path authFile;
         private AuthType authType = AuthType.SCRAM_SHA_256;
-        private PoolMode poolMode = PoolMode.SESSION;
+        private PoolMode poolMode = PoolMode.TRANSACTION;
         private int poolMax = DEFAULT_POOL_MAX;
         private int poolMin = DEFAULT_POOL_MIN;
         private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;

@@ -15,7 +15,12 @@ final class OutstandingRequests {
 
     enum Kind { PARSE, BIND, DESCRIBE_STATEMENT, DESCRIBE_PORTAL, EXECUTE, CLOSE, SYNC, QUERY, FUNCTION_CALL }
 
-    enum Action { FORWARD, SWALLOW, SYNTHESIZE }
+    /**
+     * FORWARD the server's responses; SWALLOW them (Berth's own request); SYNTHESIZE: answer with
+     * {@code response} when this request's turn comes; REPLACE: the server's EmptyQueryResponse to Berth's
+     * stand-in empty query becomes {@code response} (a rejected statement, answered in order).
+     */
+    enum Action { FORWARD, SWALLOW, SYNTHESIZE, REPLACE }
 
     static final class Request {
         final Kind kind;

@@ -43,6 +43,8 @@ public final class PreparedStatementRelay {
     private PreparedStatementRegistry registry;
     /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
     private boolean skippingUntilSync;
+    /** After Berth rejected a Parse the server never saw, the rest of the batch up to Sync is dropped. */
+    private boolean droppingUntilSync;
     private long reprepares;
     private long evictions;
 
@@ -89,6 +91,10 @@ public final class PreparedStatementRelay {
     /** Handles one framed client message; takes ownership of it. */
     public void fromClient(ByteBuf frame, Output out) {
         byte type = MessageType.of(frame);
+        if (droppingUntilSync && type != MessageType.SYNC) {
+            frame.release();
+            return;
+        }
         if (skippingUntilSync && type != MessageType.SYNC) {
             out.toServer(frame); // the server discards it, as it would without Berth
             return;
@@ -101,12 +107,31 @@ public final class PreparedStatementRelay {
             case MessageType.EXECUTE -> forward(frame, Kind.EXECUTE, out);
             case MessageType.SYNC -> {
                 skippingUntilSync = false;
+                droppingUntilSync = false;
                 statements.syncSent();
                 forward(frame, Kind.SYNC, out);
             }
             case MessageType.QUERY -> forward(frame, Kind.QUERY, out);
             case MessageType.FUNCTION_CALL -> forward(frame, Kind.FUNCTION_CALL, out);
             default -> out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+        }
+        drainSynthesized(out);
+    }
+
+    /**
+     * Refuses a Query or Parse with {@code error}, answered in its turn as PostgreSQL would answer a failing
+     * statement: a Query is replaced by an empty one (the server then reports its transaction status), a
+     * Parse is answered by Berth and the rest of its batch is dropped up to Sync.
+     */
+    public void reject(ByteBuf frame, ByteBuf error, Output out) {
+        byte type = MessageType.of(frame);
+        frame.release();
+        if (type == MessageType.QUERY) {
+            outstanding.add(new Request(Kind.QUERY, Action.REPLACE, error, null, null, null, null));
+            out.toServer(Messages.query(alloc, ""));
+        } else {
+            outstanding.add(new Request(Kind.PARSE, Action.SYNTHESIZE, error, null, null, null, null));
+            droppingUntilSync = true;
         }
         drainSynthesized(out);
     }
@@ -262,6 +287,9 @@ public final class PreparedStatementRelay {
         };
         if (head.action == Action.SWALLOW) {
             frame.release();
+        } else if (head.action == Action.REPLACE && type == 'I') {
+            frame.release();
+            out.toClient(head.response);
         } else {
             out.toClient(frame);
         }

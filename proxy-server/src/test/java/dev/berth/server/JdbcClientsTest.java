@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import dev.berth.core.config.PoolMode;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.copy.CopyManager;
@@ -32,17 +34,23 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** pgjdbc (directly and through HikariCP) against the embedded PostgreSQL, through Berth in session mode. */
-class SessionPoolingTest {
-    static RunningBerth berth;
+/**
+ * pgjdbc (directly and through HikariCP) against the embedded PostgreSQL, through Berth; run once per
+ * pool mode by the subclasses, since everything here must work the same in each.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class JdbcClientsTest {
+    RunningBerth berth;
+
+    abstract PoolMode mode();
 
     @BeforeAll
-    static void start() {
-        berth = RunningBerth.start(b -> b.poolMax(8));
+    void start() {
+        berth = RunningBerth.start(b -> b.poolMax(8).poolMode(mode()));
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         berth.close();
     }
 
@@ -224,7 +232,7 @@ class SessionPoolingTest {
 
     @Test
     void sessionStateDoesNotLeakToTheNextClientOfTheSameServer() throws SQLException {
-        RunningBerth single = RunningBerth.start(b -> b.poolMax(1));
+        RunningBerth single = RunningBerth.start(b -> b.poolMax(1).poolMode(mode()));
         try {
             int firstPid;
             try (Connection c = single.connectApp(); Statement s = c.createStatement()) {
@@ -253,7 +261,7 @@ class SessionPoolingTest {
 
     @Test
     void clientLeavingMidTransactionDoesNotHandItsTransactionOn() throws Exception {
-        RunningBerth single = RunningBerth.start(b -> b.poolMax(1));
+        RunningBerth single = RunningBerth.start(b -> b.poolMax(1).poolMode(mode()));
         try {
             try (Connection c = single.connectApp(); Statement s = c.createStatement()) {
                 s.execute("create table if not exists mid_tx(x int)");
