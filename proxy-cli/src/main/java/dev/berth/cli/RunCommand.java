@@ -30,7 +30,7 @@ final class RunCommand implements Callable<Integer> {
         Logs.configure(Level.INFO);
         BerthServer server;
         try {
-            server = new BerthServer(config).start();
+            server = new BerthServer(config, settings.sources()).start();
         } catch (IOException e) {
             System.err.println("berth: " + e.getMessage());
             return 1;

@@ -27,8 +27,14 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
     private final Bootstrap bootstrap;
     private final java.util.function.Function<dev.berth.core.pool.PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries;
 
+    private final dev.berth.server.metrics.BerthMetrics metrics;
+    private final BackendHealth health;
+
     BackendConnector(BerthConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport,
-                     java.util.function.Function<dev.berth.core.pool.PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries) {
+                     java.util.function.Function<dev.berth.core.pool.PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries,
+                     dev.berth.server.metrics.BerthMetrics metrics, BackendHealth health) {
+        this.metrics = metrics;
+        this.health = health;
         this.config = config;
         this.credentials = credentials;
         this.registries = registries;
@@ -43,7 +49,7 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
         String address = config.backend().address();
         ServerConnection server = new ServerConnection(pool,
                 new BackendAuthenticator(credentials.forUser(pool.key().user())), address, config.poolMode(),
-                registries.apply(pool.key()), config.maxPreparedStatements());
+                registries.apply(pool.key()), config.maxPreparedStatements(), metrics.pool(pool.key()), health);
         bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -62,6 +68,8 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
                         : f.cause() instanceof java.net.ConnectException ? "connection refused"
                         : String.valueOf(f.cause());
                 LOG.warning("cannot connect to backend " + address + " for pool " + pool.key() + ": " + reason);
+                metrics.pool(pool.key()).serverFailed();
+                health.backendFailed("cannot connect to " + address + ": " + reason);
                 pool.openFailed(ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT,
                         "cannot connect to backend " + address + ": " + reason));
             }

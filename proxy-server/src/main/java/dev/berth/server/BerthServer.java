@@ -19,7 +19,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.berth.core.pool.PoolStats;
+import dev.berth.server.metrics.BerthMetrics;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,11 +37,23 @@ public final class BerthServer implements AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyContext proxy;
+    private final BerthMetrics metrics;
+    private final Map<String, String> sources;
     private Channel listener;
+    private HttpEndpoints http;
     private ScheduledFuture<?> housekeeping;
+    private volatile boolean closing;
 
     public BerthServer(BerthConfig config) throws IOException {
+        this(config, Map.of());
+    }
+
+    /** @param sources where each setting came from (flag name to "default", "flag", "environment (VAR)"), for /config */
+    public BerthServer(BerthConfig config, Map<String, String> sources) throws IOException {
         this.config = config;
+        this.sources = sources;
+        this.metrics = new BerthMetrics(this::liveState);
+        BackendHealth health = new BackendHealth();
         AuthFile authFile = config.authFile() == null ? null : AuthFile.load(config.authFile());
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors());
@@ -48,12 +64,12 @@ public final class BerthServer implements AutoCloseable {
         java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registryFor =
                 key -> registries.computeIfAbsent(key, k -> new dev.berth.core.prepared.PreparedStatementRegistry(
                         config.preparedStatementRegistryBytes(), statementNames));
-        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registryFor);
+        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registryFor, metrics, health);
         PoolRegistry pools = new PoolRegistry(new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs()),
                 new BackendBudget(config.maxBackendConnections()), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport,
-                config.backend().host(), config.backend().port());
-        this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials, registryFor);
+                config.backend().host(), config.backend().port(), metrics);
+        this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials, registryFor, metrics, health);
     }
 
     /** Binds the listen address, warms the default pool and starts housekeeping. */
@@ -75,6 +91,15 @@ public final class BerthServer implements AutoCloseable {
         } catch (Exception e) {
             close();
             throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        if (config.metricsListen().port() >= 0) {
+            try {
+                http = new HttpEndpoints(config.metricsListen().host(), config.metricsListen().port(), metrics.registry(),
+                        this::notReadyReason, () -> ConfigJson.render(config, sources));
+            } catch (IOException e) {
+                close();
+                throw new IOException("cannot serve metrics on " + config.metricsListen() + ": " + e.getMessage(), e);
+            }
         }
         LOG.info("Berth listening on " + config.listen().host() + ":" + port() + " (" + transport.name()
                 + "), backend " + config.backend().masked() + ", pool mode " + config.poolMode()
@@ -109,9 +134,78 @@ public final class BerthServer implements AutoCloseable {
         return transport.name();
     }
 
+    /** Why Berth cannot serve right now (for /readyz), or null when it can. */
+    String notReadyReason() {
+        if (closing) {
+            return "shutting down";
+        }
+        if (listener == null || !listener.isActive()) {
+            return "not listening";
+        }
+        if (proxy.paused()) {
+            return "paused";
+        }
+        return proxy.health().problem();
+    }
+
+    private BerthMetrics.LiveState liveState() {
+        return new BerthMetrics.LiveState() {
+            @Override
+            public java.util.Collection<PoolStats> pools() {
+                return poolStats();
+            }
+
+            @Override
+            public Map<PoolKey, BerthMetrics.ClientCounts> clients() {
+                Map<PoolKey, int[]> counts = new HashMap<>();
+                for (ClientSession client : proxy.clients()) {
+                    PoolKey key = client.poolKey();
+                    String state = client.gaugeState();
+                    if (key == null || state == null) {
+                        continue;
+                    }
+                    int[] c = counts.computeIfAbsent(key, k -> new int[4]);
+                    c[state.equals("active") ? 0 : state.equals("waiting") ? 1 : 2]++;
+                    if (client.pinned()) {
+                        c[3]++;
+                    }
+                }
+                for (PoolStats p : poolStats()) {
+                    counts.computeIfAbsent(p.key(), k -> new int[4]);
+                }
+                Map<PoolKey, BerthMetrics.ClientCounts> result = new HashMap<>();
+                counts.forEach((k, c) -> result.put(k, new BerthMetrics.ClientCounts(c[0], c[1], c[2], c[3])));
+                return result;
+            }
+
+            @Override
+            public int backendConnectionsInUse() {
+                return proxy.pools().budget().used();
+            }
+
+            @Override
+            public int backendConnectionsCap() {
+                return proxy.pools().budget().cap();
+            }
+        };
+    }
+
+    /** The port of the metrics endpoint actually bound, or -1 when it is off. */
+    public int metricsPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public void pause(boolean paused) {
+        proxy.paused(paused);
+    }
+
     /** Stops accepting, ends every client with 57P01, closes every backend connection. */
     @Override
     public void close() {
+        closing = true;
+        if (http != null) {
+            http.close();
+        }
         if (housekeeping != null) {
             housekeeping.cancel(false);
         }

@@ -27,7 +27,11 @@ final class CancelRegistry {
     private final String backendHost;
     private final int backendPort;
 
-    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, String backendHost, int backendPort) {
+    private final dev.berth.server.metrics.BerthMetrics metrics;
+
+    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, String backendHost, int backendPort,
+                   dev.berth.server.metrics.BerthMetrics metrics) {
+        this.metrics = metrics;
         this.random = random;
         this.group = group;
         this.transport = transport;
@@ -56,11 +60,13 @@ final class CancelRegistry {
         ClientSession client = clients.get(processId);
         if (client == null || !MessageDigest.isEqual(intBytes(secretKey), intBytes(client.secretKey()))) {
             LOG.info("cancel request from " + from + " for unknown process id " + processId + " ignored");
+            metrics.cancelRequest("unknown");
             return;
         }
         ServerConnection server = client.linkedServer();
         if (server == null) {
             LOG.fine(() -> "cancel request for " + client.describe() + " ignored: it holds no server");
+            metrics.cancelRequest("no_server");
             return;
         }
         int serverPid = server.processId();
@@ -82,6 +88,7 @@ final class CancelRegistry {
                     }
                 });
         LOG.info("cancel request for " + client.describe() + " forwarded to server pid " + serverPid);
+        metrics.cancelRequest("forwarded");
     }
 
     int size() {

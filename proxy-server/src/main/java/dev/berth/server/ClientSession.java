@@ -52,12 +52,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
 
     private final ProxyContext proxy;
     private ChannelHandlerContext ctx;
-    private State state = State.STARTUP;
+    private volatile State state = State.STARTUP;
     private String user;
     private String database;
     private StartupParameters startupParameters;
     private ClientAuthenticator authenticator;
-    private Pool<ServerConnection> pool;
+    private volatile Pool<ServerConnection> pool;
     private volatile ServerConnection server;
     private ScheduledFuture<?> loginTimeout;
     private ScheduledFuture<?> waitTimeout;
@@ -74,6 +74,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     /** The parameter values this client has seen reported (its view; servers are brought in line with it). */
     private final Map<String, String> reported = new ConcurrentHashMap<>();
     private final ClientStatements statements = new ClientStatements();
+    private dev.berth.server.metrics.PoolMetrics metrics;
+    private long waitStartNanos;
 
     ClientSession(ProxyContext proxy) {
         this.proxy = proxy;
@@ -128,6 +130,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         }
         sent++;
         flushServer = true;
+        metrics.fromClient(frame.readableBytes());
         if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
             SessionStateDetector.Effect effect = inspectSessionState(frame, type);
             if (effect.pins() && proxy.config().sessionState() == SessionStatePolicy.REJECT) {
@@ -207,6 +210,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, reportedNames);
         if (effect.pins() && !pinned && proxy.config().sessionState() == SessionStatePolicy.PIN) {
             pinned = true;
+            metrics.pinned();
             LOG.fine(() -> describe() + " pinned to its server: " + effect.pinReason());
         }
         return effect;
@@ -281,8 +285,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private void acquireServer() {
         if (pool == null) {
             pool = proxy.pools().poolFor(proxy.poolKeyFor(database, user));
+            metrics = proxy.metrics().pool(pool.key());
         }
         state = State.WAITING_FOR_SERVER;
+        waitStartNanos = System.nanoTime();
         ctx.channel().config().setAutoRead(false);
         long timeout = proxy.config().connectionTimeoutMs();
         waitTimeout = ctx.executor().schedule(this::waitTimedOut, timeout, TimeUnit.MILLISECONDS);
@@ -293,6 +299,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         if (!pool.cancelWait(this)) {
             return; // granted or failed meanwhile; that callback is on its way
         }
+        metrics.acquireTimedOut();
         long timeout = proxy.config().connectionTimeoutMs();
         ErrorResponse lastError = pool.lastOpenError();
         if (pool.hasNoServer() && lastError != null) {
@@ -322,6 +329,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
                 return;
             }
             waitTimeout.cancel(false);
+            metrics.acquired(System.nanoTime() - waitStartNanos);
             server = granted;
             sent = 0;
             state = State.SYNCING;
@@ -490,6 +498,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         return pinned;
     }
 
+    /** The pool this client uses, or null before its login reached one. */
+    PoolKey poolKey() {
+        Pool<ServerConnection> p = pool;
+        return p == null ? null : p.key();
+    }
+
+    /** For the client gauges: "active" (holds a server), "waiting" (for one), "idle" (logged in, holds none). */
+    String gaugeState() {
+        return switch (state) {
+            case LINKED, SYNCING -> "active";
+            case WAITING_FOR_SERVER -> "waiting";
+            case IDLE -> "idle";
+            default -> null;
+        };
+    }
+
     // ---- the end ----
 
     @Override
@@ -518,6 +542,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         }
         if (logLevel != null) {
             LOG.log(logLevel, describe() + " disconnected: " + error);
+        }
+        if (metrics != null) {
+            metrics.errorToClient(error.sqlState());
         }
         ctx.channel().config().setAutoRead(false);
         ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);

@@ -21,9 +21,16 @@ final class ProxyContext {
     private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
     private final java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries;
 
+    private final dev.berth.server.metrics.BerthMetrics metrics;
+    private final BackendHealth health;
+    private volatile boolean paused;
+
     ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials,
-                 java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries) {
+                 java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries,
+                 dev.berth.server.metrics.BerthMetrics metrics, BackendHealth health) {
         this.registries = registries;
+        this.metrics = metrics;
+        this.health = health;
         this.config = config;
         this.authFile = authFile;
         this.pools = pools;
@@ -46,6 +53,22 @@ final class ProxyContext {
 
     BackendCredentialStore credentials() {
         return credentials;
+    }
+
+    dev.berth.server.metrics.BerthMetrics metrics() {
+        return metrics;
+    }
+
+    BackendHealth health() {
+        return health;
+    }
+
+    boolean paused() {
+        return paused;
+    }
+
+    void paused(boolean value) {
+        paused = value;
     }
 
     /** The prepared statements known in a pool (transaction pooling). */

@@ -8,6 +8,7 @@ import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.session.PreparedStatementRelay;
+import dev.berth.server.metrics.PoolMetrics;
 import dev.berth.core.pool.PooledServer;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
@@ -59,6 +60,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         public void toClient(ByteBuf frame) {
             ClientSession linked = client;
             if (linked != null) {
+                metrics.toClient(frame.readableBytes());
                 linked.forwardFromServer(frame);
                 clientNeedsFlush = true;
             } else {
@@ -81,7 +83,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     private String closeReason;
 
     ServerConnection(Pool<ServerConnection> pool, BackendAuthenticator authenticator, String address, PoolMode mode,
-                     PreparedStatementRegistry registry, int maxPreparedStatements) {
+                     PreparedStatementRegistry registry, int maxPreparedStatements, PoolMetrics metrics, BackendHealth health) {
+        this.metrics = metrics;
+        this.health = health;
         this.pool = pool;
         this.authenticator = authenticator;
         this.address = address;
@@ -91,6 +95,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     }
 
     private final int maxPreparedStatements;
+    private final PoolMetrics metrics;
+    private final BackendHealth health;
+    /** When the current request/response cycle and the current transaction began (0: none in progress). */
+    private long cycleStartNanos;
+    private long transactionStartNanos;
 
     // ---- login ----
 
@@ -120,8 +129,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             }
             case MessageType.READY_FOR_QUERY -> {
                 loginTimeout.cancel(false);
-                relay = new PreparedStatementRelay(new ServerStatements(maxPreparedStatements), ctx.alloc());
+                relay = new PreparedStatementRelay(new ServerStatements(maxPreparedStatements), ctx.alloc(), metrics);
                 state = State.IDLE;
+                metrics.serverOpened();
+                health.backendAnswered();
                 pool.opened(this);
             }
             case MessageType.ERROR_RESPONSE -> loginFailed(ErrorResponse.decode(frame));
@@ -136,6 +147,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         loginTimeout.cancel(false);
         state = State.CLOSED;
         LOG.warning("backend login to " + address + " for pool " + pool.key() + " failed: " + error);
+        metrics.serverFailed();
+        health.backendFailed(error.message());
         channel.close();
         pool.openFailed(error);
     }
@@ -182,6 +195,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             return;
         }
         consumed++;
+        if (cycleStartNanos == 0) {
+            cycleStartNanos = System.nanoTime();
+            if (transactionStartNanos == 0) {
+                transactionStartNanos = cycleStartNanos;
+            }
+        }
         tracker.clientMessage(MessageType.of(frame));
         if (mode == PoolMode.SESSION) {
             channel.write(frame, channel.voidPromise());
@@ -312,10 +331,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             if (type == MessageType.READY_FOR_QUERY) {
                 status = frame.getByte(frame.readerIndex() + 5);
                 tracker.readyForQuery(status);
+                cycleEnded(status);
             } else if (type == MessageType.PARAMETER_STATUS) {
                 linked.parameterReported(parameterStatus(frame));
+            } else if (type == MessageType.ERROR_RESPONSE) {
+                metrics.errorToClient(ErrorResponse.sqlState(frame));
             }
             if (mode == PoolMode.SESSION) {
+                metrics.toClient(frame.readableBytes());
                 linked.forwardFromServer(frame);
             } else {
                 relay.fromServer(frame, output);
@@ -339,6 +362,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             }
         } finally {
             ReferenceCountUtil.release(frame);
+        }
+    }
+
+    /** A ReadyForQuery ended a request/response cycle, and with status 'I' a transaction. */
+    private void cycleEnded(byte status) {
+        long now = System.nanoTime();
+        metrics.query(cycleStartNanos == 0 ? 0 : now - cycleStartNanos);
+        cycleStartNanos = 0;
+        if (status == 'I' && transactionStartNanos != 0) {
+            metrics.transaction(now - transactionStartNanos);
+            transactionStartNanos = 0;
         }
     }
 
@@ -413,6 +447,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             closeReason = "server closed the connection";
         }
         LOG.fine(() -> "server connection " + this + " closed: " + closeReason);
+        metrics.serverClosed(reasonLabel(closeReason));
         if (relay != null) {
             relay.close();
         }
@@ -426,6 +461,26 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             internalQueryDone = null;
             done.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed: " + closeReason));
         }
+    }
+
+    /** A low-cardinality label for why a server connection closed. */
+    static String reasonLabel(String reason) {
+        if (reason.startsWith("idle for longer")) {
+            return "idle_timeout";
+        } else if (reason.startsWith("client left")) {
+            return "client_left_busy";
+        } else if (reason.startsWith("reset query") || reason.startsWith("cleanup after client")) {
+            return "reset_failed";
+        } else if (reason.startsWith("reclaimed")) {
+            return "reclaimed";
+        } else if (reason.startsWith("server ")) {
+            return "server_closed";
+        } else if (reason.startsWith("found dead") || reason.startsWith("released in an unusable")) {
+            return "dead";
+        } else if (reason.contains("shutting down")) {
+            return "shutdown";
+        }
+        return "error";
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class RunningBerth implements AutoCloseable {
     public static RunningBerth start(UnaryOperator<BerthConfig.Builder> customize) {
         BerthConfig.Builder builder = BerthConfig.builder()
                 .listen(new HostPort("127.0.0.1", 0))
+                .metricsListen(new HostPort("127.0.0.1", 0))
                 .backend(BackendUrl.parse("postgresql://127.0.0.1:" + TestPostgres.port()))
                 .authFile(TestPostgres.writeTemp("berth-users", AUTH_FILE))
                 .authType(AuthType.SCRAM_SHA_256)

@@ -47,10 +47,17 @@ public final class PreparedStatementRelay {
     private boolean droppingUntilSync;
     private long reprepares;
     private long evictions;
+    private final dev.berth.core.prepared.PreparedStatementMetrics metrics;
 
     public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc) {
+        this(statements, alloc, dev.berth.core.prepared.PreparedStatementMetrics.NOOP);
+    }
+
+    public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc,
+                                  dev.berth.core.prepared.PreparedStatementMetrics metrics) {
         this.statements = statements;
         this.alloc = alloc;
+        this.metrics = metrics;
     }
 
     /** A client starts using this server. */
@@ -243,6 +250,7 @@ public final class PreparedStatementRelay {
             return;
         }
         reprepares++;
+        metrics.reprepared();
         closeEvicted(statements.add(s.serverName()), out);
         outstanding.add(new Request(Kind.PARSE, Action.SWALLOW, null, s.serverName(), null, s.key(), null));
         out.toServer(parseMessage(s.serverName(), s.key()));
@@ -251,6 +259,7 @@ public final class PreparedStatementRelay {
     private void closeEvicted(List<String> evicted, Output out) {
         for (String name : evicted) {
             evictions++;
+            metrics.evicted();
             outstanding.add(new Request(Kind.CLOSE, Action.SWALLOW, null, null, null, null, null));
             out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
         }

@@ -1,0 +1,68 @@
+package dev.berth.server;
+
+import dev.berth.core.config.BerthConfig;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The effective configuration as JSON for /config: each setting with its value and source; secrets masked. */
+final class ConfigJson {
+    private ConfigJson() {
+    }
+
+    static String render(BerthConfig c, Map<String, String> sources) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("--listen", c.listen().toString());
+        values.put("--backend", c.backend().masked());
+        values.put("--auth-file", c.authFile() == null ? null : c.authFile().toString());
+        values.put("--auth-type", c.authType().toString());
+        values.put("--pool-mode", c.poolMode().toString());
+        values.put("--pool-max", c.poolMax());
+        values.put("--pool-min", c.poolMin());
+        values.put("--idle-timeout", c.idleTimeoutMs());
+        values.put("--connection-timeout", c.connectionTimeoutMs());
+        values.put("--max-backend-connections", c.maxBackendConnections());
+        values.put("--metrics-listen", c.metricsListen().toString());
+        values.put("--server-reset-query", c.serverResetQuery());
+        values.put("--server-connect-timeout", c.serverConnectTimeoutMs());
+        values.put("--client-login-timeout", c.clientLoginTimeoutMs());
+        values.put("--max-message-size", c.maxMessageSize());
+        values.put("--session-state", c.sessionState().toString());
+        values.put("--max-prepared-statements", c.maxPreparedStatements());
+        values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
+        StringBuilder json = new StringBuilder("{\n  \"settings\": {\n");
+        int i = 0;
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            json.append("    ").append(quote(e.getKey().substring(2))).append(": {\"flag\": ").append(quote(e.getKey()))
+                    .append(", \"value\": ").append(value(e.getValue()))
+                    .append(", \"source\": ").append(quote(sources.getOrDefault(e.getKey(), "default"))).append('}')
+                    .append(++i < values.size() ? ",\n" : "\n");
+        }
+        return json.append("  }\n}\n").toString();
+    }
+
+    private static String value(Object v) {
+        return v == null ? "null" : v instanceof Number ? v.toString() : quote(v.toString());
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        sb.append(ch);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

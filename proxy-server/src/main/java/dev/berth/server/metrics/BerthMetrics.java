@@ -1,0 +1,127 @@
+package dev.berth.server.metrics;
+
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolStats;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Berth's Prometheus metrics. Gauges are read from the live state (pool lists, client sessions) at
+ * scrape time, so they cannot drift; counters and histograms are recorded on the hot path through
+ * {@link PoolMetrics}. Labels are the pool's database and user only: cardinality stays bounded.
+ */
+public final class BerthMetrics {
+    /** Fine near 1-10 ms, where the wait target (p95 under 10 ms) sits. */
+    private static final double[] WAIT_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.0075, 0.01, 0.02,
+            0.05, 0.1, 0.25, 0.5, 1, 2, 5};
+    /** Up to the latency target (p95 under 500 ms) and beyond. */
+    private static final double[] DURATION_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+            0.5, 1, 2.5, 5, 10, 30};
+
+    /** Client counts of one pool, by state, read from the client sessions at scrape time. */
+    public record ClientCounts(int active, int waiting, int idle, int pinned) {
+    }
+
+    /** What the metrics read at scrape time. */
+    public interface LiveState {
+        Collection<PoolStats> pools();
+
+        java.util.Map<PoolKey, ClientCounts> clients();
+
+        int backendConnectionsInUse();
+
+        int backendConnectionsCap();
+    }
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ConcurrentHashMap<PoolKey, PoolMetrics> pools = new ConcurrentHashMap<>();
+
+    final Histogram acquireWait = histogram("berth_pool_acquire_wait", "Time clients waited for a backend connection", WAIT_BUCKETS);
+    final Histogram transactionDuration = histogram("berth_pool_transaction_duration",
+            "Time from a transaction's first message to ReadyForQuery idle", DURATION_BUCKETS);
+    final Histogram queryDuration = histogram("berth_pool_query_duration",
+            "Time from a request's first message to its ReadyForQuery", DURATION_BUCKETS);
+    final Counter transactions = counter("berth_pool_transactions", "Transactions completed (ReadyForQuery back to idle)");
+    final Counter queries = counter("berth_pool_queries", "Request/response cycles completed (each ReadyForQuery)");
+    final Counter bytesFromClients = counter("berth_pool_client_received_bytes", "Bytes received from clients", Unit.BYTES);
+    final Counter bytesToClients = counter("berth_pool_client_sent_bytes", "Bytes sent to clients", Unit.BYTES);
+    final Counter serversOpened = counter("berth_pool_server_connections_opened", "Backend connections opened and logged in");
+    final Counter serverFailures = counter("berth_pool_server_connection_failures", "Backend connection attempts that failed");
+    final Counter serversClosed = Counter.builder().name("berth_pool_server_connections_closed")
+            .help("Backend connections closed, by reason").labelNames("database", "user", "reason").register(registry);
+    final Counter acquireTimeouts = counter("berth_pool_acquire_timeouts", "Clients that got 53300 after waiting --connection-timeout");
+    final Counter clientErrors = Counter.builder().name("berth_client_errors")
+            .help("ErrorResponses sent to clients, by SQLSTATE class").labelNames("database", "user", "sqlstate_class").register(registry);
+    final Counter reprepares = counter("berth_pool_prepared_statement_reprepares", "Statements prepared again on another backend");
+    final Counter evictions = counter("berth_pool_prepared_statement_evictions", "Statements closed to stay within --max-prepared-statements");
+    final Counter pins = counter("berth_pool_client_pins", "Clients pinned to their backend for leaving session state");
+    private final Counter cancels = Counter.builder().name("berth_cancel_requests")
+            .help("Cancel requests received, by result").labelNames("result").register(registry);
+
+    public BerthMetrics(Supplier<LiveState> state) {
+        JvmMetrics.builder().register(registry);
+        GaugeWithCallback.builder().name("berth_pool_server_connections").help("Backend connections by state")
+                .labelNames("database", "user", "state").callback(cb -> {
+                    for (PoolStats p : state.get().pools()) {
+                        cb.call(p.active(), p.key().database(), p.key().user(), "active");
+                        cb.call(p.idle(), p.key().database(), p.key().user(), "idle");
+                        cb.call(p.opening(), p.key().database(), p.key().user(), "login");
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("berth_pool_max_server_connections").help("Configured --pool-max")
+                .labelNames("database", "user").callback(cb -> state.get().pools()
+                        .forEach(p -> cb.call(p.max(), p.key().database(), p.key().user()))).register(registry);
+        GaugeWithCallback.builder().name("berth_pool_min_server_connections").help("Configured --pool-min")
+                .labelNames("database", "user").callback(cb -> state.get().pools()
+                        .forEach(p -> cb.call(p.min(), p.key().database(), p.key().user()))).register(registry);
+        GaugeWithCallback.builder().name("berth_pool_utilization_ratio").help("Active backend connections / pool max")
+                .labelNames("database", "user").callback(cb -> state.get().pools()
+                        .forEach(p -> cb.call((double) p.active() / p.max(), p.key().database(), p.key().user()))).register(registry);
+        GaugeWithCallback.builder().name("berth_pool_clients").help("Client connections by state: active holds a backend, waiting waits for one, idle holds none")
+                .labelNames("database", "user", "state").callback(cb -> state.get().clients().forEach((key, c) -> {
+                    cb.call(c.active(), key.database(), key.user(), "active");
+                    cb.call(c.waiting(), key.database(), key.user(), "waiting");
+                    cb.call(c.idle(), key.database(), key.user(), "idle");
+                })).register(registry);
+        GaugeWithCallback.builder().name("berth_pool_pinned_clients").help("Clients pinned to their backend (transaction pooling)")
+                .labelNames("database", "user").callback(cb -> state.get().clients()
+                        .forEach((key, c) -> cb.call(c.pinned(), key.database(), key.user()))).register(registry);
+        GaugeWithCallback.builder().name("berth_backend_connections").help("Backend connections across all pools (counted against --max-backend-connections)")
+                .callback(cb -> cb.call(state.get().backendConnectionsInUse())).register(registry);
+        GaugeWithCallback.builder().name("berth_backend_connections_max").help("--max-backend-connections")
+                .callback(cb -> cb.call(state.get().backendConnectionsCap())).register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public PoolMetrics pool(PoolKey key) {
+        return pools.computeIfAbsent(key, k -> new PoolMetrics(this, k.database(), k.user()));
+    }
+
+    public void cancelRequest(String result) {
+        cancels.labelValues(result).inc();
+    }
+
+    private Histogram histogram(String name, String help, double[] buckets) {
+        return Histogram.builder().name(name).help(help).unit(Unit.SECONDS).classicUpperBounds(buckets)
+                .labelNames("database", "user").register(registry);
+    }
+
+    private Counter counter(String name, String help) {
+        return Counter.builder().name(name).help(help).labelNames("database", "user").register(registry);
+    }
+
+    private Counter counter(String name, String help, Unit unit) {
+        return Counter.builder().name(name).help(help).unit(unit).labelNames("database", "user").register(registry);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.berth.server.metrics;
+
+import dev.berth.core.prepared.PreparedStatementMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One pool's counters and histograms, with their label values resolved once, so that recording on the
+ * hot path is an add to a striped counter: no allocation, no lock, no map lookup.
+ */
+public final class PoolMetrics implements PreparedStatementMetrics {
+    private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private final BerthMetrics all;
+    private final String database;
+    private final String user;
+    private final DistributionDataPoint acquireWait;
+    private final DistributionDataPoint transactionDuration;
+    private final DistributionDataPoint queryDuration;
+    private final CounterDataPoint transactions;
+    private final CounterDataPoint queries;
+    private final CounterDataPoint bytesFromClients;
+    private final CounterDataPoint bytesToClients;
+    private final CounterDataPoint serversOpened;
+    private final CounterDataPoint serverFailures;
+    private final CounterDataPoint acquireTimeouts;
+    private final CounterDataPoint reprepares;
+    private final CounterDataPoint evictions;
+    private final CounterDataPoint pins;
+
+    PoolMetrics(BerthMetrics all, String database, String user) {
+        this.all = all;
+        this.database = database;
+        this.user = user;
+        acquireWait = all.acquireWait.labelValues(database, user);
+        transactionDuration = all.transactionDuration.labelValues(database, user);
+        queryDuration = all.queryDuration.labelValues(database, user);
+        transactions = all.transactions.labelValues(database, user);
+        queries = all.queries.labelValues(database, user);
+        bytesFromClients = all.bytesFromClients.labelValues(database, user);
+        bytesToClients = all.bytesToClients.labelValues(database, user);
+        serversOpened = all.serversOpened.labelValues(database, user);
+        serverFailures = all.serverFailures.labelValues(database, user);
+        acquireTimeouts = all.acquireTimeouts.labelValues(database, user);
+        reprepares = all.reprepares.labelValues(database, user);
+        evictions = all.evictions.labelValues(database, user);
+        pins = all.pins.labelValues(database, user);
+    }
+
+    public void acquired(long waitNanos) {
+        acquireWait.observe(waitNanos / NANOS_PER_SECOND);
+    }
+
+    public void acquireTimedOut() {
+        acquireTimeouts.inc();
+    }
+
+    /** A request/response cycle ended with ReadyForQuery. */
+    public void query(long nanos) {
+        queries.inc();
+        if (nanos > 0) {
+            queryDuration.observe(nanos / NANOS_PER_SECOND);
+        }
+    }
+
+    /** A transaction ended (ReadyForQuery back to idle). */
+    public void transaction(long nanos) {
+        transactions.inc();
+        transactionDuration.observe(nanos / NANOS_PER_SECOND);
+    }
+
+    public void fromClient(int bytes) {
+        bytesFromClients.inc(bytes);
+    }
+
+    public void toClient(int bytes) {
+        bytesToClients.inc(bytes);
+    }
+
+    public void serverOpened() {
+        serversOpened.inc();
+    }
+
+    public void serverFailed() {
+        serverFailures.inc();
+    }
+
+    public void serverClosed(String reason) {
+        all.serversClosed.labelValues(database, user, reason).inc();
+    }
+
+    /** An ErrorResponse went to a client: counted by SQLSTATE class. */
+    public void errorToClient(String sqlState) {
+        String sqlStateClass = sqlState == null || sqlState.length() < 2 ? "XX" : sqlState.substring(0, 2);
+        all.clientErrors.labelValues(database, user, sqlStateClass).inc();
+    }
+
+    public void pinned() {
+        pins.inc();
+    }
+
+    @Override
+    public void reprepared() {
+        reprepares.inc();
+    }
+
+    @Override
+    public void evicted() {
+        evictions.inc();
+    }
+}
