@@ -8,7 +8,6 @@ import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 
 /** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT. */
@@ -35,13 +34,9 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("berth: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "berth-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
         try {
-            stopped.await();
+            server.awaitTermination(); // SIGTERM/SIGINT (through the hook) or SHUTDOWN on the admin console
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

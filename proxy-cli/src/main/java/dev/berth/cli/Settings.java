@@ -61,6 +61,9 @@ public final class Settings {
     @Option(names = "--prepared-statement-registry-bytes", paramLabel = "BYTES", description = "Memory for sharing statement names per pool. Env BERTH_PREPARED_STATEMENT_REGISTRY_BYTES, default 16777216.")
     String preparedStatementRegistryBytes;
 
+    @Option(names = "--admin-users", paramLabel = "USER,...", description = "Users allowed on the admin console (database berth or pgbouncer). Env BERTH_ADMIN_USERS, default none.")
+    String adminUsers;
+
     /** Where each setting's value came from: default, environment or flag. */
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
@@ -93,6 +96,8 @@ public final class Settings {
         set("--server-connect-timeout", "BERTH_SERVER_CONNECT_TIMEOUT", serverConnectTimeout, Settings::millis, b::serverConnectTimeoutMs);
         set("--client-login-timeout", "BERTH_CLIENT_LOGIN_TIMEOUT", clientLoginTimeout, Settings::millis, b::clientLoginTimeoutMs);
         set("--max-message-size", "BERTH_MAX_MESSAGE_SIZE", maxMessageSize, Settings::integer, b::maxMessageSize);
+        set("--admin-users", "BERTH_ADMIN_USERS", adminUsers, v -> java.util.Arrays.stream(v.split(","))
+                .map(String::trim).filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()), b::adminUsers);
         set("--session-state", "BERTH_SESSION_STATE", sessionState, SessionStatePolicy::parse, b::sessionState);
         set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);
         set("--prepared-statement-registry-bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", preparedStatementRegistryBytes,

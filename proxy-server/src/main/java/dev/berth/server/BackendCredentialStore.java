@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BackendCredentialStore {
     private final BackendUrl backend;
-    private final AuthFile authFile;
+    private volatile AuthFile authFile;
     private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
 
     BackendCredentialStore(BackendUrl backend, AuthFile authFile) {
@@ -24,10 +24,15 @@ final class BackendCredentialStore {
         if (user.equals(backend.user()) && backend.password() != null) {
             return BackendCredentials.password(user, backend.password());
         }
-        BackendCredentials credentials = authFile == null || authFile.secret(user) == null
-                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, authFile.secret(user));
+        AuthFile file = authFile;
+        BackendCredentials credentials = file == null || file.secret(user) == null
+                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, file.secret(user));
         byte[] clientKey = scramClientKeys.get(user);
         return clientKey == null ? credentials : credentials.withScramClientKey(clientKey);
+    }
+
+    void authFile(AuthFile file) {
+        authFile = file;
     }
 
     /** A client proved it knows the password of {@code user}; its ClientKey lets Berth log in as that user. */

@@ -28,7 +28,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** The Berth daemon: the client listener, the pools and their housekeeping. */
-public final class BerthServer implements AutoCloseable {
+public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
     private static final long HOUSEKEEPING_PERIOD_MS = 1000;
 
@@ -43,6 +43,7 @@ public final class BerthServer implements AutoCloseable {
     private HttpEndpoints http;
     private ScheduledFuture<?> housekeeping;
     private volatile boolean closing;
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
     public BerthServer(BerthConfig config) throws IOException {
         this(config, Map.of());
@@ -70,6 +71,7 @@ public final class BerthServer implements AutoCloseable {
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport,
                 config.backend().host(), config.backend().port(), metrics);
         this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials, registryFor, metrics, health);
+        proxy.admin(new AdminConsole(proxy, this));
     }
 
     /** Binds the listen address, warms the default pool and starts housekeeping. */
@@ -199,9 +201,48 @@ public final class BerthServer implements AutoCloseable {
         proxy.paused(paused);
     }
 
+    // ---- admin console actions ----
+
+    @Override
+    public void shutdown() {
+        Thread t = new Thread(this::close, "berth-shutdown-by-admin");
+        t.start();
+    }
+
+    @Override
+    public String reload() throws IOException {
+        if (config.authFile() == null) {
+            return "nothing to reload: no auth file";
+        }
+        AuthFile file = AuthFile.load(config.authFile());
+        proxy.authFile(file);
+        LOG.info("auth file " + config.authFile() + " reloaded: " + file.size() + " users");
+        return "auth file reloaded: " + file.size() + " users";
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        ConfigJson.values(config).forEach((flag, value) -> settings.put(flag.substring(2), String.valueOf(value)));
+        return settings;
+    }
+
+    @Override
+    public Map<String, String> sources() {
+        return sources;
+    }
+
+    /** Blocks until Berth has stopped (SIGTERM, SHUTDOWN on the admin console, or {@link #close()}). */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
     /** Stops accepting, ends every client with 57P01, closes every backend connection. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
         closing = true;
         if (http != null) {
             http.close();
@@ -221,6 +262,7 @@ public final class BerthServer implements AutoCloseable {
         acceptGroup.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         LOG.info("Berth stopped");
+        terminated.countDown();
     }
 
     // ---- for tests and the admin console ----

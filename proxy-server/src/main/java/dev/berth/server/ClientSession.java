@@ -48,7 +48,7 @@ import java.util.logging.Logger;
 final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter<ServerConnection> {
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
 
-    private enum State { STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, SYNCING, LINKED, IDLE, CLOSED }
+    private enum State { STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, SYNCING, LINKED, IDLE, ADMIN, CLOSED }
 
     private final ProxyContext proxy;
     private ChannelHandlerContext ctx;
@@ -75,7 +75,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private final Map<String, String> reported = new ConcurrentHashMap<>();
     private final ClientStatements statements = new ClientStatements();
     private dev.berth.server.metrics.PoolMetrics metrics;
-    private long waitStartNanos;
+    private volatile long waitStartNanos;
+    private final long connectedAtMillis = System.currentTimeMillis();
+    /** Waiting for PAUSE to end, not yet in the pool's queue. */
+    private boolean deferredByPause;
 
     ClientSession(ProxyContext proxy) {
         this.proxy = proxy;
@@ -96,6 +99,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         ByteBuf frame = (ByteBuf) msg;
         switch (state) {
             case LINKED -> relay(frame);
+            case ADMIN -> proxy.admin().handle(ctx, frame, describe());
             case STARTUP -> {
                 try {
                     startup(StartupPacket.decode(frame));
@@ -275,11 +279,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             if (success.scramClientKey() != null) {
                 proxy.credentials().learnScramClientKey(user, success.scramClientKey());
             }
+            if (AdminConsole.DATABASES.contains(database)) {
+                startAdmin();
+                return;
+            }
             acquireServer();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
             LOG.warning(describe() + " login failed: " + failure.logReason());
             disconnect(failure.sqlState(), failure.message(), null);
         }
+    }
+
+    private void startAdmin() {
+        if (!proxy.config().adminUsers().contains(user)) {
+            LOG.warning(describe() + " refused on the admin console: not in --admin-users");
+            disconnect(SqlState.INVALID_AUTHORIZATION, "user \"" + user + "\" is not allowed on the admin console (see --admin-users)", null);
+            return;
+        }
+        loginTimeout.cancel(false);
+        loggedIn = true;
+        state = State.ADMIN;
+        long keys = proxy.cancels().register(this);
+        processId = (int) (keys >>> 32);
+        secretKey = (int) keys;
+        LOG.info(describe() + " opened the admin console");
+        proxy.admin().greet(ctx, processId, secretKey);
     }
 
     private void acquireServer() {
@@ -292,10 +316,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         ctx.channel().config().setAutoRead(false);
         long timeout = proxy.config().connectionTimeoutMs();
         waitTimeout = ctx.executor().schedule(this::waitTimedOut, timeout, TimeUnit.MILLISECONDS);
+        if (proxy.paused()) {
+            deferredByPause = true;
+            proxy.whenResumed(() -> ctx.executor().execute(() -> {
+                if (deferredByPause && state == State.WAITING_FOR_SERVER) {
+                    deferredByPause = false;
+                    pool.acquire(this);
+                }
+            }));
+            return;
+        }
         pool.acquire(this);
     }
 
     private void waitTimedOut() {
+        if (deferredByPause) {
+            deferredByPause = false;
+            metrics.acquireTimedOut();
+            disconnect(SqlState.TOO_MANY_CONNECTIONS, "no backend connection within " + proxy.config().connectionTimeoutMs()
+                    + " ms: Berth is paused (RESUME on the admin console)", Level.WARNING);
+            return;
+        }
         if (!pool.cancelWait(this)) {
             return; // granted or failed meanwhile; that callback is on its way
         }
@@ -496,6 +537,34 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
 
     boolean pinned() {
         return pinned;
+    }
+
+    long waitStartNanos() {
+        return waitStartNanos;
+    }
+
+    long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    String user() {
+        return user;
+    }
+
+    String database() {
+        return database;
+    }
+
+    String stateName() {
+        return state.name().toLowerCase(Locale.ROOT);
+    }
+
+    String remoteHost() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
+    }
+
+    int remotePort() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
     }
 
     /** The pool this client uses, or null before its login reached one. */

@@ -10,7 +10,8 @@ final class ConfigJson {
     private ConfigJson() {
     }
 
-    static String render(BerthConfig c, Map<String, String> sources) {
+    /** Every setting by flag, with its effective value (the backend URL's password masked). */
+    static Map<String, Object> values(BerthConfig c) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("--listen", c.listen().toString());
         values.put("--backend", c.backend().masked());
@@ -30,6 +31,12 @@ final class ConfigJson {
         values.put("--session-state", c.sessionState().toString());
         values.put("--max-prepared-statements", c.maxPreparedStatements());
         values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
+        values.put("--admin-users", String.join(",", new java.util.TreeSet<>(c.adminUsers())));
+        return values;
+    }
+
+    static String render(BerthConfig c, Map<String, String> sources) {
+        Map<String, Object> values = values(c);
         StringBuilder json = new StringBuilder("{\n  \"settings\": {\n");
         int i = 0;
         for (Map.Entry<String, Object> e : values.entrySet()) {

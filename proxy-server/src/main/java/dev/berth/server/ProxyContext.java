@@ -24,11 +24,15 @@ final class ProxyContext {
     private final dev.berth.server.metrics.BerthMetrics metrics;
     private final BackendHealth health;
     private volatile boolean paused;
+    private final java.util.List<Runnable> onResume = new java.util.ArrayList<>();
+    private volatile AuthFile currentAuthFile;
+    private AdminConsole admin;
 
     ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials,
                  java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries,
                  dev.berth.server.metrics.BerthMetrics metrics, BackendHealth health) {
         this.registries = registries;
+        this.currentAuthFile = authFile;
         this.metrics = metrics;
         this.health = health;
         this.config = config;
@@ -67,8 +71,43 @@ final class ProxyContext {
         return paused;
     }
 
+    /** PAUSE: new transactions wait (up to --connection-timeout) until RESUME. */
     void paused(boolean value) {
-        paused = value;
+        java.util.List<Runnable> wake;
+        synchronized (onResume) {
+            paused = value;
+            if (value) {
+                return;
+            }
+            wake = new java.util.ArrayList<>(onResume);
+            onResume.clear();
+        }
+        wake.forEach(Runnable::run);
+    }
+
+    /** Runs {@code action} when Berth is resumed (at once if it is not paused any more). */
+    void whenResumed(Runnable action) {
+        synchronized (onResume) {
+            if (paused) {
+                onResume.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    AdminConsole admin() {
+        return admin;
+    }
+
+    void admin(AdminConsole console) {
+        this.admin = console;
+    }
+
+    /** RELOAD: a new auth file for logins from now on. */
+    void authFile(AuthFile file) {
+        currentAuthFile = file;
+        credentials.authFile(file);
     }
 
     /** The prepared statements known in a pool (transaction pooling). */
@@ -77,7 +116,7 @@ final class ProxyContext {
     }
 
     ClientAuthenticator newAuthenticator(String user) {
-        return new ClientAuthenticator(config.authType(), authFile, user, random, unknownUserKey);
+        return new ClientAuthenticator(config.authType(), currentAuthFile, user, random, unknownUserKey);
     }
 
     /** The pool for a client's (database, user): the --backend URL's database and user win when it has them. */

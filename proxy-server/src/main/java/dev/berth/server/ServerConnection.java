@@ -95,6 +95,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     }
 
     private final int maxPreparedStatements;
+    private final long connectedAtMillis = System.currentTimeMillis();
     private final PoolMetrics metrics;
     private final BackendHealth health;
     /** When the current request/response cycle and the current transaction began (0: none in progress). */
@@ -536,6 +537,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
 
     void applied(Map<String, String> settings) {
         applied = Map.copyOf(settings);
+    }
+
+    long connectedAtMillis() {
+        return connectedAtMillis;
     }
 
     int processId() {

@@ -29,7 +29,8 @@ public record BerthConfig(
         int maxMessageSize,
         SessionStatePolicy sessionState,
         int maxPreparedStatements,
-        long preparedStatementRegistryBytes) {
+        long preparedStatementRegistryBytes,
+        java.util.Set<String> adminUsers) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -66,6 +67,7 @@ public record BerthConfig(
         private SessionStatePolicy sessionState = SessionStatePolicy.PIN;
         private int maxPreparedStatements = DEFAULT_MAX_PREPARED_STATEMENTS;
         private long preparedStatementRegistryBytes = DEFAULT_REGISTRY_BYTES;
+        private java.util.Set<String> adminUsers = java.util.Set.of();
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder backend(BackendUrl v) { backend = v; return this; }
@@ -85,6 +87,7 @@ public record BerthConfig(
         public Builder sessionState(SessionStatePolicy v) { sessionState = v; return this; }
         public Builder maxPreparedStatements(int v) { maxPreparedStatements = v; return this; }
         public Builder preparedStatementRegistryBytes(long v) { preparedStatementRegistryBytes = v; return this; }
+        public Builder adminUsers(java.util.Set<String> v) { adminUsers = java.util.Set.copyOf(v); return this; }
 
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
@@ -96,7 +99,7 @@ public record BerthConfig(
             return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
                     connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
                     serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize, sessionState, maxPreparedStatements,
-                    preparedStatementRegistryBytes);
+                    preparedStatementRegistryBytes, adminUsers);
         }
 
         /** Every invalid setting, each naming its setting; empty when the configuration is valid. */

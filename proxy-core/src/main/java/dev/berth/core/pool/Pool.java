@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -251,6 +252,14 @@ public final class Pool<S extends PooledServer> {
         }
         closeAll(all, reason);
         failed.forEach(w -> w.failed(toWaiters));
+    }
+
+    /** The servers of this pool with their list ("active" or "idle"), read under the lock (SHOW SERVERS). */
+    public synchronized List<Map.Entry<S, String>> servers() {
+        List<Map.Entry<S, String>> result = new ArrayList<>();
+        active.forEach(s -> result.add(Map.entry(s, "active")));
+        idle.forEach(s -> result.add(Map.entry(s, "idle")));
+        return result;
     }
 
     public synchronized PoolStats stats() {

@@ -19,6 +19,11 @@ public record ErrorResponse(String severity, String sqlState, String message, St
         return new ErrorResponse("ERROR", sqlState, message, null, null);
     }
 
+    /** A NoticeResponse carrying information (SQLSTATE 00000). */
+    public static ErrorResponse notice(String message) {
+        return new ErrorResponse("NOTICE", "00000", message, null, null);
+    }
+
     public ErrorResponse withHint(String newHint) {
         return new ErrorResponse(severity, sqlState, message, detail, newHint);
     }

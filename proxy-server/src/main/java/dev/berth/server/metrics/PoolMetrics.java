@@ -49,6 +49,17 @@ public final class PoolMetrics implements PreparedStatementMetrics {
         pins = all.pins.labelValues(database, user);
     }
 
+    /** Running totals for SHOW STATS, read from the same counters and histograms Prometheus scrapes. */
+    public record Totals(long transactions, long queries, long bytesReceived, long bytesSent, double transactionSeconds,
+                         double querySeconds, double waitSeconds, long waits) {
+    }
+
+    public Totals totals() {
+        return new Totals(transactions.getLongValue(), queries.getLongValue(), bytesFromClients.getLongValue(),
+                bytesToClients.getLongValue(), transactionDuration.getSum(), queryDuration.getSum(), acquireWait.getSum(),
+                acquireWait.getCount());
+    }
+
     public void acquired(long waitNanos) {
         acquireWait.observe(waitNanos / NANOS_PER_SECOND);
     }
