@@ -26,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
             e.problems.forEach(p -> System.err.println("berth: invalid setting " + p));
             return 2;
         }
-        Logs.configure(Level.INFO);
+        Logs.configure(Level.INFO, "json".equals(settings.logFormat()));
         BerthServer server;
         try {
             server = new BerthServer(config, settings.sources()).start();

@@ -61,6 +61,9 @@ public final class Settings {
     @Option(names = "--prepared-statement-registry-bytes", paramLabel = "BYTES", description = "Memory for sharing statement names per pool. Env BERTH_PREPARED_STATEMENT_REGISTRY_BYTES, default 16777216.")
     String preparedStatementRegistryBytes;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "text (one line per event) or json (one object per line). Env BERTH_LOG_FORMAT, default text.")
+    String logFormat;
+
     @Option(names = "--admin-users", paramLabel = "USER,...", description = "Users allowed on the admin console (database berth or pgbouncer). Env BERTH_ADMIN_USERS, default none.")
     String adminUsers;
 
@@ -102,6 +105,10 @@ public final class Settings {
         set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);
         set("--prepared-statement-registry-bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", preparedStatementRegistryBytes,
                 v -> (long) integer(v), b::preparedStatementRegistryBytes);
+        if (!logFormat().equals("text") && !logFormat().equals("json")) {
+            errors.add("--log-format: '" + logFormat() + "' is not text or json"
+                    + (logFormat == null ? " (from BERTH_LOG_FORMAT)" : ""));
+        }
         for (ConfigException problem : b.problems()) {
             String flag = problem.getMessage().substring(0, problem.getMessage().indexOf(':'));
             // a problem that involves a setting which did not parse would only repeat that error
@@ -114,6 +121,12 @@ public final class Settings {
             return b.build();
         }
         throw new InvalidSettings(errors);
+    }
+
+    /** text or json; validated by {@link #resolve()}. */
+    String logFormat() {
+        String value = logFormat != null ? logFormat : env.get("BERTH_LOG_FORMAT");
+        return value == null ? "text" : value.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     Map<String, String> sources() {

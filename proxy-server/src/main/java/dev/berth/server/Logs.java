@@ -31,17 +31,38 @@ public final class Logs {
     }
 
     public static void configure(Level level) {
+        configure(level, false);
+    }
+
+    /** @param json one JSON object per line (time, level, logger, message, error) for log shippers */
+    public static void configure(Level level, boolean json) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
             root.removeHandler(h);
         }
         ConsoleHandler handler = new ConsoleHandler();
         handler.setLevel(Level.ALL);
-        handler.setFormatter(new OneLine());
+        handler.setFormatter(json ? new JsonLine() : new OneLine());
         root.addHandler(handler);
         root.setLevel(Level.INFO);
         Logger.getLogger("dev.berth").setLevel(level);
         Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    }
+
+    static final class JsonLine extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            StringBuilder sb = new StringBuilder(160).append("{\"time\":\"").append(Instant.ofEpochMilli(r.getMillis()))
+                    .append("\",\"level\":\"").append(r.getLevel().getName()).append("\",\"logger\":")
+                    .append(ConfigJson.quote(r.getLoggerName() == null ? "" : r.getLoggerName()))
+                    .append(",\"message\":").append(ConfigJson.quote(formatMessage(r)));
+            if (r.getThrown() != null) {
+                java.io.StringWriter sw = new java.io.StringWriter();
+                r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                sb.append(",\"error\":").append(ConfigJson.quote(sw.toString()));
+            }
+            return sb.append("}\n").toString();
+        }
     }
 
     static final class OneLine extends Formatter {
