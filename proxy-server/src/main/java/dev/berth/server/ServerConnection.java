@@ -225,9 +225,13 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         relay.reject(frame, error.encode(channel.alloc()), output);
     }
 
-    /** The client ran DISCARD ALL or DEALLOCATE ALL: every prepared statement of this server is gone. */
+    /**
+     * The client ran DISCARD ALL or DEALLOCATE ALL: every prepared statement of this server is gone, and
+     * (DISCARD ALL) the settings Berth applied too, so they are applied again at the next link.
+     */
     void clientDeallocatedAll(ClientStatements statements) {
         channel.eventLoop().execute(() -> {
+            applied = Map.of();
             if (relay != null) {
                 relay.serverStatementsLost();
             }
