@@ -40,6 +40,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         print("--session-state", config.sessionState());
         print("--max-prepared-statements", config.maxPreparedStatements());
         print("--prepared-statement-registry-bytes", config.preparedStatementRegistryBytes());
+        print("--metrics-compat", config.metricsCompat());
         print("--admin-users", String.join(",", new java.util.TreeSet<>(config.adminUsers())));
         return 0;
     }

@@ -61,6 +61,9 @@ public final class Settings {
     @Option(names = "--prepared-statement-registry-bytes", paramLabel = "BYTES", description = "Memory for sharing statement names per pool. Env BERTH_PREPARED_STATEMENT_REGISTRY_BYTES, default 16777216.")
     String preparedStatementRegistryBytes;
 
+    @Option(names = "--metrics-compat", paramLabel = "NAME", description = "Also export pool metrics under other names: none or pgbouncer (pgbouncer_exporter's). Env BERTH_METRICS_COMPAT, default none.")
+    String metricsCompat;
+
     @Option(names = "--log-format", paramLabel = "FORMAT", description = "text (one line per event) or json (one object per line). Env BERTH_LOG_FORMAT, default text.")
     String logFormat;
 
@@ -101,6 +104,7 @@ public final class Settings {
         set("--max-message-size", "BERTH_MAX_MESSAGE_SIZE", maxMessageSize, Settings::integer, b::maxMessageSize);
         set("--admin-users", "BERTH_ADMIN_USERS", adminUsers, v -> java.util.Arrays.stream(v.split(","))
                 .map(String::trim).filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()), b::adminUsers);
+        set("--metrics-compat", "BERTH_METRICS_COMPAT", metricsCompat, v -> v, b::metricsCompat);
         set("--session-state", "BERTH_SESSION_STATE", sessionState, SessionStatePolicy::parse, b::sessionState);
         set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);
         set("--prepared-statement-registry-bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", preparedStatementRegistryBytes,

@@ -54,6 +54,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.config = config;
         this.sources = sources;
         this.metrics = new BerthMetrics(this::liveState);
+        if (config.metricsCompat().equals("pgbouncer")) {
+            metrics.registerPgbouncerCompat(this::liveState);
+        }
         BackendHealth health = new BackendHealth();
         AuthFile authFile = config.authFile() == null ? null : AuthFile.load(config.authFile());
         this.acceptGroup = transport.newGroup(1);
@@ -159,24 +162,28 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
             @Override
             public Map<PoolKey, BerthMetrics.ClientCounts> clients() {
-                Map<PoolKey, int[]> counts = new HashMap<>();
+                Map<PoolKey, long[]> counts = new HashMap<>();
+                long now = System.nanoTime();
                 for (ClientSession client : proxy.clients()) {
                     PoolKey key = client.poolKey();
                     String state = client.gaugeState();
                     if (key == null || state == null) {
                         continue;
                     }
-                    int[] c = counts.computeIfAbsent(key, k -> new int[4]);
+                    long[] c = counts.computeIfAbsent(key, k -> new long[5]);
                     c[state.equals("active") ? 0 : state.equals("waiting") ? 1 : 2]++;
                     if (client.pinned()) {
                         c[3]++;
                     }
+                    if (state.equals("waiting")) {
+                        c[4] = Math.max(c[4], now - client.waitStartNanos());
+                    }
                 }
                 for (PoolStats p : poolStats()) {
-                    counts.computeIfAbsent(p.key(), k -> new int[4]);
+                    counts.computeIfAbsent(p.key(), k -> new long[5]);
                 }
                 Map<PoolKey, BerthMetrics.ClientCounts> result = new HashMap<>();
-                counts.forEach((k, c) -> result.put(k, new BerthMetrics.ClientCounts(c[0], c[1], c[2], c[3])));
+                counts.forEach((k, c) -> result.put(k, new BerthMetrics.ClientCounts((int) c[0], (int) c[1], (int) c[2], (int) c[3], c[4])));
                 return result;
             }
 

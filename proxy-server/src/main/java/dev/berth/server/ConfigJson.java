@@ -31,6 +31,7 @@ final class ConfigJson {
         values.put("--session-state", c.sessionState().toString());
         values.put("--max-prepared-statements", c.maxPreparedStatements());
         values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
+        values.put("--metrics-compat", c.metricsCompat());
         values.put("--admin-users", String.join(",", new java.util.TreeSet<>(c.adminUsers())));
         return values;
     }

@@ -191,9 +191,25 @@ class ObservabilityTest {
     }
 
     @Test
+    void pgbouncerCompatibleNamesFollowTheSameState() throws Exception {
+        try (RunningBerth berth = RunningBerth.start(b -> b.metricsCompat("pgbouncer"))) {
+            Connection held = PoolLimitsTest.hold(berth.connectApp());
+            Map<String, Double> m = scrape(berth);
+            assertEquals(1, value(m, "pgbouncer_pools_server_active_connections", "database", "appdb"));
+            assertEquals(1, value(m, "pgbouncer_pools_client_active_connections", "user", "app"));
+            assertEquals(0, value(m, "pgbouncer_pools_client_waiting_connections", "user", "app"));
+            assertTrue(value(m, "pgbouncer_stats_queries_pooled_total", "database", "appdb") >= 1);
+            assertEquals(1, value(m, "pgbouncer_up", null, null));
+            held.rollback();
+            held.close();
+        }
+    }
+
+    @Test
     void promtoolFindsNoProblemsInTheExposition() throws Exception {
         assumeTrue(commandExists("promtool"), "promtool is not installed (Debian package prometheus)");
-        try (RunningBerth berth = RunningBerth.start(); Connection c = berth.connectApp(); Statement s = c.createStatement()) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.metricsCompat("pgbouncer"));
+             Connection c = berth.connectApp(); Statement s = c.createStatement()) {
             s.execute("select 1");
             String body = get(berth.server(), "/metrics").body();
             Path file = Files.createTempFile("metrics", ".txt");

@@ -30,7 +30,8 @@ public record BerthConfig(
         SessionStatePolicy sessionState,
         int maxPreparedStatements,
         long preparedStatementRegistryBytes,
-        java.util.Set<String> adminUsers) {
+        java.util.Set<String> adminUsers,
+        String metricsCompat) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -68,6 +69,7 @@ public record BerthConfig(
         private int maxPreparedStatements = DEFAULT_MAX_PREPARED_STATEMENTS;
         private long preparedStatementRegistryBytes = DEFAULT_REGISTRY_BYTES;
         private java.util.Set<String> adminUsers = java.util.Set.of();
+        private String metricsCompat = "none";
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder backend(BackendUrl v) { backend = v; return this; }
@@ -88,6 +90,7 @@ public record BerthConfig(
         public Builder maxPreparedStatements(int v) { maxPreparedStatements = v; return this; }
         public Builder preparedStatementRegistryBytes(long v) { preparedStatementRegistryBytes = v; return this; }
         public Builder adminUsers(java.util.Set<String> v) { adminUsers = java.util.Set.copyOf(v); return this; }
+        public Builder metricsCompat(String v) { metricsCompat = v == null ? "none" : v.trim().toLowerCase(java.util.Locale.ROOT); return this; }
 
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
@@ -99,7 +102,7 @@ public record BerthConfig(
             return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
                     connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
                     serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize, sessionState, maxPreparedStatements,
-                    preparedStatementRegistryBytes, adminUsers);
+                    preparedStatementRegistryBytes, adminUsers, metricsCompat);
         }
 
         /** Every invalid setting, each naming its setting; empty when the configuration is valid. */
@@ -122,6 +125,9 @@ public record BerthConfig(
             }
             if (maxMessageSize < 1024) {
                 problems.add(new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize));
+            }
+            if (!metricsCompat.equals("none") && !metricsCompat.equals("pgbouncer")) {
+                problems.add(new ConfigException("--metrics-compat", "'" + metricsCompat + "' is not none or pgbouncer"));
             }
             if (maxPreparedStatements < 1) {
                 problems.add(new ConfigException("--max-prepared-statements", "must be at least 1, got " + maxPreparedStatements));

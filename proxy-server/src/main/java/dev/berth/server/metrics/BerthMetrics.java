@@ -27,7 +27,7 @@ public final class BerthMetrics {
             0.5, 1, 2.5, 5, 10, 30};
 
     /** Client counts of one pool, by state, read from the client sessions at scrape time. */
-    public record ClientCounts(int active, int waiting, int idle, int pinned) {
+    public record ClientCounts(int active, int waiting, int idle, int pinned, long maxWaitNanos) {
     }
 
     /** What the metrics read at scrape time. */
@@ -98,6 +98,59 @@ public final class BerthMetrics {
                 .callback(cb -> cb.call(state.get().backendConnectionsInUse())).register(registry);
         GaugeWithCallback.builder().name("berth_backend_connections_max").help("--max-backend-connections")
                 .callback(cb -> cb.call(state.get().backendConnectionsCap())).register(registry);
+    }
+
+    /**
+     * --metrics-compat pgbouncer: the pool gauges and totals also under the names of
+     * prometheus-community/pgbouncer_exporter, so existing dashboards and alerts keep working.
+     */
+    public void registerPgbouncerCompat(Supplier<LiveState> state) {
+        String[] poolGauges = {"client_active", "client_waiting", "server_active", "server_idle", "server_used",
+                "server_testing", "server_login"};
+        for (String gauge : poolGauges) {
+            GaugeWithCallback.builder().name("pgbouncer_pools_" + gauge + "_connections")
+                    .help("pgbouncer_exporter compatible: " + gauge.replace('_', ' ') + " connections")
+                    .labelNames("database", "user").callback(cb -> {
+                        LiveState live = state.get();
+                        java.util.Map<PoolKey, ClientCounts> clients = live.clients();
+                        for (PoolStats p : live.pools()) {
+                            ClientCounts c = clients.getOrDefault(p.key(), new ClientCounts(0, 0, 0, 0, 0));
+                            double v = switch (gauge) {
+                                case "client_active" -> c.active() + c.idle();
+                                case "client_waiting" -> c.waiting();
+                                case "server_active" -> p.active();
+                                case "server_idle" -> p.idle();
+                                case "server_login" -> p.opening();
+                                default -> 0;
+                            };
+                            cb.call(v, p.key().database(), p.key().user());
+                        }
+                    }).register(registry);
+        }
+        GaugeWithCallback.builder().name("pgbouncer_pools_client_maxwait_seconds")
+                .help("pgbouncer_exporter compatible: age of the oldest waiting client").labelNames("database", "user")
+                .callback(cb -> state.get().clients().forEach((k, c) -> cb.call(c.maxWaitNanos() / 1e9, k.database(), k.user())))
+                .register(registry);
+        statsTotal("pgbouncer_stats_queries_pooled_total", "SQL queries pooled", t -> t.queries());
+        statsTotal("pgbouncer_stats_queries_total", "SQL requests pooled", t -> t.queries());
+        statsTotal("pgbouncer_stats_sql_transactions_pooled_total", "SQL transactions pooled", t -> t.transactions());
+        statsTotal("pgbouncer_stats_queries_duration_seconds_total", "seconds spent executing queries", t -> t.querySeconds());
+        statsTotal("pgbouncer_stats_server_in_transaction_seconds_total", "seconds spent in transactions", t -> t.transactionSeconds());
+        statsTotal("pgbouncer_stats_client_wait_seconds_total", "seconds clients waited for a server", t -> t.waitSeconds());
+        statsTotal("pgbouncer_stats_received_bytes_total", "bytes received from clients", t -> t.bytesReceived());
+        statsTotal("pgbouncer_stats_sent_bytes_total", "bytes sent to clients", t -> t.bytesSent());
+        GaugeWithCallback.builder().name("pgbouncer_up").help("pgbouncer_exporter compatible: 1 while serving")
+                .callback(cb -> cb.call(1)).register(registry);
+    }
+
+    /** A pgbouncer_exporter "stats" counter: per database, summed over the database's pools. */
+    private void statsTotal(String name, String help, java.util.function.ToDoubleFunction<PoolMetrics.Totals> value) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name(name.substring(0, name.length() - "_total".length()))
+                .help("pgbouncer_exporter compatible: " + help).labelNames("database").callback(cb -> {
+                    java.util.Map<String, Double> byDatabase = new java.util.TreeMap<>();
+                    pools.forEach((key, m) -> byDatabase.merge(key.database(), value.applyAsDouble(m.totals()), Double::sum));
+                    byDatabase.forEach((db, v) -> cb.call(v, db));
+                }).register(registry);
     }
 
     public PrometheusRegistry registry() {
