@@ -31,7 +31,7 @@ class BerthConfigTest {
         BerthConfig c = trust().build();
         assertEquals(new HostPort("0.0.0.0", 6432), c.listen());
         assertEquals(BackendUrl.parse("postgresql://127.0.0.1:5432"), c.backend());
-        assertEquals(PoolMode.SESSION, c.poolMode());
+        assertEquals(PoolMode.TRANSACTION, c.poolMode());
         assertEquals(200, c.poolMax());
         assertEquals(20, c.poolMin());
         assertEquals(30_000, c.idleTimeoutMs());
