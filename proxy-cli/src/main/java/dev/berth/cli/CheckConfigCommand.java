@@ -41,7 +41,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         print("--max-prepared-statements", config.maxPreparedStatements());
         print("--prepared-statement-registry-bytes", config.preparedStatementRegistryBytes());
         print("--metrics-compat", config.metricsCompat());
-        print("--admin-users", String.join(",", new java.util.TreeSet<>(config.adminUsers())));
+        print("--admin-users", config.adminUsers().isEmpty() ? "none" : String.join(",", new java.util.TreeSet<>(config.adminUsers())));
         return 0;
     }
 

@@ -151,7 +151,7 @@ class BerthCliTest {
         expected.put("--backend", "postgresql://127.0.0.1:5432 default");
         expected.put("--auth-file", "none default");
         expected.put("--auth-type", "trust flag");
-        expected.put("--pool-mode", "session default");
+        expected.put("--pool-mode", "transaction default");
         expected.put("--pool-max", "50 flag");
         expected.put("--pool-min", "5 flag");
         expected.put("--idle-timeout", "30000 default");
@@ -162,6 +162,11 @@ class BerthCliTest {
         expected.put("--server-connect-timeout", "5000 default");
         expected.put("--client-login-timeout", "60000 default");
         expected.put("--max-message-size", "268435456 default");
+        expected.put("--session-state", "pin default");
+        expected.put("--max-prepared-statements", "200 default");
+        expected.put("--prepared-statement-registry-bytes", "16777216 default");
+        expected.put("--metrics-compat", "none default");
+        expected.put("--admin-users", "none default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

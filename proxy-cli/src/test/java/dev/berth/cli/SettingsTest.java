@@ -4,6 +4,7 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.SessionStatePolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,8 @@ class SettingsTest {
     private static final List<String> FLAGS = List.of("--listen", "--backend", "--auth-file", "--auth-type",
             "--pool-mode", "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout",
             "--max-backend-connections", "--metrics-listen", "--server-reset-query", "--server-connect-timeout",
-            "--client-login-timeout", "--max-message-size");
+            "--client-login-timeout", "--max-message-size", "--admin-users", "--metrics-compat", "--session-state",
+            "--max-prepared-statements", "--prepared-statement-registry-bytes");
 
     @TempDir
     Path dir;
@@ -60,7 +62,12 @@ class SettingsTest {
                 () -> assertNull(c.backend().user()),
                 () -> assertNull(c.backend().database()),
                 () -> assertNull(c.authFile()),
-                () -> assertEquals(PoolMode.SESSION, c.poolMode()),
+                () -> assertEquals(PoolMode.TRANSACTION, c.poolMode()),
+                () -> assertEquals(SessionStatePolicy.PIN, c.sessionState()),
+                () -> assertEquals(200, c.maxPreparedStatements()),
+                () -> assertEquals(16L * 1024 * 1024, c.preparedStatementRegistryBytes()),
+                () -> assertEquals("none", c.metricsCompat()),
+                () -> assertTrue(c.adminUsers().isEmpty()),
                 () -> assertEquals(200, c.poolMax()),
                 () -> assertEquals(20, c.poolMin()),
                 () -> assertEquals(30_000, c.idleTimeoutMs()),
@@ -127,7 +134,12 @@ class SettingsTest {
                 Map.entry("BERTH_SERVER_RESET_QUERY", "RESET ALL"),
                 Map.entry("BERTH_SERVER_CONNECT_TIMEOUT", "400"),
                 Map.entry("BERTH_CLIENT_LOGIN_TIMEOUT", "500"),
-                Map.entry("BERTH_MAX_MESSAGE_SIZE", "4096"));
+                Map.entry("BERTH_MAX_MESSAGE_SIZE", "4096"),
+                Map.entry("BERTH_ADMIN_USERS", "ops"),
+                Map.entry("BERTH_METRICS_COMPAT", "pgbouncer"),
+                Map.entry("BERTH_SESSION_STATE", "allow"),
+                Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
+                Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -148,7 +160,12 @@ class SettingsTest {
                 () -> assertEquals("RESET ALL", c.serverResetQuery()),
                 () -> assertEquals(400, c.serverConnectTimeoutMs()),
                 () -> assertEquals(500, c.clientLoginTimeoutMs()),
-                () -> assertEquals(4096, c.maxMessageSize()));
+                () -> assertEquals(4096, c.maxMessageSize()),
+                () -> assertEquals(java.util.Set.of("ops"), c.adminUsers()),
+                () -> assertEquals("pgbouncer", c.metricsCompat()),
+                () -> assertEquals(SessionStatePolicy.ALLOW, c.sessionState()),
+                () -> assertEquals(10, c.maxPreparedStatements()),
+                () -> assertEquals(2048, c.preparedStatementRegistryBytes()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));
@@ -178,6 +195,38 @@ class SettingsTest {
     @Test
     void flagHidesAnInvalidEnvironmentValue() {
         assertEquals(80, resolve(Map.of("DB_POOL_MAX", "abc"), "--auth-type", "trust", "--pool-max", "80").poolMax());
+    }
+
+    @Test
+    void transactionPoolingAndObservabilitySettingsTakeEffectWithTheirSources() {
+        Settings s = settings(Map.of("BERTH_SESSION_STATE", "reject", "BERTH_MAX_PREPARED_STATEMENTS", "50",
+                        "BERTH_ADMIN_USERS", "ops, dba"), "--auth-type", "trust", "--pool-mode", "statement",
+                "--prepared-statement-registry-bytes", "1024", "--metrics-compat", "pgbouncer");
+        BerthConfig c = s.resolve();
+        assertEquals(PoolMode.STATEMENT, c.poolMode());
+        assertEquals(SessionStatePolicy.REJECT, c.sessionState());
+        assertEquals(50, c.maxPreparedStatements());
+        assertEquals(1024, c.preparedStatementRegistryBytes());
+        assertEquals("pgbouncer", c.metricsCompat());
+        assertEquals(java.util.Set.of("ops", "dba"), c.adminUsers());
+        assertEquals("environment (BERTH_SESSION_STATE)", s.sources().get("--session-state"));
+        assertEquals("flag", s.sources().get("--metrics-compat"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--session-state sometimes                  | --session-state",
+            "--max-prepared-statements 0                | --max-prepared-statements",
+            "--max-prepared-statements many             | --max-prepared-statements",
+            "--prepared-statement-registry-bytes -1     | --prepared-statement-registry-bytes",
+            "--pool-mode sometimes                      | --pool-mode",
+    })
+    void invalidTransactionPoolingSettingsNameTheirFlag(String args, String flag) {
+        List<String> all = new java.util.ArrayList<>(List.of(args.split(" ")));
+        all.addAll(List.of("--auth-type", "trust"));
+        List<String> problems = problems(Map.of(), all.toArray(new String[0]));
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
     }
 
     @Test
@@ -270,7 +319,8 @@ class SettingsTest {
             "DB_POOL_MAX            | 0           | --pool-max",
             "BERTH_AUTH_FILE        | /nonexistent | --auth-file",
             "BERTH_MAX_MESSAGE_SIZE | 10          | --max-message-size",
-            "BERTH_POOL_MODE        | transaction | --pool-mode",
+            "BERTH_MAX_PREPARED_STATEMENTS | 0    | --max-prepared-statements",
+            "BERTH_METRICS_COMPAT   | graphite    | --metrics-compat",
     })
     void invalidEnvironmentValueCaughtAtBuildNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_FILE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
