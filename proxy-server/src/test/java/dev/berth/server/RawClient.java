@@ -85,6 +85,88 @@ public final class RawClient implements AutoCloseable {
         return message('Q', cstring(sql));
     }
 
+    // ---- extended protocol ----
+
+    public RawClient parse(String name, String sql, int... parameterTypes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1024 + sql.length() * 3);
+        b.put(cstring(name)).put(cstring(sql)).putShort((short) parameterTypes.length);
+        for (int t : parameterTypes) {
+            b.putInt(t);
+        }
+        return message('P', java.util.Arrays.copyOf(b.array(), b.position()));
+    }
+
+    /** Bind with text parameters and text results. */
+    public RawClient bind(String portal, String statement, String... parameters) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+        d.write(cstring(portal));
+        d.write(cstring(statement));
+        d.writeShort(0);
+        d.writeShort(parameters.length);
+        for (String p : parameters) {
+            byte[] bytes = p.getBytes(StandardCharsets.UTF_8);
+            d.writeInt(bytes.length);
+            d.write(bytes);
+        }
+        d.writeShort(0);
+        return message('B', out.toByteArray());
+    }
+
+    public RawClient describe(char what, String name) throws IOException {
+        byte[] n = cstring(name);
+        byte[] payload = new byte[n.length + 1];
+        payload[0] = (byte) what;
+        System.arraycopy(n, 0, payload, 1, n.length);
+        return message('D', payload);
+    }
+
+    public RawClient execute(String portal) throws IOException {
+        byte[] n = cstring(portal);
+        return message('E', ByteBuffer.allocate(n.length + 4).put(n).putInt(0).array());
+    }
+
+    public RawClient close(char what, String name) throws IOException {
+        byte[] n = cstring(name);
+        byte[] payload = new byte[n.length + 1];
+        payload[0] = (byte) what;
+        System.arraycopy(n, 0, payload, 1, n.length);
+        return message('C', payload);
+    }
+
+    public RawClient sync() throws IOException {
+        return message('S', new byte[0]);
+    }
+
+    /** Logs in with trust (no password exchange expected) and reads up to ReadyForQuery. */
+    public static RawClient login(int port, String user, String database) throws IOException {
+        RawClient c = new RawClient(port);
+        c.startup(Map.of("user", user, "database", database));
+        c.readUntil('Z');
+        return c;
+    }
+
+    /** The type characters of the messages, in order, e.g. "12DCZ". */
+    public static String types(List<Message> messages) {
+        StringBuilder sb = new StringBuilder();
+        messages.forEach(m -> sb.append(m.type()));
+        return sb.toString();
+    }
+
+    /** The first column of each DataRow, as text. */
+    public static List<String> firstColumns(List<Message> messages) {
+        List<String> values = new ArrayList<>();
+        for (Message m : messages) {
+            if (m.type() == 'D') {
+                ByteBuffer b = ByteBuffer.wrap(m.payload());
+                b.getShort();
+                int len = b.getInt();
+                values.add(len < 0 ? null : new String(m.payload(), 6, len, StandardCharsets.UTF_8));
+            }
+        }
+        return values;
+    }
+
     public static byte[] cstring(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         byte[] r = new byte[b.length + 1];
