@@ -108,7 +108,7 @@ public final class Settings {
         set("--session-state", "BERTH_SESSION_STATE", sessionState, SessionStatePolicy::parse, b::sessionState);
         set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);
         set("--prepared-statement-registry-bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", preparedStatementRegistryBytes,
-                v -> (long) integer(v), b::preparedStatementRegistryBytes);
+                Settings::bytes, b::preparedStatementRegistryBytes);
         if (!logFormat().equals("text") && !logFormat().equals("json")) {
             errors.add("--log-format: '" + logFormat() + "' is not text or json"
                     + (logFormat == null ? " (from BERTH_LOG_FORMAT)" : ""));
@@ -168,6 +168,14 @@ public final class Settings {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + value + "' is not a whole number");
+        }
+    }
+
+    private static long bytes(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a whole number of bytes");
         }
     }
 

@@ -75,7 +75,10 @@ class BerthCliTest {
                 "--metrics-listen", "--server-reset-query", "--server-connect-timeout", "--client-login-timeout",
                 "--max-message-size", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE",
                 "BERTH_POOL_MODE", "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
-                "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_METRICS_LISTEN")) {
+                "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_METRICS_LISTEN", "--session-state", "BERTH_SESSION_STATE",
+                "--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", "--prepared-statement-registry-bytes",
+                "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "--metrics-compat", "BERTH_METRICS_COMPAT",
+                "--admin-users", "BERTH_ADMIN_USERS")) {
             assertTrue(all.contains(flag), flag);
         }
     }
@@ -97,6 +100,9 @@ class BerthCliTest {
             "run --auth-file /nonexistent                      | --auth-file",
             "run --connection-timeout abc --auth-type trust    | --connection-timeout",
             "check-config --pool-max x --auth-type trust       | --pool-max",
+            "check-config --session-state sometimes --auth-type trust | --session-state",
+            "check-config --max-prepared-statements 0 --auth-type trust | --max-prepared-statements",
+            "run --prepared-statement-registry-bytes -1 --auth-type trust | --prepared-statement-registry-bytes",
     })
     void invalidSettingExitsTwoWithOneLine(String args, String flag) {
         Result r = berth(args.trim().split(" +"));
@@ -174,6 +180,23 @@ class BerthCliTest {
             assertTrue(line.startsWith(e.getKey() + " "), line);
             assertEquals(e.getValue(), line.substring(e.getKey().length()).trim().replaceAll("\\s+", " "), line);
         }
+    }
+
+    @Test
+    void checkConfigShowsPoolingFlagsWithTheirSource() {
+        Result r = berth("check-config", "--auth-type", "trust", "--pool-mode", "statement", "--session-state", "reject",
+                "--max-prepared-statements", "10", "--prepared-statement-registry-bytes", "0");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().isEmpty(), r::toString);
+        Map<String, String> byFlag = new LinkedHashMap<>();
+        for (String line : r.out()) {
+            String[] parts = line.trim().split("\\s+", 2);
+            byFlag.put(parts[0], parts[1].replaceAll("\\s+", " "));
+        }
+        assertEquals("statement flag", byFlag.get("--pool-mode"), r::toString);
+        assertEquals("reject flag", byFlag.get("--session-state"), r::toString);
+        assertEquals("10 flag", byFlag.get("--max-prepared-statements"), r::toString);
+        assertEquals("0 flag", byFlag.get("--prepared-statement-registry-bytes"), r::toString);
     }
 
     @Test

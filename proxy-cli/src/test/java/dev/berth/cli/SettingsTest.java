@@ -210,7 +210,64 @@ class SettingsTest {
         assertEquals("pgbouncer", c.metricsCompat());
         assertEquals(java.util.Set.of("ops", "dba"), c.adminUsers());
         assertEquals("environment (BERTH_SESSION_STATE)", s.sources().get("--session-state"));
+        assertEquals("environment (BERTH_MAX_PREPARED_STATEMENTS)", s.sources().get("--max-prepared-statements"));
+        assertEquals("flag", s.sources().get("--prepared-statement-registry-bytes"));
+        assertEquals("flag", s.sources().get("--pool-mode"));
         assertEquals("flag", s.sources().get("--metrics-compat"));
+    }
+
+    @Test
+    void newSettingsFlagsBeatEnvironment() {
+        Settings s = settings(Map.of("BERTH_SESSION_STATE", "allow", "BERTH_MAX_PREPARED_STATEMENTS", "5",
+                        "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "100", "BERTH_POOL_MODE", "session"),
+                "--auth-type", "trust", "--session-state", "reject", "--max-prepared-statements", "7",
+                "--prepared-statement-registry-bytes", "300", "--pool-mode", "transaction");
+        BerthConfig c = s.resolve();
+        assertEquals(SessionStatePolicy.REJECT, c.sessionState());
+        assertEquals(7, c.maxPreparedStatements());
+        assertEquals(300, c.preparedStatementRegistryBytes());
+        assertEquals(PoolMode.TRANSACTION, c.poolMode());
+        for (String flag : List.of("--session-state", "--max-prepared-statements", "--prepared-statement-registry-bytes", "--pool-mode")) {
+            assertEquals("flag", s.sources().get(flag), flag);
+        }
+    }
+
+    /** transaction and statement are no longer rejected; values are case- and space-insensitive. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "transaction   | TRANSACTION",
+            "statement     | STATEMENT",
+            "session       | SESSION",
+            "' Transaction' | TRANSACTION",
+    })
+    void everyPoolModeIsAcceptedFromFlagAndEnvironment(String value, PoolMode expected) {
+        assertEquals(expected, resolve(Map.of(), "--auth-type", "trust", "--pool-mode", value).poolMode());
+        Settings s = settings(Map.of("BERTH_POOL_MODE", value), "--auth-type", "trust");
+        assertEquals(expected, s.resolve().poolMode());
+        assertEquals("environment (BERTH_POOL_MODE)", s.sources().get("--pool-mode"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "pin    | PIN",
+            "reject | REJECT",
+            "ALLOW  | ALLOW",
+    })
+    void everySessionStatePolicyIsAccepted(String value, SessionStatePolicy expected) {
+        assertEquals(expected, resolve(Map.of(), "--auth-type", "trust", "--session-state", value).sessionState());
+        assertEquals(expected, resolve(Map.of("BERTH_SESSION_STATE", value, "BERTH_AUTH_TYPE", "trust")).sessionState());
+    }
+
+    @Test
+    void smallestValidPreparedStatementLimitsAreAccepted() {
+        BerthConfig c = resolve(Map.of(), "--auth-type", "trust", "--max-prepared-statements", "1",
+                "--prepared-statement-registry-bytes", "0");
+        assertEquals(1, c.maxPreparedStatements());
+        assertEquals(0, c.preparedStatementRegistryBytes());
+        BerthConfig e = resolve(Map.of("BERTH_MAX_PREPARED_STATEMENTS", "1", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "0",
+                "BERTH_AUTH_TYPE", "trust"));
+        assertEquals(1, e.maxPreparedStatements());
+        assertEquals(0, e.preparedStatementRegistryBytes());
     }
 
     @ParameterizedTest
@@ -219,6 +276,8 @@ class SettingsTest {
             "--max-prepared-statements 0                | --max-prepared-statements",
             "--max-prepared-statements many             | --max-prepared-statements",
             "--prepared-statement-registry-bytes -1     | --prepared-statement-registry-bytes",
+            "--prepared-statement-registry-bytes lots   | --prepared-statement-registry-bytes",
+            "--max-prepared-statements -3               | --max-prepared-statements",
             "--pool-mode sometimes                      | --pool-mode",
     })
     void invalidTransactionPoolingSettingsNameTheirFlag(String args, String flag) {
@@ -227,6 +286,8 @@ class SettingsTest {
         List<String> problems = problems(Map.of(), all.toArray(new String[0]));
         assertEquals(1, problems.size(), problems::toString);
         assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
+        assertTrue(problems.get(0).contains(all.get(1)), problems.get(0));
+        assertFalse(problems.get(0).contains("(from "), problems.get(0));
     }
 
     @Test
@@ -303,6 +364,9 @@ class SettingsTest {
             "BERTH_METRICS_LISTEN       | h:70000 | --metrics-listen",
             "BERTH_POOL_MODE            | bogus   | --pool-mode",
             "BERTH_AUTH_TYPE            | bogus   | --auth-type",
+            "BERTH_SESSION_STATE        | sometimes | --session-state",
+            "BERTH_MAX_PREPARED_STATEMENTS | many | --max-prepared-statements",
+            "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | lots | --prepared-statement-registry-bytes",
     })
     void invalidEnvironmentValueNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_TYPE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
@@ -312,7 +376,7 @@ class SettingsTest {
         assertTrue(problems.get(0).contains(var), problems.get(0));
     }
 
-    /** Values that parse but fail validation in BerthConfig.Builder#build: the env var is not named. */
+    /** Values that parse but fail validation in BerthConfig.Builder#problems: the problem still names the env var. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "DB_POOL_MIN            | 300         | --pool-min",
@@ -320,6 +384,7 @@ class SettingsTest {
             "BERTH_AUTH_FILE        | /nonexistent | --auth-file",
             "BERTH_MAX_MESSAGE_SIZE | 10          | --max-message-size",
             "BERTH_MAX_PREPARED_STATEMENTS | 0    | --max-prepared-statements",
+            "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | -1 | --prepared-statement-registry-bytes",
             "BERTH_METRICS_COMPAT   | graphite    | --metrics-compat",
     })
     void invalidEnvironmentValueCaughtAtBuildNamesFlagAndVariable(String var, String value, String flag) {

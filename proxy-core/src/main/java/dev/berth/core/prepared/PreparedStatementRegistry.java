@@ -13,6 +13,8 @@ public final class PreparedStatementRegistry {
     public static final String PREFIX = "BERTH_";
 
     private final ConcurrentHashMap<StatementKey, String> names = new ConcurrentHashMap<>();
+    /** Names some server answered ParseComplete for: only these count as known. */
+    private final java.util.Set<String> proven = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter;
     private final AtomicLong bytes = new AtomicLong();
     private final long maxBytes;
@@ -39,7 +41,13 @@ public final class PreparedStatementRegistry {
 
     /** The server-side name of a statement some client already prepared successfully, or null. */
     public String knownName(StatementKey key) {
-        return names.get(key);
+        String name = names.get(key);
+        return name != null && proven.contains(name) ? name : null;
+    }
+
+    /** A server accepted the Parse of this name. */
+    public void prepared(String name) {
+        proven.add(name);
     }
 
     /**

@@ -260,7 +260,7 @@ public final class PreparedStatementRelay {
         for (String name : evicted) {
             evictions++;
             metrics.evicted();
-            outstanding.add(new Request(Kind.CLOSE, Action.SWALLOW, null, null, null, null, null));
+            outstanding.add(new Request(Kind.CLOSE, Action.SWALLOW, null, name, null, null, null));
             out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
         }
     }
@@ -304,6 +304,9 @@ public final class PreparedStatementRelay {
         }
         if (completes) {
             outstanding.poll();
+            if (head.kind == Kind.PARSE && head.serverName != null && head.errorNameRewrite == null) {
+                registry.prepared(head.serverName);
+            }
             drainSynthesized(out);
         }
     }
@@ -342,6 +345,9 @@ public final class PreparedStatementRelay {
 
     /** A request the server did not carry out: what Berth recorded for it is undone. */
     private void forget(Request r) {
+        if (r.kind == Kind.CLOSE && r.action == Action.SWALLOW && r.serverName != null) {
+            statements.touch(r.serverName); // the eviction's Close was skipped: the statement is still there
+        }
         if (r.kind == Kind.PARSE && r.errorNameRewrite == null) {
             if (r.serverName != null) {
                 statements.remove(r.serverName);

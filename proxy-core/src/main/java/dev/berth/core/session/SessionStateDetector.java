@@ -60,7 +60,7 @@ public final class SessionStateDetector {
                     return null;
                 }
                 int nameAt = second.equals("session") ? 2 : 1;
-                String name = at(t, nameAt);
+                String name = unquoted(at(t, nameAt));
                 if (name.equals("role") || name.equals("authorization") || name.equals("characteristics")) {
                     return "SET " + (second.equals("session") ? "SESSION " : "") + name.toUpperCase(Locale.ROOT);
                 }
@@ -69,8 +69,13 @@ public final class SessionStateDetector {
                 }
                 return reported.contains(name) ? null : "SET " + name;
             }
-            case "reset":
-                return reported.contains(at(t, 1)) ? null : "RESET " + at(t, 1);
+            case "reset": {
+                String name = unquoted(at(t, 1));
+                if (name.equals("time") && at(t, 2).equals("zone")) {
+                    name = "timezone";
+                }
+                return reported.contains(name) ? null : "RESET " + name;
+            }
             case "prepare":
                 return at(t, 1).equals("transaction") ? null : "PREPARE";
             case "listen":
@@ -116,6 +121,10 @@ public final class SessionStateDetector {
         return false;
     }
 
+    private static String unquoted(String token) {
+        return token.startsWith("\"") ? token.substring(1) : token;
+    }
+
     private static String at(List<String> t, int i) {
         return i < t.size() ? t.get(i) : "";
     }
@@ -147,7 +156,9 @@ public final class SessionStateDetector {
                     }
                 }
             } else if (c == '\'') {
-                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'e' || sql.charAt(i - 1) == 'E');
+                // E'...' only when the E stands alone (not the end of a word such as LIKE or ELSE)
+                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'e' || sql.charAt(i - 1) == 'E')
+                        && (i < 2 || !(Character.isLetterOrDigit(sql.charAt(i - 2)) || sql.charAt(i - 2) == '_'));
                 i++;
                 while (i < n) {
                     char d = sql.charAt(i);
@@ -170,7 +181,8 @@ public final class SessionStateDetector {
                 while (end >= 0 && end + 1 < n && sql.charAt(end + 1) == '"') {
                     end = sql.indexOf('"', end + 2);
                 }
-                current.add((end < 0 ? sql.substring(i + 1) : sql.substring(i + 1, end)).toLowerCase(Locale.ROOT));
+                // a quoted identifier is never a keyword: it keeps a leading quote
+                current.add("\"" + (end < 0 ? sql.substring(i + 1) : sql.substring(i + 1, end)).toLowerCase(Locale.ROOT));
                 i = end < 0 ? n : end + 1;
             } else if (c == '$' && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)))) {
                 int tagEnd = sql.indexOf('$', i + 1);

@@ -1,0 +1,887 @@
+package dev.berth.core.session;
+
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.prepared.PreparedStatementMetrics;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.prepared.StatementKey;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.Messages;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PreparedStatementRelayTest {
+    private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
+
+    /** Every frame the test built: all must be released by the end of the test. */
+    private final List<ByteBuf> created = new ArrayList<>();
+    private final List<PreparedStatementRelay> relays = new ArrayList<>();
+    private final PreparedStatementRegistry registry = new PreparedStatementRegistry(1 << 20, new AtomicLong());
+    private final CountingMetrics metrics = new CountingMetrics();
+    private final Recorder out = new Recorder();
+    private final ClientStatements alice = new ClientStatements();
+    private final ClientStatements bob = new ClientStatements();
+
+    @AfterEach
+    void everyFrameIsReleased() {
+        relays.forEach(PreparedStatementRelay::close);
+        for (int i = 0; i < created.size(); i++) {
+            assertEquals(0, created.get(i).refCnt(), "frame " + i + " built by the test was not released");
+        }
+    }
+
+    // ---- Parse ----
+
+    @Test
+    void namedParseIsSentUnderABerthName() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_1", "select $1", 23));
+        assertEquals(List.of("P|BERTH_1|select $1|23"), out.sent());
+        b.client(sync());
+        assertEquals(List.of("S"), out.sent());
+        assertEquals(List.of(), out.received());
+
+        b.server(parseComplete(), ready());
+        assertEquals(List.of("1", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals("BERTH_1", alice.get("S_1").serverName());
+        assertTrue(b.statements.contains("BERTH_1"));
+    }
+
+    @Test
+    void unnamedStatementsAreForwardedUnchanged() {
+        Backend b = backend(100, alice);
+        b.client(parse("", "select $1", 25), bind("", "", "x"), describe('P', ""), execute(""), sync());
+        assertEquals(List.of("P||select $1|25", "B|||x", "D|P|", "E|", "S"), out.sent());
+        b.server(parseComplete(), bindComplete(), rowDescription(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "2", "T", "D", "C", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals(0, registry.size());
+        assertEquals(0, alice.size());
+    }
+
+    @Test
+    void framesWithAnOffsetReaderIndexAreRead() {
+        Backend b = backend(100, alice);
+        b.client(offset(parse("S_1", "select $1", 23)), offset(bind("p", "S_1", "42")), offset(sync()));
+        assertEquals(List.of("P|BERTH_1|select $1|23", "B|p|BERTH_1|42", "S"), out.sent());
+        b.server(parseComplete(), bindComplete(), ready());
+        assertEquals(List.of("1", "2", "Z|I"), out.received());
+    }
+
+    @Test
+    void anotherClientParsingTheSameStatementUnderTheSameNameIsAnsweredByTheRelay() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+        b.relay.attach(bob, registry);
+
+        b.client(parse("S_1", "select 1"));
+        assertEquals(List.of(), out.sent());
+        assertEquals(List.of("1"), out.received());
+        assertEquals("BERTH_1", bob.get("S_1").serverName());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void anotherClientParsingTheSameStatementUnderAnotherNameSharesIt() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+        b.relay.attach(bob, registry);
+
+        b.client(parse("mine", "select 1"));
+        assertEquals(List.of(), out.sent());
+        assertEquals(List.of("1"), out.received());
+
+        b.client(bind("", "mine", "v"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1|v", "E|", "S"), out.sent());
+        b.server(bindComplete(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "C", "Z|I"), out.received());
+    }
+
+    @Test
+    void parameterTypesMakeADifferentStatement() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select $1");
+        b.client(parse("S_2", "select $1", 23));
+        assertEquals(List.of("P|BERTH_2|select $1|23"), out.sent());
+        b.server(parseComplete());
+        assertEquals(List.of("1"), out.received());
+    }
+
+    // ---- Bind / Describe on a server that lacks the statement ----
+
+    @Test
+    void bindOnAnotherServerPreparesTheStatementFirstAndSwallowsItsParseComplete() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select 1");
+        first.relay.detach();
+        Backend second = backend(100, alice);
+
+        second.client(bind("", "S_1", "a"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "B||BERTH_1|a", "E|", "S"), out.sent());
+        second.server(parseComplete(), bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "D", "C", "Z|I"), out.received());
+        assertTrue(second.relay.isEmpty());
+        assertEquals(1, second.relay.reprepares());
+        assertEquals(1, metrics.reprepared);
+        assertTrue(second.statements.contains("BERTH_1"));
+    }
+
+    @Test
+    void aStatementIsPreparedOnAServerOnlyOnce() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select 1");
+        Backend second = backend(100, alice);
+        second.client(bind("", "S_1"), execute(""), sync());
+        second.server(parseComplete(), bindComplete(), commandComplete("SELECT 1"), ready());
+        out.sent();
+        out.received();
+
+        second.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+        assertEquals(1, second.relay.reprepares());
+    }
+
+    @Test
+    void describeOnAnotherServerPreparesTheStatementFirst() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select $1", 23);
+        Backend second = backend(100, alice);
+
+        second.client(describe('S', "S_1"), sync());
+        assertEquals(List.of("P|BERTH_1|select $1|23", "D|S|BERTH_1", "S"), out.sent());
+        second.server(parseComplete(), parameterDescription(23), rowDescription(), ready());
+        assertEquals(List.of("t", "T", "Z|I"), out.received());
+        assertTrue(second.relay.isEmpty());
+    }
+
+    @Test
+    void describeStatementAnsweredByNoDataCompletes() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "insert into t values (1)");
+        b.client(describe('S', "S_1"), sync());
+        assertEquals(List.of("D|S|BERTH_1", "S"), out.sent());
+        b.server(parameterDescription(), noData(), ready());
+        assertEquals(List.of("t", "n", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void serverStatementsLostMakesTheNextBindPrepareAgain() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+        b.relay.serverStatementsLost();
+        assertFalse(b.statements.contains("BERTH_1"));
+        b.client(bind("", "S_1"), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "B||BERTH_1", "S"), out.sent());
+        b.server(parseComplete(), bindComplete(), ready());
+        assertEquals(List.of("2", "Z|I"), out.received());
+    }
+
+    // ---- Close ----
+
+    @Test
+    void closeOfAStatementIsAnsweredByTheRelay() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(close('S', "S_1"));
+        assertEquals(List.of(), out.sent());
+        assertEquals(List.of("3"), out.received());
+        assertNull(alice.get("S_1"));
+        assertTrue(b.statements.contains("BERTH_1")); // kept for other clients
+
+        b.client(sync());
+        assertEquals(List.of("S"), out.sent());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void closeOfAPortalOrTheUnnamedStatementIsForwarded() {
+        Backend b = backend(100, alice);
+        b.client(close('P', "cur"), close('S', ""), sync());
+        assertEquals(List.of("C|P|cur", "C|S|", "S"), out.sent());
+        b.server(closeComplete(), closeComplete(), ready());
+        assertEquals(List.of("3", "3", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void afterCloseTheNameCanBeParsedAgain() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+        b.client(close('S', "S_1"), parse("S_1", "select 2"), sync());
+        assertEquals(List.of("P|BERTH_2|select 2", "S"), out.sent());
+        assertEquals(List.of("3"), out.received());
+        b.server(parseComplete(), ready());
+        assertEquals(List.of("1", "Z|I"), out.received());
+        assertEquals("BERTH_2", alice.get("S_1").serverName());
+    }
+
+    // ---- order of responses ----
+
+    @Test
+    void aSynthesizedParseCompleteWaitsForTheResponsesBeforeIt() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(bind("", "S_1"), execute(""), sync(), parse("S_2", "select 1"), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "S", "S"), out.sent());
+        assertEquals(List.of(), out.received());
+
+        b.server(bindComplete(), dataRow(), commandComplete("SELECT 1"));
+        assertEquals(List.of("2", "D", "C"), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I", "1"), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aSynthesizedCloseCompleteComesAfterTheExecuteBeforeIt() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(bind("", "S_1"), execute(""), close('S', "S_1"), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+        assertEquals(List.of(), out.received());
+        b.server(bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "D", "C", "3", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void isEmptyOnlyWhenEveryRequestIsAnswered() {
+        Backend b = backend(100, alice);
+        assertTrue(b.relay.isEmpty());
+        b.client(parse("S_1", "select 1"));
+        assertFalse(b.relay.isEmpty());
+        b.client(sync());
+        b.server(parseComplete());
+        assertFalse(b.relay.isEmpty());
+        b.server(ready());
+        assertTrue(b.relay.isEmpty());
+        assertEquals(List.of("1", "Z|I"), out.received());
+    }
+
+    @Test
+    void noticesAndParameterStatusPassThroughWithoutAnsweringARequest() {
+        Backend b = backend(100, alice);
+        b.client(query("select 1"));
+        b.server(notice("hello"), parameterStatus("TimeZone", "UTC"));
+        assertEquals(List.of("N", "S"), out.received());
+        assertFalse(b.relay.isEmpty());
+        b.server(rowDescription(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("T", "D", "C", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void framesWithNothingOutstandingGoToTheClient() {
+        Backend b = backend(100, alice);
+        b.server(notice("late"), ready());
+        assertEquals(List.of("N", "Z|I"), out.received());
+    }
+
+    // ---- errors ----
+
+    @Test
+    void aFailedParseIsUndoneAndSynthesizedAnswersUpToSyncAreDropped() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(parse("S_bad", "selec 1"), parse("S_2", "select 1"), bind("", "S_bad"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_2|selec 1", "B||BERTH_2", "E|", "S"), out.sent());
+        b.server(error("42601", "syntax error at or near \"selec\""));
+        assertEquals(List.of("E|42601|syntax error at or near \"selec\""), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received()); // no ParseComplete for S_2: the server skipped it
+        assertTrue(b.relay.isEmpty());
+
+        assertNull(alice.get("S_bad"));
+        assertNull(alice.get("S_2"));
+        assertFalse(b.statements.contains("BERTH_2"));
+        assertEquals("BERTH_1", alice.get("S_1").serverName());
+    }
+
+    @Test
+    void aStatementWhoseParseFailedIsBoundUnderTheClientsNameSoTheServerSaysItDoesNotExist() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_bad", "selec 1"), sync());
+        b.server(error("42601", "syntax error"), ready());
+        out.sent();
+        out.received();
+
+        b.client(bind("", "S_bad"), execute(""), sync());
+        assertEquals(List.of("B||S_bad", "E|", "S"), out.sent());
+        b.server(error("26000", "prepared statement \"S_bad\" does not exist"), ready());
+        assertEquals(List.of("E|26000|prepared statement \"S_bad\" does not exist", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aStatementWhoseParseFailedIsNotKnownToTheRegistry() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_bad", "selec 1"), sync());
+        b.server(error("42601", "syntax error"), ready());
+        assertEquals(List.of("E|42601|syntax error", "Z|I"), out.received());
+        assertNull(registry.knownName(new StatementKey("selec 1", new int[0])));
+    }
+
+    @Test
+    void anErrorBeforeTheSyncWasSentSkipsTheRestOfTheBatch() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_1", "selec"), flush());
+        assertEquals(List.of("P|BERTH_1|selec", "H"), out.sent());
+        b.server(error("42601", "syntax error"));
+        assertEquals(List.of("E|42601|syntax error"), out.received());
+        assertNull(alice.get("S_1"));
+
+        // the server ignores everything up to Sync: the relay passes it on as it came
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("B||S_1", "E|", "S"), out.sent());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+
+        // and after the Sync it translates names again
+        b.client(parse("S_1", "select 1"));
+        assertEquals(List.of("P|BERTH_2|select 1"), out.sent());
+        b.server(parseComplete());
+        assertEquals(List.of("1"), out.received());
+    }
+
+    @Test
+    void aFailedReprepareReachesTheClientAndIsForgotten() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select * from t");
+        Backend second = backend(100, alice);
+
+        second.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select * from t", "B||BERTH_1", "E|", "S"), out.sent());
+        second.server(error("42P01", "relation \"t\" does not exist"), ready());
+        assertEquals(List.of("E|42P01|relation \"t\" does not exist", "Z|I"), out.received());
+        assertFalse(second.statements.contains("BERTH_1"));
+        assertEquals("BERTH_1", alice.get("S_1").serverName()); // the client's statement stays
+
+        second.client(bind("", "S_1"), sync());
+        assertEquals(List.of("P|BERTH_1|select * from t", "B||BERTH_1", "S"), out.sent());
+    }
+
+    @Test
+    void reusingANameWithoutCloseGetsPostgresErrorUnderTheClientsName() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(parse("S_1", "select 2"), sync());
+        assertEquals(List.of("P|BERTH_1|select 2", "S"), out.sent());
+        b.server(error("42P05", "prepared statement \"BERTH_1\" already exists"));
+        assertEquals(List.of("E|42P05|prepared statement \"S_1\" already exists"), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+
+        // the original statement is untouched
+        assertEquals("select 1", alice.get("S_1").key().query());
+        assertTrue(b.statements.contains("BERTH_1"));
+        b.client(bind("", "S_1"), sync());
+        assertEquals(List.of("B||BERTH_1", "S"), out.sent());
+    }
+
+    @Test
+    void reusingANameOnAServerThatLacksTheStatementPreparesItBeforeTheProbe() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select 1");
+        Backend second = backend(100, alice);
+
+        second.client(parse("S_1", "select 2"), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "P|BERTH_1|select 2", "S"), out.sent());
+        second.server(parseComplete(), error("42P05", "prepared statement \"BERTH_1\" already exists"), ready());
+        assertEquals(List.of("E|42P05|prepared statement \"S_1\" already exists", "Z|I"), out.received());
+        assertTrue(second.statements.contains("BERTH_1"));
+    }
+
+    @Test
+    void aChangedPlanMovesTheStatementToAFreshName() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select * from t");
+        StatementKey key = new StatementKey("select * from t", new int[0]);
+
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+        b.server(error("0A000", "cached plan must not change result type"), ready());
+        assertEquals(List.of("E|0A000|cached plan must not change result type", "Z|I"), out.received());
+        assertEquals("BERTH_2", alice.get("S_1").serverName());
+        assertEquals("BERTH_2", registry.nameFor(key));
+
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_2|select * from t", "B||BERTH_2", "E|", "S"), out.sent());
+    }
+
+    // ---- eviction ----
+
+    @Test
+    void evictionClosesTheOldStatementBeforeTheNewParseAndSwallowsItsCloseComplete() {
+        Backend b = backend(1, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(parse("S_2", "select 2"), sync());
+        assertEquals(List.of("C|S|BERTH_1", "P|BERTH_2|select 2", "S"), out.sent());
+        b.server(closeComplete(), parseComplete(), ready());
+        assertEquals(List.of("1", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals(1, b.relay.evictions());
+        assertEquals(1, metrics.evicted);
+        assertFalse(b.statements.contains("BERTH_1"));
+        assertTrue(b.statements.contains("BERTH_2"));
+    }
+
+    @Test
+    void anEvictedStatementIsPreparedAgainWhenUsed() {
+        Backend b = backend(1, alice);
+        prepare(b, "S_1", "select 1");
+        prepare(b, "S_2", "select 2"); // evicts BERTH_1
+
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("C|S|BERTH_2", "P|BERTH_1|select 1", "B||BERTH_1", "E|", "S"), out.sent());
+        b.server(closeComplete(), parseComplete(), bindComplete(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "C", "Z|I"), out.received());
+        assertEquals(2, b.relay.evictions());
+        assertEquals(1, b.relay.reprepares());
+    }
+
+    @Test
+    void statementsOfTheCurrentPipelineAreNotEvicted() {
+        Backend b = backend(1, alice);
+        b.client(parse("S_1", "select 1"), parse("S_2", "select 2"), bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "P|BERTH_2|select 2", "B||BERTH_1", "E|", "S"), out.sent());
+        assertEquals(0, b.relay.evictions());
+        assertEquals(2, b.statements.size());
+        b.server(parseComplete(), parseComplete(), bindComplete(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "1", "2", "C", "Z|I"), out.received());
+    }
+
+    @Test
+    void anEvictionCloseTheServerSkippedLeavesTheStatementKnown() {
+        Backend b = backend(2, alice);
+        prepare(b, "S_1", "select 1");
+
+        b.client(parse("S_bad", "selec"), parse("S_3", "select 3"), sync());
+        assertEquals(List.of("P|BERTH_2|selec", "C|S|BERTH_1", "P|BERTH_3|select 3", "S"), out.sent());
+        b.server(error("42601", "syntax error"), ready());
+        assertEquals(List.of("E|42601|syntax error", "Z|I"), out.received());
+
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+    }
+
+    // ---- names that look like Berth's ----
+
+    @Test
+    void aBerthLikeNameTheClientNeverPreparedIsEscaped() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select 1"); // BERTH_1 exists on this server
+        b.relay.attach(bob, registry);
+
+        b.client(bind("", "BERTH_1"), describe('S', "BERTH_7"), bind("", "nope"), sync());
+        assertEquals(List.of("B||BERTH_1?", "D|S|BERTH_7?", "B||nope", "S"), out.sent());
+        b.server(error("26000", "prepared statement \"BERTH_1?\" does not exist"), ready());
+        assertEquals(List.of("E|26000|prepared statement \"BERTH_1?\" does not exist", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aBerthLikeNameTheClientPreparedIsTranslated() {
+        Backend b = backend(100, alice);
+        prepare(b, "other", "select 1"); // BERTH_1
+        b.client(parse("BERTH_1", "select 5"), bind("", "BERTH_1"), sync());
+        assertEquals(List.of("P|BERTH_2|select 5", "B||BERTH_2", "S"), out.sent());
+        b.server(parseComplete(), bindComplete(), ready());
+        assertEquals(List.of("1", "2", "Z|I"), out.received());
+    }
+
+    // ---- reject ----
+
+    @Test
+    void aRejectedQueryIsAnsweredInItsTurnWithTheError() {
+        Backend b = backend(100, alice);
+        b.client(query("select 1"));
+        b.relay.reject(query("SET search_path = x"), error("0A000", "SET search_path is not allowed"), out);
+        assertEquals(List.of("Q|select 1", "Q|"), out.sent());
+        assertEquals(List.of(), out.received());
+
+        b.server(rowDescription(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("T", "D", "C", "Z|I"), out.received());
+        b.server(emptyQueryResponse());
+        assertEquals(List.of("E|0A000|SET search_path is not allowed"), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aRejectedParseIsAnsweredAndItsBatchDroppedUpToSync() {
+        Backend b = backend(100, alice);
+        b.relay.reject(parse("S_1", "LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        assertEquals(List.of("E|0A000|LISTEN is not allowed"), out.received());
+
+        b.client(bind("", "S_1"), describe('P', ""), execute(""), sync());
+        assertEquals(List.of("S"), out.sent());
+        assertEquals(List.of(), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertNull(alice.get("S_1"));
+
+        // the next batch goes through
+        b.client(parse("S_1", "select 1"));
+        assertEquals(List.of("P|BERTH_1|select 1"), out.sent());
+        b.server(parseComplete());
+        assertEquals(List.of("1"), out.received());
+    }
+
+    @Test
+    void aRejectedParseWaitsForTheResponsesBeforeIt() {
+        Backend b = backend(100, alice);
+        b.client(parse("", "select 1"), bind("", ""), execute(""), sync());
+        b.relay.reject(parse("S_9", "LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        b.client(execute(""), sync());
+        assertEquals(List.of("P||select 1", "B||", "E|", "S", "S"), out.sent());
+        assertEquals(List.of(), out.received());
+
+        b.server(parseComplete(), bindComplete(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "2", "C", "Z|I", "E|0A000|LISTEN is not allowed"), out.received());
+        b.server(ready());
+        assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void closeReleasesAnswersNeverSent() {
+        Backend b = backend(100, alice);
+        b.client(query("select pg_sleep(10)"));
+        b.relay.reject(query("LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        assertFalse(b.relay.isEmpty());
+        b.relay.close();
+        assertTrue(b.relay.isEmpty());
+        assertEquals(List.of("Q|select pg_sleep(10)", "Q|"), out.sent());
+        assertEquals(List.of(), out.received());
+        // the rejected error frame was released: checked by everyFrameIsReleased
+    }
+
+    // ---- plumbing ----
+
+    /** One server connection: its statements and its relay. */
+    private final class Backend {
+        final ServerStatements statements;
+        final PreparedStatementRelay relay;
+
+        Backend(int capacity) {
+            statements = new ServerStatements(capacity);
+            relay = new PreparedStatementRelay(statements, ALLOC, metrics);
+            relays.add(relay);
+        }
+
+        void client(ByteBuf... frames) {
+            for (ByteBuf f : frames) {
+                relay.fromClient(f, out);
+            }
+        }
+
+        void server(ByteBuf... frames) {
+            for (ByteBuf f : frames) {
+                relay.fromServer(f, out);
+            }
+        }
+    }
+
+    private Backend backend(int capacity, ClientStatements client) {
+        Backend b = new Backend(capacity);
+        b.relay.attach(client, registry);
+        return b;
+    }
+
+    /** Parse + Sync of a new statement, each message answered by the server; leaves nothing recorded. */
+    private void prepare(Backend b, String name, String query, int... types) {
+        b.client(parse(name, query, types), sync());
+        for (String sent : out.sent()) {
+            b.server(sent.startsWith("C|") ? closeComplete() : sent.startsWith("P|") ? parseComplete() : ready());
+        }
+        assertEquals(List.of("1", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    private static final class CountingMetrics implements PreparedStatementMetrics {
+        int reprepared;
+        int evicted;
+
+        @Override
+        public void reprepared() {
+            reprepared++;
+        }
+
+        @Override
+        public void evicted() {
+            evicted++;
+        }
+    }
+
+    /** Records what the relay outputs, decoded, and releases each frame. */
+    private static final class Recorder implements PreparedStatementRelay.Output {
+        private final List<String> toServer = new ArrayList<>();
+        private final List<String> toClient = new ArrayList<>();
+
+        @Override
+        public void toServer(ByteBuf frame) {
+            try {
+                checkLength(frame);
+                toServer.add(frontend(frame));
+            } finally {
+                frame.release();
+            }
+        }
+
+        @Override
+        public void toClient(ByteBuf frame) {
+            try {
+                checkLength(frame);
+                toClient.add(backend(frame));
+            } finally {
+                frame.release();
+            }
+        }
+
+        /** Frames sent to the server since the last call. */
+        List<String> sent() {
+            List<String> copy = List.copyOf(toServer);
+            toServer.clear();
+            return copy;
+        }
+
+        /** Frames sent to the client since the last call. */
+        List<String> received() {
+            List<String> copy = List.copyOf(toClient);
+            toClient.clear();
+            return copy;
+        }
+
+        private static void checkLength(ByteBuf frame) {
+            assertEquals(frame.readableBytes() - 1, frame.getInt(frame.readerIndex() + 1), "length field");
+        }
+
+        private static String frontend(ByteBuf frame) {
+            char type = (char) frame.getByte(frame.readerIndex());
+            ByteBuf p = Messages.payload(frame);
+            String result;
+            switch (type) {
+                case 'P' -> {
+                    String name = Messages.readCString(p);
+                    String query = Messages.readCString(p);
+                    int count = p.readUnsignedShort();
+                    List<String> types = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        types.add(String.valueOf(p.readInt()));
+                    }
+                    result = "P|" + name + "|" + query + (count > 0 ? "|" + String.join(",", types) : "");
+                }
+                case 'B' -> {
+                    String portal = Messages.readCString(p);
+                    String statement = Messages.readCString(p);
+                    p.skipBytes(2 * p.readUnsignedShort());
+                    int count = p.readUnsignedShort();
+                    List<String> params = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        int length = p.readInt();
+                        params.add(length < 0 ? "null" : p.readCharSequence(length, StandardCharsets.UTF_8).toString());
+                    }
+                    p.skipBytes(2 * p.readUnsignedShort());
+                    result = "B|" + portal + "|" + statement + (count > 0 ? "|" + String.join(",", params) : "");
+                }
+                case 'D', 'C' -> result = type + "|" + (char) p.readByte() + "|" + Messages.readCString(p);
+                case 'E' -> {
+                    result = "E|" + Messages.readCString(p);
+                    p.skipBytes(4);
+                }
+                case 'Q' -> result = "Q|" + Messages.readCString(p);
+                default -> result = String.valueOf(type);
+            }
+            assertEquals(0, p.readableBytes(), "bytes left over in " + result);
+            return result;
+        }
+
+        private static String backend(ByteBuf frame) {
+            char type = (char) frame.getByte(frame.readerIndex());
+            return switch (type) {
+                case 'E' -> {
+                    ErrorResponse e = ErrorResponse.decode(frame);
+                    yield "E|" + e.sqlState() + "|" + e.message();
+                }
+                case 'Z' -> "Z|" + (char) frame.getByte(frame.readerIndex() + 5);
+                default -> String.valueOf(type);
+            };
+        }
+    }
+
+    // ---- frames ----
+
+    private ByteBuf track(ByteBuf frame) {
+        created.add(frame);
+        return frame;
+    }
+
+    private ByteBuf frame(char type, Consumer<ByteBuf> body) {
+        ByteBuf buf = Unpooled.buffer();
+        int start = Messages.begin(buf, (byte) type);
+        body.accept(buf);
+        Messages.end(buf, start);
+        return track(buf);
+    }
+
+    /** The same frame preceded by junk bytes, with the reader index past them. */
+    private ByteBuf offset(ByteBuf frame) {
+        ByteBuf buf = Unpooled.buffer();
+        buf.writeBytes(new byte[] {9, 9, 9});
+        buf.writeBytes(frame);
+        frame.release();
+        buf.readerIndex(3);
+        return track(buf);
+    }
+
+    private ByteBuf parse(String name, String query, int... types) {
+        return frame('P', b -> {
+            Messages.writeCString(b, name);
+            Messages.writeCString(b, query);
+            b.writeShort(types.length);
+            for (int t : types) {
+                b.writeInt(t);
+            }
+        });
+    }
+
+    private ByteBuf bind(String portal, String statement, String... params) {
+        return frame('B', b -> {
+            Messages.writeCString(b, portal);
+            Messages.writeCString(b, statement);
+            b.writeShort(0);
+            b.writeShort(params.length);
+            for (String param : params) {
+                byte[] bytes = param.getBytes(StandardCharsets.UTF_8);
+                b.writeInt(bytes.length);
+                b.writeBytes(bytes);
+            }
+            b.writeShort(0);
+        });
+    }
+
+    private ByteBuf describe(char what, String name) {
+        return frame('D', b -> {
+            b.writeByte(what);
+            Messages.writeCString(b, name);
+        });
+    }
+
+    private ByteBuf close(char what, String name) {
+        return frame('C', b -> {
+            b.writeByte(what);
+            Messages.writeCString(b, name);
+        });
+    }
+
+    private ByteBuf execute(String portal) {
+        return frame('E', b -> {
+            Messages.writeCString(b, portal);
+            b.writeInt(0);
+        });
+    }
+
+    private ByteBuf sync() {
+        return frame('S', b -> { });
+    }
+
+    private ByteBuf flush() {
+        return frame('H', b -> { });
+    }
+
+    private ByteBuf query(String sql) {
+        return frame('Q', b -> Messages.writeCString(b, sql));
+    }
+
+    private ByteBuf parseComplete() {
+        return frame('1', b -> { });
+    }
+
+    private ByteBuf bindComplete() {
+        return frame('2', b -> { });
+    }
+
+    private ByteBuf closeComplete() {
+        return frame('3', b -> { });
+    }
+
+    private ByteBuf noData() {
+        return frame('n', b -> { });
+    }
+
+    private ByteBuf emptyQueryResponse() {
+        return frame('I', b -> { });
+    }
+
+    private ByteBuf parameterDescription(int... types) {
+        return frame('t', b -> {
+            b.writeShort(types.length);
+            for (int t : types) {
+                b.writeInt(t);
+            }
+        });
+    }
+
+    private ByteBuf rowDescription() {
+        return frame('T', b -> b.writeShort(0));
+    }
+
+    private ByteBuf dataRow() {
+        return frame('D', b -> {
+            b.writeShort(1);
+            b.writeInt(1);
+            b.writeByte('1');
+        });
+    }
+
+    private ByteBuf commandComplete(String tag) {
+        return frame('C', b -> Messages.writeCString(b, tag));
+    }
+
+    private ByteBuf ready() {
+        return frame('Z', b -> b.writeByte('I'));
+    }
+
+    private ByteBuf parameterStatus(String name, String value) {
+        return track(Messages.parameterStatus(ALLOC, name, value));
+    }
+
+    private ByteBuf notice(String message) {
+        return track(ErrorResponse.notice(message).encodeAsNotice(ALLOC));
+    }
+
+    private ByteBuf error(String sqlState, String message) {
+        return track(new ErrorResponse("ERROR", sqlState, message, null, null).encode(ALLOC));
+    }
+}
