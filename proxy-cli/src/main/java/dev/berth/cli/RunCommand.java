@@ -19,11 +19,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BerthConfig config;
-        try {
-            config = settings.resolve();
-        } catch (Settings.InvalidSettings e) {
-            e.problems.forEach(p -> System.err.println("berth: invalid setting " + p));
+        BerthConfig config = settings.resolveOrReport();
+        if (config == null) {
             return 2;
         }
         Logs.configure(Level.INFO, "json".equals(settings.logFormat()));

@@ -133,6 +133,16 @@ public final class Settings {
         return value == null ? "text" : value.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The validated configuration, or null after printing every problem (the caller exits with 2). */
+    BerthConfig resolveOrReport() {
+        try {
+            return resolve();
+        } catch (InvalidSettings e) {
+            e.problems.forEach(p -> System.err.println("berth: invalid setting " + p));
+            return null;
+        }
+    }
+
     Map<String, String> sources() {
         return sources;
     }

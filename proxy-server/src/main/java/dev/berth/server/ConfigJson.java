@@ -5,13 +5,16 @@ import dev.berth.core.config.BerthConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The effective configuration as JSON for /config: each setting with its value and source; secrets masked. */
-final class ConfigJson {
+/**
+ * The effective configuration, setting by setting (secrets masked): as JSON for /config, and as the list
+ * that `berth check-config` and SHOW CONFIG print.
+ */
+public final class ConfigJson {
     private ConfigJson() {
     }
 
     /** Every setting by flag, with its effective value (the backend URL's password masked). */
-    static Map<String, Object> values(BerthConfig c) {
+    public static Map<String, Object> values(BerthConfig c) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("--listen", c.listen().toString());
         values.put("--backend", c.backend().masked());
