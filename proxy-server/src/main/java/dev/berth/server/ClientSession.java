@@ -137,6 +137,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         metrics.fromClient(frame.readableBytes());
         if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
             SessionStateDetector.Effect effect = inspectSessionState(frame, type);
+            if (effect.berthStatement() != null) {
+                // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
+                server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
+                        + "\" does not exist"), this);
+                return;
+            }
             if (effect.pins() && proxy.config().sessionState() == SessionStatePolicy.REJECT) {
                 LOG.fine(() -> describe() + " statement rejected: " + effect.pinReason());
                 server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, effect.pinReason()
@@ -201,11 +207,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         if (type == MessageType.PARSE) {
             Messages.readCString(payload); // statement name
         }
-        SessionStateDetector.Effect effect = inspectSessionState(Messages.readCString(payload));
-        if (effect.deallocatesAll()) {
-            server.clientDeallocatedAll(statements);
-        }
-        return effect;
+        return inspectSessionState(Messages.readCString(payload));
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {

@@ -225,20 +225,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         relay.reject(frame, error.encode(channel.alloc()), output);
     }
 
-    /**
-     * The client ran DISCARD ALL or DEALLOCATE ALL: every prepared statement of this server is gone, and
-     * (DISCARD ALL) the settings Berth applied too, so they are applied again at the next link.
-     */
-    void clientDeallocatedAll(ClientStatements statements) {
-        channel.eventLoop().execute(() -> {
-            applied = Map.of();
-            if (relay != null) {
-                relay.serverStatementsLost();
-            }
-            statements.clear();
-        });
-    }
-
     void flush() {
         if (!channel.eventLoop().inEventLoop()) {
             channel.eventLoop().execute(this::flush);
@@ -341,6 +327,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                 linked.parameterReported(parameterStatus(frame));
             } else if (type == MessageType.ERROR_RESPONSE) {
                 metrics.errorToClient(ErrorResponse.sqlState(frame));
+            } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
+                applied = Map.of(); // DISCARD ALL also reset the settings Berth applied: apply them again next time
             }
             if (mode == PoolMode.SESSION) {
                 metrics.toClient(frame.readableBytes());

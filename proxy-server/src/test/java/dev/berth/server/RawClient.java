@@ -138,6 +138,159 @@ public final class RawClient implements AutoCloseable {
         return message('S', new byte[0]);
     }
 
+    public RawClient flush() throws IOException {
+        return message('H', new byte[0]);
+    }
+
+    /** Execute with a row limit (0 = all rows). */
+    public RawClient execute(String portal, int maxRows) throws IOException {
+        byte[] n = cstring(portal);
+        return message('E', ByteBuffer.allocate(n.length + 4).put(n).putInt(maxRows).array());
+    }
+
+    public RawClient describeStatement(String name) throws IOException {
+        return describe('S', name);
+    }
+
+    public RawClient describePortal(String name) throws IOException {
+        return describe('P', name);
+    }
+
+    /** Reads messages up to and including the {@code count}-th ReadyForQuery. */
+    public List<Message> readUntilReady(int count) throws IOException {
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            messages.addAll(readUntil('Z'));
+        }
+        return messages;
+    }
+
+    /** Starts a batch of messages that {@link #send(Batch)} writes at once, so that Berth reads them together. */
+    public static Batch batch() {
+        return new Batch();
+    }
+
+    public RawClient send(Batch batch) throws IOException {
+        return send(batch.toByteArray());
+    }
+
+    /** Frontend messages collected for one write (the same encodings as the methods above). */
+    public static final class Batch {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+        public Batch message(char type, byte[] payload) {
+            ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
+            b.put((byte) type).putInt(4 + payload.length).put(payload);
+            bytes.writeBytes(b.array());
+            return this;
+        }
+
+        public Batch query(String sql) {
+            return message('Q', cstring(sql));
+        }
+
+        public Batch parse(String name, String sql, int... parameterTypes) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes(cstring(name));
+            out.writeBytes(cstring(sql));
+            ByteBuffer types = ByteBuffer.allocate(2 + 4 * parameterTypes.length).putShort((short) parameterTypes.length);
+            for (int t : parameterTypes) {
+                types.putInt(t);
+            }
+            out.writeBytes(types.array());
+            return message('P', out.toByteArray());
+        }
+
+        /** Bind with text parameters and text results. */
+        public Batch bind(String portal, String statement, String... parameters) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes(cstring(portal));
+            out.writeBytes(cstring(statement));
+            ByteBuffer head = ByteBuffer.allocate(4).putShort((short) 0).putShort((short) parameters.length);
+            out.writeBytes(head.array());
+            for (String p : parameters) {
+                byte[] value = p.getBytes(StandardCharsets.UTF_8);
+                out.writeBytes(ByteBuffer.allocate(4).putInt(value.length).array());
+                out.writeBytes(value);
+            }
+            out.writeBytes(new byte[] {0, 0});
+            return message('B', out.toByteArray());
+        }
+
+        public Batch describe(char what, String name) {
+            return message('D', kindAndName(what, name));
+        }
+
+        public Batch describeStatement(String name) {
+            return describe('S', name);
+        }
+
+        public Batch describePortal(String name) {
+            return describe('P', name);
+        }
+
+        public Batch execute(String portal) {
+            return execute(portal, 0);
+        }
+
+        public Batch execute(String portal, int maxRows) {
+            byte[] n = cstring(portal);
+            return message('E', ByteBuffer.allocate(n.length + 4).put(n).putInt(maxRows).array());
+        }
+
+        public Batch close(char what, String name) {
+            return message('C', kindAndName(what, name));
+        }
+
+        public Batch sync() {
+            return message('S', new byte[0]);
+        }
+
+        public Batch flush() {
+            return message('H', new byte[0]);
+        }
+
+        public byte[] toByteArray() {
+            return bytes.toByteArray();
+        }
+
+        private static byte[] kindAndName(char what, String name) {
+            byte[] n = cstring(name);
+            byte[] payload = new byte[n.length + 1];
+            payload[0] = (byte) what;
+            System.arraycopy(n, 0, payload, 1, n.length);
+            return payload;
+        }
+    }
+
+    /** Every column of a DataRow, as text (null for SQL NULL). */
+    public static List<String> columns(Message dataRow) {
+        ByteBuffer b = ByteBuffer.wrap(dataRow.payload());
+        int count = b.getShort();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int len = b.getInt();
+            if (len < 0) {
+                values.add(null);
+            } else {
+                values.add(new String(dataRow.payload(), b.position(), len, StandardCharsets.UTF_8));
+                b.position(b.position() + len);
+            }
+        }
+        return values;
+    }
+
+    /** The SQLSTATE of each ErrorResponse, in order. */
+    public static List<String> errorCodes(List<Message> messages) {
+        List<String> codes = new ArrayList<>();
+        for (Message m : messages) {
+            if (m.type() == 'E') {
+                codes.add(m.field('C'));
+            }
+        }
+        return codes;
+    }
+
     /** Logs in with trust (no password exchange expected) and reads up to ReadyForQuery. */
     public static RawClient login(int port, String user, String database) throws IOException {
         RawClient c = new RawClient(port);

@@ -206,8 +206,9 @@ public final class PreparedStatementRelay {
         head.setInt(1, head.readableBytes() - 1 + rest.readableBytes());
         frame.release();
         CompositeByteBuf rewritten = alloc.compositeBuffer(2).addComponents(true, head, rest);
-        outstanding.add(new Request(Kind.BIND, Action.FORWARD, null, s == null ? null : serverName, null,
-                s == null ? null : s.key(), null));
+        // an error about the statement must name it as the client does
+        outstanding.add(new Request(Kind.BIND, Action.FORWARD, null, serverName, null, s == null ? null : s.key(),
+                escapedFrom(name, serverName)));
         out.toServer(rewritten);
     }
 
@@ -225,7 +226,8 @@ public final class PreparedStatementRelay {
         if (s != null) {
             ensurePrepared(s, out);
         }
-        outstanding.add(new Request(Kind.DESCRIBE_STATEMENT, Action.FORWARD, null, null, null, null, null));
+        outstanding.add(new Request(Kind.DESCRIBE_STATEMENT, Action.FORWARD, null, serverName, null, null,
+                escapedFrom(name, serverName)));
         out.toServer(nameMessage(MessageType.DESCRIBE, (byte) 'S', serverName));
     }
 
@@ -265,6 +267,11 @@ public final class PreparedStatementRelay {
         }
     }
 
+    /** The client's name when the server sees another (the server's error must show the client's own name), else null. */
+    private static String escapedFrom(String clientName, String sentName) {
+        return clientName.equals(sentName) ? null : clientName;
+    }
+
     /** A name the client never prepared: passed on so the server reports it, unless it could be one of Berth's. */
     private static String unknown(String clientName) {
         return clientName.startsWith(PreparedStatementRegistry.PREFIX) ? clientName + "?" : clientName;
@@ -294,6 +301,13 @@ public final class PreparedStatementRelay {
             case EXECUTE -> type == 'C' || type == 'I' || type == 's';
             case SYNC, QUERY, FUNCTION_CALL -> type == MessageType.READY_FOR_QUERY;
         };
+        if (type == 'C' && deallocatedAll(frame)) {
+            // the server really dropped every prepared statement: Berth's record of them goes too
+            statements.clear();
+            if (client != null) {
+                client.clear();
+            }
+        }
         if (head.action == Action.SWALLOW) {
             frame.release();
         } else if (head.action == Action.REPLACE && type == 'I') {
@@ -317,7 +331,7 @@ public final class PreparedStatementRelay {
             return;
         }
         if (head.errorNameRewrite != null) {
-            // the probe for "already exists" used the server's name; the client must see its own
+            // the server named its statement (or the "already exists" probe); the client must see its own name
             ByteBuf rewritten = ErrorResponse.replaceInMessage(alloc, frame, "\"" + head.serverName + "\"",
                     "\"" + head.errorNameRewrite + "\"");
             frame.release();
@@ -359,6 +373,16 @@ public final class PreparedStatementRelay {
         if (r.response != null) {
             r.response.release();
         }
+    }
+
+    /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */
+    public static boolean deallocatedAll(ByteBuf frame) {
+        int length = frame.getInt(frame.readerIndex() + 1);
+        if (length != 4 + "DISCARD ALL".length() + 1 && length != 4 + "DEALLOCATE ALL".length() + 1) {
+            return false;
+        }
+        String tag = frame.toString(frame.readerIndex() + 5, length - 5, StandardCharsets.US_ASCII);
+        return tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL");
     }
 
     private void drainSynthesized(Output out) {

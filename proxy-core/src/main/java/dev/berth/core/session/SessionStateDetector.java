@@ -16,8 +16,8 @@ import java.util.Set;
 public final class SessionStateDetector {
 
     /** What a text does beyond its transaction. */
-    public record Effect(String pinReason, boolean deallocatesAll) {
-        public static final Effect NONE = new Effect(null, false);
+    public record Effect(String pinReason, boolean deallocatesAll, String berthStatement) {
+        public static final Effect NONE = new Effect(null, false, null);
 
         public boolean pins() {
             return pinReason != null;
@@ -34,9 +34,14 @@ public final class SessionStateDetector {
     public static Effect inspect(String sql, Set<String> reported) {
         String pin = null;
         boolean deallocatesAll = false;
+        String berthStatement = null;
         for (List<String> statement : statements(sql)) {
             if (statement.isEmpty()) {
                 continue;
+            }
+            String named = sqlStatementName(statement);
+            if (named != null && named.toLowerCase(Locale.ROOT).startsWith(PREFIX_LOWER) && berthStatement == null) {
+                berthStatement = named;
             }
             String reason = pinReason(statement, reported);
             if (reason != null && pin == null) {
@@ -48,7 +53,26 @@ public final class SessionStateDetector {
                 deallocatesAll = true;
             }
         }
-        return pin == null && !deallocatesAll ? Effect.NONE : new Effect(pin, deallocatesAll);
+        return pin == null && !deallocatesAll && berthStatement == null ? Effect.NONE
+                : new Effect(pin, deallocatesAll, berthStatement);
+    }
+
+    private static final String PREFIX_LOWER = dev.berth.core.prepared.PreparedStatementRegistry.PREFIX.toLowerCase(Locale.ROOT);
+
+    /**
+     * The statement name of SQL-level EXECUTE name / DEALLOCATE [PREPARE] name, or null: as PostgreSQL
+     * reads it (an unquoted name in lower case, a quoted one as written).
+     */
+    private static String sqlStatementName(List<String> t) {
+        String first = t.get(0);
+        if (first.equals("execute")) {
+            return unquoted(at(t, 1));
+        }
+        if (first.equals("deallocate")) {
+            String name = at(t, 1).equals("prepare") ? at(t, 2) : at(t, 1);
+            return name.equals("all") ? null : unquoted(name);
+        }
+        return null;
     }
 
     private static String pinReason(List<String> t, Set<String> reported) {
@@ -60,7 +84,7 @@ public final class SessionStateDetector {
                     return null;
                 }
                 int nameAt = second.equals("session") ? 2 : 1;
-                String name = unquoted(at(t, nameAt));
+                String name = unquoted(at(t, nameAt)).toLowerCase(Locale.ROOT);
                 if (name.equals("role") || name.equals("authorization") || name.equals("characteristics")) {
                     return "SET " + (second.equals("session") ? "SESSION " : "") + name.toUpperCase(Locale.ROOT);
                 }
@@ -70,7 +94,7 @@ public final class SessionStateDetector {
                 return reported.contains(name) ? null : "SET " + name;
             }
             case "reset": {
-                String name = unquoted(at(t, 1));
+                String name = unquoted(at(t, 1)).toLowerCase(Locale.ROOT);
                 if (name.equals("time") && at(t, 2).equals("zone")) {
                     name = "timezone";
                 }
@@ -182,7 +206,7 @@ public final class SessionStateDetector {
                     end = sql.indexOf('"', end + 2);
                 }
                 // a quoted identifier is never a keyword: it keeps a leading quote
-                current.add("\"" + (end < 0 ? sql.substring(i + 1) : sql.substring(i + 1, end)).toLowerCase(Locale.ROOT));
+                current.add("\"" + (end < 0 ? sql.substring(i + 1) : sql.substring(i + 1, end)));
                 i = end < 0 ? n : end + 1;
             } else if (c == '$' && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)))) {
                 int tagEnd = sql.indexOf('$', i + 1);

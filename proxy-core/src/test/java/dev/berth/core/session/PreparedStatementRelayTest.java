@@ -503,8 +503,8 @@ class PreparedStatementRelayTest {
 
         b.client(bind("", "BERTH_1"), describe('S', "BERTH_7"), bind("", "nope"), sync());
         assertEquals(List.of("B||BERTH_1?", "D|S|BERTH_7?", "B||nope", "S"), out.sent());
-        b.server(error("26000", "prepared statement \"BERTH_1?\" does not exist"), ready());
-        assertEquals(List.of("E|26000|prepared statement \"BERTH_1?\" does not exist", "Z|I"), out.received());
+        b.server(error("26000", "prepared statement \"BERTH_1\" does not exist"), ready());
+        assertEquals(List.of("E|26000|prepared statement \"BERTH_1\" does not exist", "Z|I"), out.received());
         assertTrue(b.relay.isEmpty());
     }
 
