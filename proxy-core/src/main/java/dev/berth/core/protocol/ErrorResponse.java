@@ -61,33 +61,27 @@ public record ErrorResponse(String severity, String sqlState, String message, St
         }
     }
 
-    /** Decodes a framed ErrorResponse or NoticeResponse. */
-    public static ErrorResponse decode(ByteBuf frame) {
-        String severity = null, code = null, message = null, detail = null, hint = null, nonLocalized = null;
+    /** Calls {@code visitor} with each (field code, value) of a framed ErrorResponse or NoticeResponse. */
+    private static void forEachField(ByteBuf frame, java.util.function.BiConsumer<Character, String> visitor) {
         int pos = frame.readerIndex() + 5;
         int end = frame.readerIndex() + 1 + frame.getInt(frame.readerIndex() + 1);
         while (pos < end) {
             byte field = frame.getByte(pos++);
-            if (field == 0) {
-                break;
-            }
-            int valueEnd = frame.indexOf(pos, end, (byte) 0);
+            int valueEnd = field == 0 ? -1 : frame.indexOf(pos, end, (byte) 0);
             if (valueEnd < 0) {
-                break;
+                return;
             }
-            String value = frame.toString(pos, valueEnd - pos, StandardCharsets.UTF_8);
+            visitor.accept((char) field, frame.toString(pos, valueEnd - pos, StandardCharsets.UTF_8));
             pos = valueEnd + 1;
-            switch (field) {
-                case 'S' -> severity = value;
-                case 'V' -> nonLocalized = value;
-                case 'C' -> code = value;
-                case 'M' -> message = value;
-                case 'D' -> detail = value;
-                case 'H' -> hint = value;
-                default -> { }
-            }
         }
-        return new ErrorResponse(nonLocalized != null ? nonLocalized : severity, code, message, detail, hint);
+    }
+
+    /** Decodes a framed ErrorResponse or NoticeResponse. */
+    public static ErrorResponse decode(ByteBuf frame) {
+        java.util.Map<Character, String> fields = new java.util.HashMap<>();
+        forEachField(frame, fields::put);
+        String severity = fields.getOrDefault('V', fields.get('S')); // V is never localized
+        return new ErrorResponse(severity, fields.get('C'), fields.get('M'), fields.get('D'), fields.get('H'));
     }
 
     /**
@@ -97,19 +91,10 @@ public record ErrorResponse(String severity, String sqlState, String message, St
     public static ByteBuf replaceInMessage(ByteBufAllocator alloc, ByteBuf frame, String from, String to) {
         ByteBuf out = alloc.buffer(frame.readableBytes() + to.length());
         int start = Messages.begin(out, frame.getByte(frame.readerIndex()));
-        int pos = frame.readerIndex() + 5;
-        int end = frame.readerIndex() + 1 + frame.getInt(frame.readerIndex() + 1);
-        while (pos < end) {
-            byte field = frame.getByte(pos++);
-            if (field == 0) {
-                break;
-            }
-            int valueEnd = frame.indexOf(pos, end, (byte) 0);
-            String value = frame.toString(pos, valueEnd - pos, StandardCharsets.UTF_8);
+        forEachField(frame, (field, value) -> {
             out.writeByte(field);
             Messages.writeCString(out, field == 'M' ? value.replace(from, to) : value);
-            pos = valueEnd + 1;
-        }
+        });
         out.writeByte(0);
         Messages.end(out, start);
         return out;
