@@ -10,14 +10,15 @@ import java.util.Set;
  * server beyond the transaction: SET (not LOCAL) of a parameter the server does not report, SET ROLE /
  * SESSION AUTHORIZATION, RESET, PREPARE, LISTEN, temporary objects, session advisory locks,
  * DECLARE ... WITH HOLD, set_config(). A client that runs one can no longer share its server. It also
- * notices DISCARD ALL / DEALLOCATE ALL, which drop every prepared statement of the server.
+ * finds SQL-level EXECUTE / DEALLOCATE of names like Berth's own server-side statements. (DISCARD ALL and
+ * DEALLOCATE ALL are followed from the server's CommandComplete instead: only then did they happen.)
  * Comments, string literals, dollar quotes and quoted identifiers are skipped; no SQL is parsed.
  */
 public final class SessionStateDetector {
 
     /** What a text does beyond its transaction. */
-    public record Effect(String pinReason, boolean deallocatesAll, String berthStatement) {
-        public static final Effect NONE = new Effect(null, false, null);
+    public record Effect(String pinReason, String berthStatement) {
+        public static final Effect NONE = new Effect(null, null);
 
         public boolean pins() {
             return pinReason != null;
@@ -33,7 +34,6 @@ public final class SessionStateDetector {
      */
     public static Effect inspect(String sql, Set<String> reported) {
         String pin = null;
-        boolean deallocatesAll = false;
         String berthStatement = null;
         for (List<String> statement : statements(sql)) {
             if (statement.isEmpty()) {
@@ -47,14 +47,8 @@ public final class SessionStateDetector {
             if (reason != null && pin == null) {
                 pin = reason;
             }
-            String first = statement.get(0);
-            if ((first.equals("discard") && statement.size() > 1 && statement.get(1).equals("all"))
-                    || (first.equals("deallocate") && statement.contains("all"))) {
-                deallocatesAll = true;
-            }
         }
-        return pin == null && !deallocatesAll && berthStatement == null ? Effect.NONE
-                : new Effect(pin, deallocatesAll, berthStatement);
+        return pin == null && berthStatement == null ? Effect.NONE : new Effect(pin, berthStatement);
     }
 
     private static final String PREFIX_LOWER = dev.berth.core.prepared.PreparedStatementRegistry.PREFIX.toLowerCase(Locale.ROOT);

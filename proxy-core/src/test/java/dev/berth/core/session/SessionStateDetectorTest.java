@@ -46,7 +46,7 @@ class SessionStateDetectorTest {
     void noEffectDoesNotPin() {
         assertFalse(Effect.NONE.pins());
         assertNull(Effect.NONE.pinReason());
-        assertFalse(Effect.NONE.deallocatesAll());
+        assertNull(Effect.NONE.berthStatement());
     }
 
     // ---- SET / RESET ----
@@ -56,7 +56,6 @@ class SessionStateDetectorTest {
         Effect e = inspect("SET search_path = myschema");
         assertTrue(e.pins());
         assertEquals("SET search_path", e.pinReason());
-        assertFalse(e.deallocatesAll());
     }
 
     @Test
@@ -332,36 +331,28 @@ class SessionStateDetectorTest {
         assertNoEffect("SELECT ';SET search_path = x'");
     }
 
-    // ---- DISCARD ALL / DEALLOCATE ALL ----
+    // ---- DISCARD ALL / DEALLOCATE ALL (followed from CommandComplete, not from the text) ----
 
     @Test
-    void discardAllDeallocatesAllWithoutPinning() {
-        Effect e = inspect("DISCARD ALL");
-        assertTrue(e.deallocatesAll());
-        assertFalse(e.pins());
+    void discardAllAndDeallocateAllNeitherPinNorRefer() {
+        assertNoEffect("DISCARD ALL");
+        assertNoEffect("DEALLOCATE ALL");
+        assertNoEffect("deallocate prepare all");
     }
 
     @Test
-    void deallocateAllDeallocatesAll() {
-        assertTrue(inspect("DEALLOCATE ALL").deallocatesAll());
-        assertTrue(inspect("deallocate prepare all").deallocatesAll());
+    void pinAfterDiscardAllInOneText() {
+        assertEquals("LISTEN", inspect("DISCARD ALL; LISTEN x").pinReason());
     }
 
-    @Test
-    void deallocateOfOneStatementDoesNot() {
-        assertFalse(inspect("DEALLOCATE stmt_all").deallocatesAll());
-        assertFalse(inspect("DEALLOCATE PREPARE q").deallocatesAll());
-    }
+    // ---- SQL access to Berth's server-side statements ----
 
     @Test
-    void discardAllInACommentDoesNotCount() {
-        assertNoEffect("/* DISCARD ALL */ SELECT 1");
-    }
-
-    @Test
-    void pinAndDeallocateAllTogether() {
-        Effect e = inspect("DISCARD ALL; LISTEN x");
-        assertEquals("LISTEN", e.pinReason());
-        assertTrue(e.deallocatesAll());
+    void sqlExecuteOrDeallocateOfABerthNameIsFound() {
+        assertEquals("berth_3", inspect("EXECUTE BERTH_3").berthStatement(), "unquoted: as PostgreSQL folds it");
+        assertEquals("BERTH_3", inspect("execute \"BERTH_3\"(1)").berthStatement());
+        assertEquals("BERTH_7", inspect("DEALLOCATE PREPARE \"BERTH_7\"").berthStatement());
+        assertNull(inspect("EXECUTE my_plan").berthStatement());
+        assertNull(inspect("DEALLOCATE ALL").berthStatement());
     }
 }
