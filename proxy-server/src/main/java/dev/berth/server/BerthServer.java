@@ -54,6 +54,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.config = config;
         this.sources = sources;
         this.metrics = new BerthMetrics(this::liveState);
+        metrics.registerReadiness(this::notReadyReason);
         if (config.metricsCompat().equals("pgbouncer")) {
             metrics.registerPgbouncerCompat(this::liveState);
         }

@@ -44,7 +44,7 @@ class DeployFilesTest {
     private static final Set<String> GAUGES = Set.of(
             "berth_pool_server_connections", "berth_pool_max_server_connections", "berth_pool_min_server_connections",
             "berth_pool_utilization_ratio", "berth_pool_clients", "berth_pool_pinned_clients",
-            "berth_backend_connections", "berth_backend_connections_max");
+            "berth_backend_connections", "berth_backend_connections_max", "berth_ready");
     private static final Set<String> HISTOGRAMS = Set.of(
             "berth_pool_acquire_wait_seconds", "berth_pool_transaction_duration_seconds", "berth_pool_query_duration_seconds");
     private static final Set<String> COUNTERS = Set.of(

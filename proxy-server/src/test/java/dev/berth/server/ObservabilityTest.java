@@ -117,10 +117,12 @@ class ObservabilityTest {
             assertTrue(json.contains("\"pool-min\": {\"flag\": \"--pool-min\", \"value\": 1, \"source\": \"flag\"}"), json);
             assertTrue(json.contains("\"idle-timeout\": {\"flag\": \"--idle-timeout\", \"value\": 30000, \"source\": \"default\"}"), json);
             assertTrue(!json.contains(TestPostgres.APP_PASSWORD) && json.contains("postgresql://app:****@"), "password masked: " + json);
+            assertTrue(get(server, "/metrics").body().contains("\nberth_ready 1.0\n"));
             server.pause(true);
             HttpResponse<String> paused = get(server, "/readyz");
             assertEquals(503, paused.statusCode());
             assertEquals("paused", paused.body().trim());
+            assertTrue(get(server, "/metrics").body().contains("\nberth_ready 0.0\n"), "berth_ready follows /readyz");
             server.pause(false);
             assertEquals(200, get(server, "/readyz").statusCode());
             assertEquals(404, get(server, "/nope").statusCode());

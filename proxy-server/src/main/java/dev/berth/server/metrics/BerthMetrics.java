@@ -153,6 +153,12 @@ public final class BerthMetrics {
                 }).register(registry);
     }
 
+    /** berth_ready: 1 when /readyz would answer 200, else 0 (so alerts can see readiness, not only liveness). */
+    public void registerReadiness(Supplier<String> notReadyReason) {
+        GaugeWithCallback.builder().name("berth_ready").help("1 when Berth can serve (what /readyz reports), else 0")
+                .callback(cb -> cb.call(notReadyReason.get() == null ? 1 : 0)).register(registry);
+    }
+
     public PrometheusRegistry registry() {
         return registry;
     }
