@@ -25,8 +25,4 @@ final class BackendHealth {
         }
         return null;
     }
-
-    boolean everAnswered() {
-        return lastSuccessNanos != 0;
-    }
 }

@@ -547,9 +547,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         return channel;
     }
 
-    Pool<ServerConnection> pool() {
-        return pool;
-    }
 
     @Override
     public String toString() {

@@ -9,8 +9,8 @@ import java.util.Set;
 /**
  * The run-time parameters a client asked for in its startup packet (pgjdbc's extra_float_digits,
  * DateStyle, TimeZone, application_name; search_path; {@code options=-c name=value}...). Berth accepts
- * any of them and applies them with {@code set_config} to each server the client uses, so nothing is
- * rejected and nothing is silently lost.
+ * any of them; {@link ParameterSync} applies them with {@code set_config} to each server the client
+ * uses, so nothing is rejected and nothing is silently lost.
  */
 public final class StartupParameters {
     /** Startup keys that are not run-time parameters. */
@@ -41,24 +41,6 @@ public final class StartupParameters {
 
     public Map<String, String> settings() {
         return settings;
-    }
-
-    /**
-     * A query that brings a server in line with these settings, given the parameters the server last
-     * reported; null when nothing needs setting. Settings the server does not report are always set.
-     */
-    public String applyQuery(Map<String, String> serverReported) {
-        StringBuilder sql = null;
-        for (Map.Entry<String, String> setting : settings.entrySet()) {
-            String reported = serverReported.get(setting.getKey());
-            if (reported != null && reported.equals(setting.getValue())) {
-                continue;
-            }
-            sql = sql == null ? new StringBuilder("SELECT ") : sql.append(", ");
-            sql.append("pg_catalog.set_config(").append(literal(setting.getKey())).append(", ")
-                    .append(literal(setting.getValue())).append(", false)");
-        }
-        return sql == null ? null : sql.toString();
     }
 
     /** An escape-string literal: correct whatever standard_conforming_strings is. */

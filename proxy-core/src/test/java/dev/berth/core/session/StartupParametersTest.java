@@ -104,29 +104,6 @@ class StartupParametersTest {
     }
 
     @Test
-    void applyQuerySkipsParametersTheServerAlreadyReports() {
-        StartupParameters p = StartupParameters.from(startup("application_name", "app", "DateStyle", "ISO, MDY",
-                "search_path", "a,b"));
-        String sql = p.applyQuery(Map.of("application_name", "app", "DateStyle", "ISO, DMY"));
-        assertEquals("SELECT pg_catalog.set_config(E'DateStyle', E'ISO, MDY', false),"
-                + " pg_catalog.set_config(E'search_path', E'a,b', false)", sql);
-    }
-
-    @Test
-    void applyQueryIsNullWhenEverythingMatches() {
-        StartupParameters p = StartupParameters.from(startup("application_name", "app", "user", "u"));
-        assertNull(p.applyQuery(Map.of("application_name", "app")));
-        assertNull(StartupParameters.from(startup("user", "u")).applyQuery(Map.of()));
-    }
-
-    @Test
-    void applyQueryQuotesWithEscapeStrings() {
-        StartupParameters p = StartupParameters.from(startup("application_name", "it's a \\ path"));
-        assertEquals("SELECT pg_catalog.set_config(E'application_name', E'it''s a \\\\ path', false)",
-                p.applyQuery(Map.of()));
-    }
-
-    @Test
     void literal() {
         assertEquals("E''", StartupParameters.literal(""));
         assertEquals("E'O''Brien\\\\x'", StartupParameters.literal("O'Brien\\x"));
