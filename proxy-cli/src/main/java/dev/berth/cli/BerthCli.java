@@ -15,6 +15,11 @@ public final class BerthCli implements Runnable {
 
     public static void main(String[] args) {
         dev.berth.server.Logs.installManager();
+        // Netty samples buffers for leak reports by default, at a cost on every read; tests run it at
+        // "paranoid", the daemon without it unless -Dio.netty.leakDetection.level says otherwise
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(execute(args));
     }
 

@@ -61,6 +61,9 @@ public final class Settings {
     @Option(names = "--prepared-statement-registry-bytes", paramLabel = "BYTES", description = "Memory for sharing statement names per pool. Env BERTH_PREPARED_STATEMENT_REGISTRY_BYTES, default 16777216.")
     String preparedStatementRegistryBytes;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Event-loop threads serving clients and backends; 0 = one per processor. Env BERTH_WORKERS, default 0.")
+    String workers;
+
     @Option(names = "--metrics-compat", paramLabel = "NAME", description = "Also export pool metrics under other names: none or pgbouncer (pgbouncer_exporter's). Env BERTH_METRICS_COMPAT, default none.")
     String metricsCompat;
 
@@ -104,6 +107,7 @@ public final class Settings {
         set("--max-message-size", "BERTH_MAX_MESSAGE_SIZE", maxMessageSize, Settings::integer, b::maxMessageSize);
         set("--admin-users", "BERTH_ADMIN_USERS", adminUsers, v -> java.util.Arrays.stream(v.split(","))
                 .map(String::trim).filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()), b::adminUsers);
+        set("--workers", "BERTH_WORKERS", workers, Settings::integer, b::workers);
         set("--metrics-compat", "BERTH_METRICS_COMPAT", metricsCompat, v -> v, b::metricsCompat);
         set("--session-state", "BERTH_SESSION_STATE", sessionState, SessionStatePolicy::parse, b::sessionState);
         set("--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", maxPreparedStatements, Settings::integer, b::maxPreparedStatements);

@@ -78,7 +78,7 @@ class BerthCliTest {
                 "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_METRICS_LISTEN", "--session-state", "BERTH_SESSION_STATE",
                 "--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", "--prepared-statement-registry-bytes",
                 "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "--metrics-compat", "BERTH_METRICS_COMPAT",
-                "--admin-users", "BERTH_ADMIN_USERS")) {
+                "--admin-users", "BERTH_ADMIN_USERS", "--workers", "BERTH_WORKERS")) {
             assertTrue(all.contains(flag), flag);
         }
     }
@@ -103,6 +103,7 @@ class BerthCliTest {
             "check-config --session-state sometimes --auth-type trust | --session-state",
             "check-config --max-prepared-statements 0 --auth-type trust | --max-prepared-statements",
             "run --prepared-statement-registry-bytes -1 --auth-type trust | --prepared-statement-registry-bytes",
+            "run --workers -1 --auth-type trust                | --workers",
     })
     void invalidSettingExitsTwoWithOneLine(String args, String flag) {
         Result r = berth(args.trim().split(" +"));
@@ -171,6 +172,7 @@ class BerthCliTest {
         expected.put("--session-state", "pin default");
         expected.put("--max-prepared-statements", "200 default");
         expected.put("--prepared-statement-registry-bytes", "16777216 default");
+        expected.put("--workers", Runtime.getRuntime().availableProcessors() + " default");
         expected.put("--metrics-compat", "none default");
         expected.put("--admin-users", "none default");
         assertEquals(expected.size(), r.out().size(), r::toString);

@@ -29,7 +29,7 @@ class SettingsTest {
     private static final List<String> FLAGS = List.of("--listen", "--backend", "--auth-file", "--auth-type",
             "--pool-mode", "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout",
             "--max-backend-connections", "--metrics-listen", "--server-reset-query", "--server-connect-timeout",
-            "--client-login-timeout", "--max-message-size", "--admin-users", "--metrics-compat", "--session-state",
+            "--client-login-timeout", "--max-message-size", "--admin-users", "--workers", "--metrics-compat", "--session-state",
             "--max-prepared-statements", "--prepared-statement-registry-bytes");
 
     @TempDir
@@ -139,7 +139,8 @@ class SettingsTest {
                 Map.entry("BERTH_METRICS_COMPAT", "pgbouncer"),
                 Map.entry("BERTH_SESSION_STATE", "allow"),
                 Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
-                Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"));
+                Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"),
+                Map.entry("BERTH_WORKERS", "3"));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -165,7 +166,8 @@ class SettingsTest {
                 () -> assertEquals("pgbouncer", c.metricsCompat()),
                 () -> assertEquals(SessionStatePolicy.ALLOW, c.sessionState()),
                 () -> assertEquals(10, c.maxPreparedStatements()),
-                () -> assertEquals(2048, c.preparedStatementRegistryBytes()));
+                () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
+                () -> assertEquals(3, c.workers()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));

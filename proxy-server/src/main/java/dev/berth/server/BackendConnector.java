@@ -11,6 +11,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 
@@ -45,12 +46,14 @@ final class BackendConnector implements ServerOpener<ServerConnection> {
     }
 
     @Override
-    public void open(Pool<ServerConnection> pool) {
+    public void open(Pool<ServerConnection> pool, Object affinity) {
         String address = config.backend().address();
         ServerConnection server = new ServerConnection(pool,
                 new BackendAuthenticator(credentials.forUser(pool.key().user())), address, config.poolMode(),
                 registries.apply(pool.key()), config.maxPreparedStatements(), metrics.pool(pool.key()), health);
-        bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+        // on the loop of the client it is opened for, so that the two talk without changing threads
+        Bootstrap b = affinity instanceof EventLoop loop ? bootstrap.clone(loop) : bootstrap.clone();
+        b.handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 // a server's messages are trusted: PostgreSQL's own limit of 1 GiB applies

@@ -61,7 +61,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         BackendHealth health = new BackendHealth();
         AuthFile authFile = config.authFile() == null ? null : AuthFile.load(config.authFile());
         this.acceptGroup = transport.newGroup(1);
-        this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        this.workerGroup = transport.newGroup(config.workers());
         BackendCredentialStore credentials = new BackendCredentialStore(config.backend(), authFile);
         java.util.concurrent.ConcurrentHashMap<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries =
                 new java.util.concurrent.ConcurrentHashMap<>();

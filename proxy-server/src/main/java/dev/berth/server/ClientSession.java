@@ -5,6 +5,7 @@ import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.session.ParameterSync;
+import dev.berth.core.session.ParameterView;
 import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
@@ -61,8 +62,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private volatile ServerConnection server;
     private ScheduledFuture<?> loginTimeout;
     private ScheduledFuture<?> waitTimeout;
-    /** Messages a client pipelined before its login completed; sent once it has a server. */
+    /** Messages a client sent while it had no server (or before its login completed); sent once it has one. */
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    private long earlyBytes;
+    static final int QUEUE_LIMIT_BYTES = 64 * 1024;
     private boolean flushServer;
     private int processId;
     private int secretKey;
@@ -73,6 +76,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private int sent;
     /** The parameter values this client has seen reported (its view; servers are brought in line with it). */
     private final Map<String, String> reported = new ConcurrentHashMap<>();
+    /** {@link #reported} and the startup settings as a shared value; null when {@link #reported} changed since. */
+    private volatile ParameterView view;
+    /** The names in {@link #reported}, lower-cased for the session-state check; rebuilt when a name is new. */
+    private volatile Set<String> reportedNamesLower = Set.of();
     private final ClientStatements statements = new ClientStatements();
     private dev.berth.server.metrics.PoolMetrics metrics;
     private volatile long waitStartNanos;
@@ -116,12 +123,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             }
             case IDLE -> {
                 if (!answeredWithoutServer(frame)) {
-                    early.add(frame);
+                    queue(frame);
                     acquireServer();
                 }
             }
-            case WAITING_FOR_SERVER, SYNCING -> early.add(frame);
+            case WAITING_FOR_SERVER, SYNCING -> {
+                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
+                    frame.release(); // nothing of this client's waits for a server: leave the queue now
+                    close();
+                } else {
+                    queue(frame);
+                }
+            }
             default -> ReferenceCountUtil.release(frame);
+        }
+    }
+
+    /**
+     * Keeps a message until the client has a server. The client is read on while it waits (most send one
+     * request and wait for its answer; toggling reads costs two system calls), until it has queued
+     * {@link #QUEUE_LIMIT_BYTES}.
+     */
+    private void queue(ByteBuf frame) {
+        early.add(frame);
+        earlyBytes += frame.readableBytes();
+        if (earlyBytes > QUEUE_LIMIT_BYTES) {
+            ctx.channel().config().setAutoRead(false); // resumed by linked()
         }
     }
 
@@ -135,7 +162,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         sent++;
         flushServer = true;
         metrics.fromClient(frame.readableBytes());
-        if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)) {
+        if (proxy.config().poolMode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
+                && mayHaveEffect(frame, type)) {
             SessionStateDetector.Effect effect = inspectSessionState(frame, type);
             if (effect.berthStatement() != null) {
                 // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
@@ -201,6 +229,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         return true;
     }
 
+    /** Whether a Query or Parse needs the session-state check; a malformed one goes on to it and its error. */
+    private static boolean mayHaveEffect(ByteBuf frame, byte type) {
+        int start = frame.readerIndex() + 5;
+        int end = frame.writerIndex();
+        if (type == MessageType.PARSE) {
+            start = frame.indexOf(start, end, (byte) 0) + 1; // past the statement name
+        }
+        int nul = start <= 0 ? -1 : frame.indexOf(start, end, (byte) 0);
+        return nul < 0 || SessionStateDetector.mayHaveEffect(frame, start, nul);
+    }
+
     /** Transaction pooling: notices statements that would leave state on the server, and pins the client. */
     private SessionStateDetector.Effect inspectSessionState(ByteBuf frame, byte type) {
         ByteBuf payload = Messages.payload(frame);
@@ -211,9 +250,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {
-        Set<String> reportedNames = reported.keySet().stream()
-                .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, reportedNames);
+        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, reportedNamesLower);
         if (effect.pins() && !pinned && proxy.config().sessionState() == SessionStatePolicy.PIN) {
             pinned = true;
             metrics.pinned();
@@ -315,10 +352,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         }
         state = State.WAITING_FOR_SERVER;
         waitStartNanos = System.nanoTime();
-        ctx.channel().config().setAutoRead(false);
-        long timeout = proxy.config().connectionTimeoutMs();
-        waitTimeout = ctx.executor().schedule(this::waitTimedOut, timeout, TimeUnit.MILLISECONDS);
         if (proxy.paused()) {
+            startWaiting();
             deferredByPause = true;
             proxy.whenResumed(() -> ctx.executor().execute(() -> {
                 if (deferredByPause && state == State.WAITING_FOR_SERVER) {
@@ -329,6 +364,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             return;
         }
         pool.acquire(this);
+        if (state == State.WAITING_FOR_SERVER) {
+            startWaiting(); // not granted at once: a grant from another loop arrives as a task after this
+        }
+    }
+
+    /** No server yet: start the wait's clock. */
+    private void startWaiting() {
+        waitTimeout = ctx.executor().schedule(this::waitTimedOut, proxy.config().connectionTimeoutMs(), TimeUnit.MILLISECONDS);
     }
 
     private void waitTimedOut() {
@@ -364,38 +407,66 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
                 "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
     }
 
+    /**
+     * The pool grants a server: at once when the grant happens on this client's loop (an idle server
+     * taken in {@link #acquireServer}, or one another client of this loop released), otherwise as a task.
+     */
     @Override
     public void granted(ServerConnection granted) {
-        ctx.executor().execute(() -> {
-            if (state != State.WAITING_FOR_SERVER) {
-                pool.release(granted); // never linked, so still at rest
-                return;
-            }
+        if (ctx.executor().inEventLoop()) {
+            link(granted);
+        } else {
+            ctx.executor().execute(() -> link(granted));
+        }
+    }
+
+    @Override
+    public Object affinity() {
+        return ctx.channel().eventLoop();
+    }
+
+    private void link(ServerConnection granted) {
+        if (state != State.WAITING_FOR_SERVER) {
+            pool.release(granted); // never linked, so still at rest
+            return;
+        }
+        if (waitTimeout != null) {
             waitTimeout.cancel(false);
-            metrics.acquired(System.nanoTime() - waitStartNanos);
-            server = granted;
-            sent = 0;
-            state = State.SYNCING;
-            granted.link(this, statements);
-            Map<String, String> settings = startupParameters.settings();
-            Map<String, String> view = loggedIn ? reported : loginView(granted.parameters(), settings);
-            String sql = ParameterSync.query(view, settings, granted.parameters(), granted.applied());
-            if (sql == null) {
-                linked(granted);
-            } else {
-                granted.runInternalQuery(sql, error -> ctx.executor().execute(() -> {
-                    if (state != State.SYNCING) {
-                        return;
-                    }
-                    if (error != null) {
-                        failLogin(error);
-                    } else {
-                        granted.applied(ParameterSync.unreported(settings, granted.parameters()));
-                        linked(granted);
-                    }
-                }));
-            }
-        });
+            waitTimeout = null;
+        }
+        metrics.acquired(System.nanoTime() - waitStartNanos);
+        server = granted;
+        sent = 0;
+        state = State.SYNCING;
+        granted.link(this, statements);
+        Map<String, String> settings = startupParameters.settings();
+        if (loggedIn && view == null) {
+            view = ParameterView.of(reported, settings);
+        }
+        if (loggedIn && granted.syncedView() == view) {
+            linked(granted); // the server's last client had the same parameters, and nothing changed since
+            return;
+        }
+        ParameterView matched = view;
+        Map<String, String> clientView = loggedIn ? reported : loginView(granted.parameters(), settings);
+        String sql = ParameterSync.query(clientView, settings, granted.parameters(), granted.applied());
+        if (sql == null) {
+            granted.syncedView(matched);
+            linked(granted);
+        } else {
+            granted.runInternalQuery(sql, error -> ctx.executor().execute(() -> {
+                if (state != State.SYNCING) {
+                    return;
+                }
+                if (error != null) {
+                    failLogin(error);
+                } else {
+                    granted.applied(ParameterSync.unreported(settings, granted.parameters()));
+                    granted.syncedView(matched);
+                    linked(granted);
+                }
+            }));
+        }
     }
 
     /** At login the client is to see the server's parameters with its startup values applied. */
@@ -420,6 +491,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             }
         }
         state = State.LINKED;
+        earlyBytes = 0;
         while (!early.isEmpty()) {
             relay(early.poll());
         }
@@ -438,11 +510,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
      * {@code consumed} of this client's messages. If the client sent nothing since, the server goes back.
      */
     void serverAtRest(ServerConnection s, int consumed) {
-        ctx.executor().execute(() -> {
-            if (state == State.LINKED && server == s && sent == consumed && !pinned) {
-                releaseServer(s);
-            }
-        });
+        if (ctx.executor().inEventLoop()) {
+            releaseIfAtRest(s, consumed);
+        } else {
+            ctx.executor().execute(() -> releaseIfAtRest(s, consumed));
+        }
+    }
+
+    private void releaseIfAtRest(ServerConnection s, int consumed) {
+        if (state == State.LINKED && server == s && sent == consumed && !pinned) {
+            releaseServer(s);
+        }
     }
 
     /** Statement pooling: the client opened a transaction block. */
@@ -452,7 +530,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     void parameterReported(Map.Entry<String, String> parameter) {
-        reported.put(parameter.getKey(), parameter.getValue());
+        view = null;
+        if (reported.put(parameter.getKey(), parameter.getValue()) == null) {
+            reportedNamesChanged();
+        }
+    }
+
+    private void reportedNamesChanged() {
+        reportedNamesLower = reported.keySet().stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -478,6 +563,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         processId = (int) (keys >>> 32);
         secretKey = (int) keys;
         reported.putAll(server.parameters());
+        reportedNamesChanged();
+        view = null;
         ctx.write(Messages.AUTHENTICATION_OK.duplicate());
         reported.forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
         ctx.write(Messages.backendKeyData(ctx.alloc(), processId, secretKey));

@@ -34,6 +34,7 @@ public final class ConfigJson {
         values.put("--session-state", c.sessionState().toString());
         values.put("--max-prepared-statements", c.maxPreparedStatements());
         values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
+        values.put("--workers", c.workers());
         values.put("--metrics-compat", c.metricsCompat());
         values.put("--admin-users", String.join(",", new java.util.TreeSet<>(c.adminUsers())));
         return values;

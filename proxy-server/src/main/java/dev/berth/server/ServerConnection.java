@@ -7,6 +7,7 @@ import dev.berth.core.pool.Pool;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.session.ParameterView;
 import dev.berth.core.session.PreparedStatementRelay;
 import dev.berth.server.metrics.PoolMetrics;
 import dev.berth.core.pool.PooledServer;
@@ -47,6 +48,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     private PreparedStatementRelay relay;
     /** Unreported settings Berth applied for the current or last client (replaced whole, read from client loops). */
     private volatile Map<String, String> applied = Map.of();
+    /** The client parameters this server was last brought in line with; null once anything changed since. */
+    private volatile ParameterView syncedView;
     /** Client messages processed since the current client was linked; compared with what the client sent. */
     private int consumed;
     /** Writes the relay produces; the client half is flushed after each batch. */
@@ -283,6 +286,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                     close("cleanup after client failed: " + error);
                 } else if (reset && !resetQuery.isEmpty()) {
                     applied = Map.of();
+                    syncedView = null;
                     if (relay != null) {
                         relay.serverStatementsLost();
                     }
@@ -329,6 +333,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                 metrics.errorToClient(ErrorResponse.sqlState(frame));
             } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
                 applied = Map.of(); // DISCARD ALL also reset the settings Berth applied: apply them again next time
+                syncedView = null;
             }
             if (mode == PoolMode.SESSION) {
                 metrics.toClient(frame.readableBytes());
@@ -405,6 +410,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         String name = Messages.readCString(payload);
         String value = Messages.readCString(payload);
         parameters.put(name, value);
+        syncedView = null;
         return Map.entry(name, value);
     }
 
@@ -509,6 +515,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     }
 
     @Override
+    public Object affinity() {
+        return channel.eventLoop();
+    }
+
+    @Override
     public long idleSinceNanos() {
         return idleSinceNanos;
     }
@@ -529,6 +540,16 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
 
     void applied(Map<String, String> settings) {
         applied = Map.copyOf(settings);
+        syncedView = null;
+    }
+
+    ParameterView syncedView() {
+        return syncedView;
+    }
+
+    /** The server now matches {@code view}: the next client with the same view needs no sync. */
+    void syncedView(ParameterView view) {
+        syncedView = view;
     }
 
     long connectedAtMillis() {

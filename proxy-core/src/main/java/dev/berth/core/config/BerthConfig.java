@@ -31,7 +31,8 @@ public record BerthConfig(
         int maxPreparedStatements,
         long preparedStatementRegistryBytes,
         java.util.Set<String> adminUsers,
-        String metricsCompat) {
+        String metricsCompat,
+        int workers) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -70,6 +71,7 @@ public record BerthConfig(
         private long preparedStatementRegistryBytes = DEFAULT_REGISTRY_BYTES;
         private java.util.Set<String> adminUsers = java.util.Set.of();
         private String metricsCompat = "none";
+        private int workers = 0;
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder backend(BackendUrl v) { backend = v; return this; }
@@ -92,6 +94,9 @@ public record BerthConfig(
         public Builder adminUsers(java.util.Set<String> v) { adminUsers = java.util.Set.copyOf(v); return this; }
         public Builder metricsCompat(String v) { metricsCompat = v == null ? "none" : v.trim().toLowerCase(java.util.Locale.ROOT); return this; }
 
+        /** Event-loop threads; 0 means one per available processor. */
+        public Builder workers(int v) { workers = v; return this; }
+
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
             List<ConfigException> problems = problems();
@@ -102,7 +107,8 @@ public record BerthConfig(
             return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
                     connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
                     serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize, sessionState, maxPreparedStatements,
-                    preparedStatementRegistryBytes, adminUsers, metricsCompat);
+                    preparedStatementRegistryBytes, adminUsers, metricsCompat,
+                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers);
         }
 
         /** Every invalid setting, each naming its setting; empty when the configuration is valid. */
@@ -128,6 +134,9 @@ public record BerthConfig(
             }
             if (!metricsCompat.equals("none") && !metricsCompat.equals("pgbouncer")) {
                 problems.add(new ConfigException("--metrics-compat", "'" + metricsCompat + "' is not none or pgbouncer"));
+            }
+            if (workers < 0 || workers > 1024) {
+                problems.add(new ConfigException("--workers", "must be between 0 (one per processor) and 1024, got " + workers));
             }
             if (maxPreparedStatements < 1) {
                 problems.add(new ConfigException("--max-prepared-statements", "must be at least 1, got " + maxPreparedStatements));

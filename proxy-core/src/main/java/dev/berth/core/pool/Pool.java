@@ -5,6 +5,7 @@ import dev.berth.core.protocol.ErrorResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,11 +18,21 @@ import java.util.function.LongSupplier;
  *
  * <p>All state changes happen under the pool's lock; callbacks to waiters, opening and closing
  * connections happen after it is released.
+ *
+ * <p>Affinity: a client and a server on the same event loop talk without handing work between threads,
+ * so an acquire takes an idle server of the client's loop when there is one, a server is opened on the
+ * loop of the client it is opened for, and a released server goes to a waiter of its own loop if one is
+ * among the first few in the queue. To keep that from starving anyone, no waiter is passed over more
+ * than {@link #MAX_PASSES} times.
  */
 public final class Pool<S extends PooledServer> {
     /** How long to wait before retrying after the backend refused or failed a login: doubles up to the cap. */
     static final long RETRY_BASE_NANOS = 250_000_000L;
     static final long RETRY_CAP_NANOS = 5_000_000_000L;
+    /** How far into the queue a released server looks for a waiter of its own loop. */
+    static final int LOOKAHEAD = 16;
+    /** How often a waiter may be passed over for one further back on the released server's loop. */
+    static final int MAX_PASSES = 2;
 
     private final PoolKey key;
     private final PoolLimits limits;
@@ -31,7 +42,7 @@ public final class Pool<S extends PooledServer> {
 
     private final ArrayDeque<S> idle = new ArrayDeque<>();
     private final Set<S> active = new HashSet<>();
-    private final ArrayDeque<Waiter<S>> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Queued<S>> waiters = new ArrayDeque<>();
     private int opening;
     private boolean keepMinimum;
     private int consecutiveFailures;
@@ -64,7 +75,7 @@ public final class Pool<S extends PooledServer> {
         int toOpen;
         synchronized (this) {
             S candidate;
-            while ((candidate = idle.pollFirst()) != null) {
+            while ((candidate = takeIdle(waiter.affinity())) != null) {
                 if (candidate.isUsable()) {
                     active.add(candidate);
                     granted = candidate;
@@ -74,7 +85,7 @@ public final class Pool<S extends PooledServer> {
                 dead = add(dead, candidate);
             }
             if (granted == null) {
-                waiters.addLast(waiter);
+                waiters.addLast(new Queued<>(waiter));
             }
             toOpen = reserveOpenings();
         }
@@ -82,12 +93,53 @@ public final class Pool<S extends PooledServer> {
         if (granted != null) {
             waiter.granted(granted);
         }
-        openAll(toOpen);
+        openAll(toOpen, waiter.affinity());
+    }
+
+    /** The most recently idle server with this affinity, else the most recently idle one. Under the lock. */
+    private S takeIdle(Object affinity) {
+        if (affinity != null) {
+            for (Iterator<S> it = idle.iterator(); it.hasNext(); ) {
+                S server = it.next();
+                if (affinity.equals(server.affinity())) {
+                    it.remove();
+                    return server;
+                }
+            }
+        }
+        return idle.pollFirst();
+    }
+
+    /**
+     * The waiter a server with this affinity goes to: the first in the queue, unless one a few places
+     * further runs on the server's loop and nobody ahead of it has been passed over too often. Under the lock.
+     */
+    private Waiter<S> nextWaiter(Object affinity) {
+        Queued<S> head = waiters.peekFirst();
+        if (head == null || affinity == null || affinity.equals(head.waiter.affinity())) {
+            return head == null ? null : waiters.pollFirst().waiter;
+        }
+        int position = 0;
+        for (Iterator<Queued<S>> it = waiters.iterator(); it.hasNext() && position < LOOKAHEAD; position++) {
+            Queued<S> queued = it.next();
+            if (affinity.equals(queued.waiter.affinity())) {
+                it.remove();
+                Iterator<Queued<S>> ahead = waiters.iterator();
+                for (int i = 0; i < position; i++) {
+                    ahead.next().passes++;
+                }
+                return queued.waiter;
+            }
+            if (queued.passes >= MAX_PASSES) {
+                break;
+            }
+        }
+        return waiters.pollFirst().waiter;
     }
 
     /** Withdraws a waiter (its wait ran out or its client left). False if it was already granted or failed. */
     public synchronized boolean cancelWait(Waiter<S> waiter) {
-        return waiters.remove(waiter);
+        return waiters.removeIf(q -> q.waiter == waiter);
     }
 
     /** A client gives its server back; it goes to the first waiter or to the idle list. */
@@ -99,7 +151,7 @@ public final class Pool<S extends PooledServer> {
                 return;
             }
             if (usable) { // an unusable one stays counted as active until removed() runs after the close
-                next = waiters.pollFirst();
+                next = nextWaiter(server.affinity());
                 if (next == null) {
                     active.remove(server);
                     server.idleSinceNanos(clock.getAsLong());
@@ -124,7 +176,7 @@ public final class Pool<S extends PooledServer> {
             consecutiveFailures = 0;
             lastOpenError = null;
             keepMinimum = true;
-            next = waiters.pollFirst();
+            next = nextWaiter(server.affinity());
             if (next != null) {
                 active.add(server);
             } else {
@@ -149,8 +201,7 @@ public final class Pool<S extends PooledServer> {
             lastFailureNanos = clock.getAsLong();
             lastOpenError = error;
             if (active.isEmpty() && idle.isEmpty() && opening == 0) {
-                failed = new ArrayList<>(waiters);
-                waiters.clear();
+                failed = drainWaiters();
             }
         }
         budget.release();
@@ -247,8 +298,7 @@ public final class Pool<S extends PooledServer> {
             all.addAll(active);
             active.addAll(idle);
             idle.clear();
-            failed = new ArrayList<>(waiters);
-            waiters.clear();
+            failed = drainWaiters();
         }
         closeAll(all, reason);
         failed.forEach(w -> w.failed(toWaiters));
@@ -274,6 +324,23 @@ public final class Pool<S extends PooledServer> {
     /** True while the pool has no live server (it is connecting, or failing to). */
     public synchronized boolean hasNoServer() {
         return active.isEmpty() && idle.isEmpty();
+    }
+
+    private List<Waiter<S>> drainWaiters() {
+        List<Waiter<S>> all = new ArrayList<>(waiters.size());
+        waiters.forEach(q -> all.add(q.waiter));
+        waiters.clear();
+        return all;
+    }
+
+    /** A waiter in the queue, with how often a server went to someone behind it. */
+    private static final class Queued<S> {
+        final Waiter<S> waiter;
+        int passes;
+
+        Queued(Waiter<S> waiter) {
+            this.waiter = waiter;
+        }
     }
 
     private int total() {
@@ -303,6 +370,10 @@ public final class Pool<S extends PooledServer> {
     }
 
     private void openAll(int n) {
+        openAll(n, null);
+    }
+
+    private void openAll(int n, Object affinity) {
         boolean reclaim;
         synchronized (this) {
             reclaim = reclaimPending;
@@ -312,7 +383,7 @@ public final class Pool<S extends PooledServer> {
             budget.reclaimIdleFor(this);
         }
         for (int i = 0; i < n; i++) {
-            opener.open(this);
+            opener.open(this, affinity);
         }
     }
 

@@ -12,4 +12,9 @@ public interface PooledServer {
     long idleSinceNanos();
 
     void idleSinceNanos(long nanos);
+
+    /** Where the server runs (its event loop), compared with {@link Waiter#affinity()}. */
+    default Object affinity() {
+        return null;
+    }
 }

@@ -12,4 +12,9 @@ public interface Waiter<S> {
 
     /** No server can be had (the backend refuses or cannot be reached). */
     void failed(ErrorResponse error);
+
+    /** Where the waiter runs (its event loop); the pool prefers a server with the same affinity. */
+    default Object affinity() {
+        return null;
+    }
 }

@@ -1,5 +1,7 @@
 package dev.berth.core.session;
 
+import io.netty.buffer.ByteBuf;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +35,11 @@ public final class SessionStateDetector {
      *                 carried across servers by Berth, so it does not pin
      */
     public static Effect inspect(String sql, Set<String> reported) {
+        return mentionsAnyKeyword(sql) ? inspectFully(sql, reported) : Effect.NONE;
+    }
+
+    /** {@link #inspect} without the keyword check: the lexer over every text. */
+    static Effect inspectFully(String sql, Set<String> reported) {
         String pin = null;
         String berthStatement = null;
         for (List<String> statement : statements(sql)) {
@@ -49,6 +56,99 @@ public final class SessionStateDetector {
             }
         }
         return pin == null && berthStatement == null ? Effect.NONE : new Effect(pin, berthStatement);
+    }
+
+    /**
+     * Every word an effect can hang on. A text with none of them (most queries an application runs) has
+     * no effect, and the check allocates nothing; it reads words inside comments and literals too, which
+     * only sends a few more texts to the full lexer.
+     */
+    private static final String[] KEYWORDS = {"set", "reset", "prepare", "listen", "load", "declare", "create",
+            "execute", "deallocate", "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+            "pg_try_advisory_lock_shared", "set_config", "temp", "temporary"};
+
+    /** Whether a word (letters, digits, _ and $, as the lexer forms words) equals a keyword in any case. */
+    static boolean mentionsAnyKeyword(String sql) {
+        int n = sql.length();
+        int i = 0;
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (!Character.isLetter(c) && c != '_') {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$')) {
+                i++;
+            }
+            int length = i - start;
+            for (String keyword : KEYWORDS) {
+                if (keyword.length() == length && sql.regionMatches(true, start, keyword, 0, length)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@link #mentionsAnyKeyword} over the bytes of a Query's or Parse's text, without decoding it: the
+     * check an application's every query goes through. A byte outside ASCII answers true, so that such
+     * a text takes the decoded path and gets exactly the same treatment.
+     *
+     * @param from index of the text's first byte in {@code text}
+     * @param end  index just past its last byte (its NUL)
+     */
+    public static boolean mayHaveEffect(ByteBuf text, int from, int end) {
+        int i = from;
+        while (i < end) {
+            byte c = text.getByte(i);
+            if (c < 0) {
+                return true;
+            }
+            if (!isAsciiLetter(c) && c != '_') {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < end && isAsciiWordByte(text.getByte(i))) {
+                i++;
+            }
+            if (i < end && text.getByte(i) < 0) {
+                return true; // a word that goes on outside ASCII
+            }
+            if (isKeyword(text, start, i - start)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isKeyword(ByteBuf text, int start, int length) {
+        for (String keyword : KEYWORDS) {
+            if (keyword.length() == length && equalsIgnoreAsciiCase(text, start, keyword)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean equalsIgnoreAsciiCase(ByteBuf text, int start, String lowerKeyword) {
+        for (int k = 0; k < lowerKeyword.length(); k++) {
+            int b = text.getByte(start + k);
+            if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != lowerKeyword.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAsciiLetter(byte c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean isAsciiWordByte(byte c) {
+        return isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '$';
     }
 
     private static final String PREFIX_LOWER = dev.berth.core.prepared.PreparedStatementRegistry.PREFIX.toLowerCase(Locale.ROOT);

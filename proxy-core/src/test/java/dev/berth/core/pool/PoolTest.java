@@ -22,6 +22,7 @@ class PoolTest {
         final Pool<FakeServer> pool;
         boolean usable = true;
         long idleSince = -1;
+        Object loop;
         final List<String> closeReasons = new ArrayList<>();
 
         FakeServer(String name, Pool<FakeServer> pool) {
@@ -51,6 +52,11 @@ class PoolTest {
         }
 
         @Override
+        public Object affinity() {
+            return loop;
+        }
+
+        @Override
         public String toString() {
             return name;
         }
@@ -59,10 +65,12 @@ class PoolTest {
     /** Records open() calls; the test completes them with opened/openFailed. */
     static final class FakeOpener implements ServerOpener<FakeServer> {
         final List<Pool<FakeServer>> calls = new ArrayList<>();
+        final List<Object> affinities = new ArrayList<>();
 
         @Override
-        public void open(Pool<FakeServer> pool) {
+        public void open(Pool<FakeServer> pool, Object affinity) {
             calls.add(pool);
+            affinities.add(affinity);
         }
 
         int count() {
@@ -74,6 +82,7 @@ class PoolTest {
         final String name;
         FakeServer server;
         ErrorResponse error;
+        Object loop;
 
         RecordingWaiter(String name) {
             this.name = name;
@@ -89,6 +98,11 @@ class PoolTest {
         public void failed(ErrorResponse e) {
             error = e;
             log.add(name + " failed");
+        }
+
+        @Override
+        public Object affinity() {
+            return loop;
         }
     }
 
@@ -551,5 +565,88 @@ class PoolTest {
         opened(pool, "s2"); // nobody waits: idle
         assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 1, 1, 0, 4, 1), pool.stats());
         assertEquals("pool u@db: 1/4 in use, 1 idle, 1 connecting, 0 waiting", pool.toString());
+    }
+
+    // ---- affinity: client and server on the same event loop ----
+
+    private static FakeServer openedOn(Pool<FakeServer> pool, String name, String loop) {
+        FakeServer s = new FakeServer(name, pool);
+        s.loop = loop;
+        pool.opened(s);
+        return s;
+    }
+
+    private RecordingWaiter acquireOn(Pool<FakeServer> pool, String name, String loop) {
+        RecordingWaiter w = new RecordingWaiter(name);
+        w.loop = loop;
+        pool.acquire(w);
+        return w;
+    }
+
+    @Test
+    void anIdleServerOnTheClientsLoopIsPreferred() {
+        Pool<FakeServer> pool = pool(4, 0, new BackendBudget(10));
+        openedOn(pool, "a1", "A");
+        openedOn(pool, "b1", "B");
+        openedOn(pool, "a2", "A");
+        assertEquals("b1", acquireOn(pool, "c1", "B").server.name, "the only idle server of loop B");
+        assertEquals("a2", acquireOn(pool, "c2", "B").server.name, "none left on B: the most recent idle one");
+        assertEquals("a1", acquireOn(pool, "c3", "A").server.name);
+        assertStats(pool, 3, 0, 0, 0);
+    }
+
+    @Test
+    void aServerIsOpenedOnTheLoopOfTheClientThatWaits() {
+        Pool<FakeServer> pool = pool(4, 0, new BackendBudget(10));
+        acquireOn(pool, "c1", "A");
+        acquireOn(pool, "c2", "B");
+        assertEquals(List.of("A", "B"), opener.affinities);
+    }
+
+    @Test
+    void aReleasedServerGoesToAWaiterOfItsLoopWithinTheLookahead() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        FakeServer a = openedOn(pool, "a", "A");
+        FakeServer b = openedOn(pool, "b", "B");
+        acquireOn(pool, "h1", "A");
+        acquireOn(pool, "h2", "B");
+        RecordingWaiter w1 = acquireOn(pool, "w1", "A");
+        RecordingWaiter w2 = acquireOn(pool, "w2", "B");
+        pool.release(b);
+        assertSame(b, w2.server, "w2 runs on b's loop: it goes ahead of w1");
+        assertNull(w1.server);
+        pool.release(a);
+        assertSame(a, w1.server);
+    }
+
+    @Test
+    void noWaiterIsPassedOverMoreThanMaxPassesTimes() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        FakeServer b = openedOn(pool, "b", "B");
+        acquireOn(pool, "holder", "B");
+        RecordingWaiter first = acquireOn(pool, "first", "A");
+        List<RecordingWaiter> behind = new ArrayList<>();
+        for (int i = 0; i < Pool.MAX_PASSES + 2; i++) {
+            behind.add(acquireOn(pool, "b" + i, "B"));
+        }
+        for (int i = 0; i < Pool.MAX_PASSES; i++) {
+            pool.release(b);
+            assertSame(b, behind.get(i).server, "passed over " + (i + 1) + " time(s)");
+        }
+        assertNull(first.server);
+        pool.release(b);
+        assertSame(b, first.server, "after " + Pool.MAX_PASSES + " passes the first waiter is served, whatever its loop");
+    }
+
+    @Test
+    void withoutAffinityTheQueueIsFirstInFirstOut() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        FakeServer s = opened(pool, "s");
+        acquire(pool, "holder");
+        RecordingWaiter w1 = acquireOn(pool, "w1", "A");
+        RecordingWaiter w2 = acquire(pool, "w2");
+        pool.release(s);
+        assertSame(s, w1.server);
+        assertNull(w2.server);
     }
 }

@@ -355,4 +355,47 @@ class SessionStateDetectorTest {
         assertNull(inspect("EXECUTE my_plan").berthStatement());
         assertNull(inspect("DEALLOCATE ALL").berthStatement());
     }
+
+    // ---- the keyword check in front of the lexer ----
+
+    @Test
+    void keywordCheckNeverHidesAnEffectTheLexerFinds() {
+        String[] pieces = {"set", "SET", "SeT", "reset", "prepare", "Listen", "load", "declare", "create", "execute",
+                "deallocate", "pg_advisory_lock", "pg_try_advisory_lock_shared", "pg_catalog.", "set_config", "temp",
+                "TEMPORARY", "into", "with", "hold", "local", "session", "role", "time", "zone", "berth_1", "\"berth_2\"",
+                "select", "x", "1", "$1", "$$", "$q$", "'", "''", "E'", "\\", "\"", "--", "/*", "*/", "\n", " ", " ",
+                ";", "(", ")", ",", ".", "=", "a$set", "_set", "set1", "\u0130", "\u212a", "é"};
+        java.util.Random random = new java.util.Random(20261127);
+        int withEffect = 0;
+        for (int n = 0; n < 50_000; n++) {
+            StringBuilder sql = new StringBuilder();
+            int length = 1 + random.nextInt(12);
+            for (int i = 0; i < length; i++) {
+                sql.append(pieces[random.nextInt(pieces.length)]);
+                if (random.nextInt(3) > 0) {
+                    sql.append(' ');
+                }
+            }
+            String text = sql.toString();
+            Effect full = SessionStateDetector.inspectFully(text, REPORTED);
+            assertEquals(full, inspect(text), text);
+            if (full != Effect.NONE) {
+                io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer("x" + text, java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(SessionStateDetector.mayHaveEffect(bytes, 1, bytes.writerIndex()), text);
+            }
+            if (full != Effect.NONE) {
+                withEffect++;
+            }
+        }
+        assertTrue(withEffect > 1000, "the generated texts exercise effects: " + withEffect);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT abalance FROM pgbench_accounts WHERE aid = 1", "BEGIN", "COMMIT",
+            "INSERT INTO settings_log VALUES ($1)", "SELECT 'a' || reset_count FROM t"})
+    void textsWithoutKeywordsSkipTheLexer(String sql) {
+        assertFalse(SessionStateDetector.mentionsAnyKeyword(sql), sql);
+        io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer(sql, java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(SessionStateDetector.mayHaveEffect(bytes, 0, bytes.writerIndex()), sql);
+    }
 }

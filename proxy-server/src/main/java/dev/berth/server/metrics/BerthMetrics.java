@@ -172,7 +172,7 @@ public final class BerthMetrics {
     }
 
     private Histogram histogram(String name, String help, double[] buckets) {
-        return Histogram.builder().name(name).help(help).unit(Unit.SECONDS).classicUpperBounds(buckets)
+        return Histogram.builder().name(name).help(help).unit(Unit.SECONDS).classicOnly().classicUpperBounds(buckets)
                 .labelNames("database", "user").register(registry);
     }
 
