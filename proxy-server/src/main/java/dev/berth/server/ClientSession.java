@@ -33,8 +33,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,7 +61,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private ScheduledFuture<?> loginTimeout;
     private ScheduledFuture<?> waitTimeout;
     /** Messages a client sent while it had no server (or before its login completed); sent once it has one. */
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
     private long earlyBytes;
     static final int QUEUE_LIMIT_BYTES = 64 * 1024;
     private boolean flushServer;
@@ -74,12 +72,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private boolean pinned;
     /** Messages handed to the linked server since it was linked (see {@link #serverAtRest}). */
     private int sent;
-    /** The parameter values this client has seen reported (its view; servers are brought in line with it). */
-    private final Map<String, String> reported = new ConcurrentHashMap<>();
-    /** {@link #reported} and the startup settings as a shared value; null when {@link #reported} changed since. */
+    /**
+     * The parameter values this client has seen reported and its startup settings (servers are brought
+     * in line with them); shared with every client that has the same. Set at login, replaced on each
+     * ParameterStatus the client receives (on the server's loop, before the release that orders it).
+     */
     private volatile ParameterView view;
-    /** The names in {@link #reported}, lower-cased for the session-state check; rebuilt when a name is new. */
-    private volatile Set<String> reportedNamesLower = Set.of();
     private final ClientStatements statements = new ClientStatements();
     private dev.berth.server.metrics.PoolMetrics metrics;
     private volatile long waitStartNanos;
@@ -250,7 +248,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {
-        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, reportedNamesLower);
+        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql,
+                view == null ? Set.of() : view.reportedNamesLower());
         if (effect.pins() && !pinned && proxy.config().sessionState() == SessionStatePolicy.PIN) {
             pinned = true;
             metrics.pinned();
@@ -312,6 +311,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         if (step instanceof ClientAuthenticator.Challenge challenge) {
             ctx.writeAndFlush(challenge.message());
         } else if (step instanceof ClientAuthenticator.Success success) {
+            authenticator = null; // its exchange state is not needed any more
             if (success.finalMessage() != null) {
                 ctx.write(success.finalMessage());
             }
@@ -336,6 +336,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             return;
         }
         loginTimeout.cancel(false);
+        loginTimeout = null;
         loggedIn = true;
         state = State.ADMIN;
         long keys = proxy.cancels().register(this);
@@ -349,6 +350,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         if (pool == null) {
             pool = proxy.pools().poolFor(proxy.poolKeyFor(database, user));
             metrics = proxy.metrics().pool(pool.key());
+            user = user.intern(); // one copy of each name for all the clients that use it
+            database = database.intern();
         }
         state = State.WAITING_FOR_SERVER;
         waitStartNanos = System.nanoTime();
@@ -430,25 +433,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             pool.release(granted); // never linked, so still at rest
             return;
         }
-        if (waitTimeout != null) {
+        if (waitTimeout == null) {
+            metrics.acquired(0); // granted at once, within acquireServer
+        } else {
             waitTimeout.cancel(false);
             waitTimeout = null;
+            metrics.acquired(System.nanoTime() - waitStartNanos);
         }
-        metrics.acquired(System.nanoTime() - waitStartNanos);
         server = granted;
         sent = 0;
         state = State.SYNCING;
         granted.link(this, statements);
         Map<String, String> settings = startupParameters.settings();
-        if (loggedIn && view == null) {
-            view = ParameterView.of(reported, settings);
-        }
-        if (loggedIn && granted.syncedView() == view) {
+        ParameterView matched = view;
+        if (loggedIn && granted.syncedView() == matched) {
             linked(granted); // the server's last client had the same parameters, and nothing changed since
             return;
         }
-        ParameterView matched = view;
-        Map<String, String> clientView = loggedIn ? reported : loginView(granted.parameters(), settings);
+        Map<String, String> clientView = loggedIn ? matched.reported() : loginView(granted.parameters(), settings);
         String sql = ParameterSync.query(clientView, settings, granted.parameters(), granted.applied());
         if (sql == null) {
             granted.syncedView(matched);
@@ -530,14 +532,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     }
 
     void parameterReported(Map.Entry<String, String> parameter) {
-        view = null;
-        if (reported.put(parameter.getKey(), parameter.getValue()) == null) {
-            reportedNamesChanged();
+        ParameterView current = view;
+        if (current != null) {
+            view = current.with(parameter.getKey(), parameter.getValue());
         }
-    }
-
-    private void reportedNamesChanged() {
-        reportedNamesLower = reported.keySet().stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -558,15 +556,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     /** Completes the login as PostgreSQL would: AuthenticationOk, parameters, key data, ReadyForQuery. */
     private void greet() {
         loginTimeout.cancel(false);
+        loginTimeout = null;
         loggedIn = true;
         long keys = proxy.cancels().register(this);
         processId = (int) (keys >>> 32);
         secretKey = (int) keys;
-        reported.putAll(server.parameters());
-        reportedNamesChanged();
-        view = null;
+        view = ParameterView.of(server.parameters(), startupParameters.settings());
         ctx.write(Messages.AUTHENTICATION_OK.duplicate());
-        reported.forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
+        view.reported().forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
         ctx.write(Messages.backendKeyData(ctx.alloc(), processId, secretKey));
         ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
         LOG.fine(() -> describe() + " logged in");

@@ -56,21 +56,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
         @Override
         public void toServer(ByteBuf frame) {
-            channel.write(frame, channel.voidPromise());
+            toServer.add(frame);
         }
 
         @Override
         public void toClient(ByteBuf frame) {
-            ClientSession linked = client;
-            if (linked != null) {
-                metrics.toClient(frame.readableBytes());
-                linked.forwardFromServer(frame);
-                clientNeedsFlush = true;
-            } else {
-                frame.release();
-            }
+            forwardToClient(frame);
         }
     };
+    /** Messages on their way to the server and to the linked client, gathered until the next flush. */
+    private Coalescer toServer;
+    private Coalescer toClient;
     private boolean clientNeedsFlush;
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
     private final TransactionTracker tracker = new TransactionTracker();
@@ -109,6 +105,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
 
     void startLogin(Channel ch, Map<String, String> startupParameters, long timeoutMs) {
         this.channel = ch;
+        toServer = new Coalescer(ch.alloc(), frame -> channel.write(frame, channel.voidPromise()));
+        toClient = new Coalescer(ch.alloc(), frame -> {
+            ClientSession linked = client;
+            if (linked != null) {
+                linked.forwardFromServer(frame);
+            } else {
+                frame.release();
+            }
+        });
         loginTimeout = ch.eventLoop().schedule(() -> loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                 "backend " + address + " did not complete login within " + timeoutMs + " ms")), timeoutMs, TimeUnit.MILLISECONDS);
         ch.writeAndFlush(Messages.startupMessage(ch.alloc(), startupParameters));
@@ -207,7 +212,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         }
         tracker.clientMessage(MessageType.of(frame));
         if (mode == PoolMode.SESSION) {
-            channel.write(frame, channel.voidPromise());
+            toServer.add(frame);
         } else {
             relay.fromClient(frame, output);
         }
@@ -233,17 +238,30 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             channel.eventLoop().execute(this::flush);
             return;
         }
+        toServer.drain();
         channel.flush();
-        flushClientIfNeeded();
+        if (clientNeedsFlush) {
+            flushClient();
+        }
     }
 
-    private void flushClientIfNeeded() {
-        if (clientNeedsFlush) {
-            clientNeedsFlush = false;
-            ClientSession linked = client;
-            if (linked != null) {
-                linked.flushToClient();
-            }
+    private void forwardToClient(ByteBuf frame) {
+        if (client != null) {
+            metrics.toClient(frame.readableBytes());
+            toClient.add(frame);
+            clientNeedsFlush = true;
+        } else {
+            frame.release();
+        }
+    }
+
+    /** Sends the linked client what it has been forwarded so far. */
+    private void flushClient() {
+        clientNeedsFlush = false;
+        toClient.drain();
+        ClientSession linked = client;
+        if (linked != null) {
+            linked.flushToClient();
         }
     }
 
@@ -266,6 +284,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
     void releaseAfterClient(String resetQuery, boolean reset) {
         channel.eventLoop().execute(() -> {
             unlink();
+            toClient.discard(); // what the client left unread
             if (!isUsable()) {
                 pool.release(this);
                 return;
@@ -307,6 +326,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                 return;
             }
             state = State.INTERNAL_QUERY;
+            toServer.drain();
             internalQueryDone = done;
             internalQueryError = null;
             channel.config().setAutoRead(true);
@@ -336,14 +356,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                 syncedView = null;
             }
             if (mode == PoolMode.SESSION) {
-                metrics.toClient(frame.readableBytes());
-                linked.forwardFromServer(frame);
+                forwardToClient(frame);
             } else {
                 relay.fromServer(frame, output);
                 if (status != 0 && tracker.isIdle() && relay.isEmpty()) {
                     // flush now: once the client takes the release, channelReadComplete no longer knows it
-                    clientNeedsFlush = false;
-                    linked.flushToClient();
+                    flushClient();
                     linked.serverAtRest(this, consumed);
                 } else if (status == 'T' && mode == PoolMode.STATEMENT) {
                     linked.refuseTransactionBlock();
@@ -425,10 +443,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ClientSession linked = client;
-        if (linked != null && state == State.LINKED) {
-            clientNeedsFlush = false;
-            linked.flushToClient();
+        if (client != null && state == State.LINKED) {
+            flushClient();
         }
     }
 
@@ -450,6 +466,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
         if (relay != null) {
             relay.close();
         }
+        toServer.discard();
+        toClient.discard();
         pool.removed(this);
         ClientSession linked = client;
         if (linked != null) {

@@ -1,13 +1,18 @@
 package dev.berth.core.session;
 
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * A client's parameters as one shared, immutable value: the reported parameters it has seen and its
- * startup settings. Equal views are the same object ({@link #of}), so a server that remembers the view
- * it was last brought in line with can tell by one comparison that the next client needs no
- * {@link ParameterSync} at all, which is the common case: an application's connections all look alike.
+ * startup settings. Equal views are the same object ({@link #of}), so that (1) the many connections of
+ * an application, which all look alike, hold one copy between them, and (2) a server that remembers the
+ * view it was last brought in line with can tell by one comparison that the next client needs no
+ * {@link ParameterSync} at all.
  */
 public final class ParameterView {
     /** Bounds the interning table; past it the table starts afresh (views stay correct, only less shared). */
@@ -17,6 +22,8 @@ public final class ParameterView {
     private final Map<String, String> reported;
     private final Map<String, String> settings;
     private final int hash;
+    /** The reported names in lower case, for the session-state check; computed once per shared view. */
+    private volatile Set<String> reportedNamesLower;
 
     private ParameterView(Map<String, String> reported, Map<String, String> settings) {
         this.reported = reported;
@@ -32,6 +39,35 @@ public final class ParameterView {
         }
         ParameterView existing = INTERNED.putIfAbsent(view, view);
         return existing != null ? existing : view;
+    }
+
+    /** This view with one reported parameter changed (a ParameterStatus the client received). */
+    public ParameterView with(String name, String value) {
+        if (value.equals(reported.get(name))) {
+            return this;
+        }
+        Map<String, String> changed = new HashMap<>(reported);
+        changed.put(name, value);
+        return of(changed, settings);
+    }
+
+    /** What the client last saw reported, name to value. */
+    public Map<String, String> reported() {
+        return reported;
+    }
+
+    /** The client's startup settings. */
+    public Map<String, String> settings() {
+        return settings;
+    }
+
+    public Set<String> reportedNamesLower() {
+        Set<String> names = reportedNamesLower;
+        if (names == null) {
+            names = reported.keySet().stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+            reportedNamesLower = names;
+        }
+        return names;
     }
 
     @Override

@@ -100,9 +100,15 @@ public final class SessionStateDetector {
      * @param end  index just past its last byte (its NUL)
      */
     public static boolean mayHaveEffect(ByteBuf text, int from, int end) {
-        int i = from;
-        while (i < end) {
-            byte c = text.getByte(i);
+        int length = end - from;
+        if (length > SCRATCH_BYTES) {
+            return true; // a long text (a batch, a function body) is rare enough to take the decoded path
+        }
+        byte[] bytes = SCRATCH.get();
+        text.getBytes(from, bytes, 0, length); // one copy beats a bounds-checked read per byte
+        int i = 0;
+        while (i < length) {
+            byte c = bytes[i];
             if (c < 0) {
                 return true;
             }
@@ -111,20 +117,23 @@ public final class SessionStateDetector {
                 continue;
             }
             int start = i;
-            while (i < end && isAsciiWordByte(text.getByte(i))) {
+            while (i < length && isAsciiWordByte(bytes[i])) {
                 i++;
             }
-            if (i < end && text.getByte(i) < 0) {
+            if (i < length && bytes[i] < 0) {
                 return true; // a word that goes on outside ASCII
             }
-            if (isKeyword(text, start, i - start)) {
+            if (isKeyword(bytes, start, i - start)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean isKeyword(ByteBuf text, int start, int length) {
+    private static final int SCRATCH_BYTES = 4096;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+
+    private static boolean isKeyword(byte[] text, int start, int length) {
         for (String keyword : KEYWORDS) {
             if (keyword.length() == length && equalsIgnoreAsciiCase(text, start, keyword)) {
                 return true;
@@ -133,9 +142,9 @@ public final class SessionStateDetector {
         return false;
     }
 
-    private static boolean equalsIgnoreAsciiCase(ByteBuf text, int start, String lowerKeyword) {
+    private static boolean equalsIgnoreAsciiCase(byte[] text, int start, String lowerKeyword) {
         for (int k = 0; k < lowerKeyword.length(); k++) {
-            int b = text.getByte(start + k);
+            int b = text[start + k];
             if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != lowerKeyword.charAt(k)) {
                 return false;
             }

@@ -36,8 +36,11 @@ public final class StartupParameters {
                 settings.put(checkName(name), value);
             }
         });
-        return new StartupParameters(settings);
+        return settings.isEmpty() ? NONE : new StartupParameters(settings);
     }
+
+    /** Shared by every client that set nothing at startup. */
+    private static final StartupParameters NONE = new StartupParameters(Map.of());
 
     public Map<String, String> settings() {
         return settings;
