@@ -44,9 +44,14 @@ abstract class JdbcClientsTest {
 
     abstract PoolMode mode();
 
+    /** Event-loop threads for the shared Berth (0: one per processor). */
+    int workers() {
+        return 0;
+    }
+
     @BeforeAll
     void start() {
-        berth = RunningBerth.start(b -> b.poolMax(8).poolMode(mode()));
+        berth = RunningBerth.start(b -> b.poolMax(8).poolMode(mode()).workers(workers()));
     }
 
     @AfterAll
