@@ -562,10 +562,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         processId = (int) (keys >>> 32);
         secretKey = (int) keys;
         view = ParameterView.of(server.parameters(), startupParameters.settings());
-        ctx.write(Messages.AUTHENTICATION_OK.duplicate());
-        view.reported().forEach((name, value) -> ctx.write(Messages.parameterStatus(ctx.alloc(), name, value)));
-        ctx.write(Messages.backendKeyData(ctx.alloc(), processId, secretKey));
-        ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+        // some 17 small messages: gathered into one write, as the server's own are
+        Coalescer greeting = new Coalescer(ctx.alloc(), buf -> ctx.write(buf, ctx.voidPromise()));
+        greeting.add(Messages.AUTHENTICATION_OK.duplicate());
+        view.reported().forEach((name, value) -> greeting.add(Messages.parameterStatus(ctx.alloc(), name, value)));
+        greeting.add(Messages.backendKeyData(ctx.alloc(), processId, secretKey));
+        greeting.add(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+        greeting.drain();
+        ctx.flush();
         LOG.fine(() -> describe() + " logged in");
     }
 
