@@ -133,19 +133,35 @@ public final class SessionStateDetector {
     private static final int SCRATCH_BYTES = 4096;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
-    private static boolean isKeyword(byte[] text, int start, int length) {
+    /** The keywords as bytes, by length: a word is compared only with the few of its own length. */
+    private static final byte[][][] KEYWORDS_BY_LENGTH = new byte[28][][];
+
+    static {
         for (String keyword : KEYWORDS) {
-            if (keyword.length() == length && equalsIgnoreAsciiCase(text, start, keyword)) {
+            byte[][] same = KEYWORDS_BY_LENGTH[keyword.length()];
+            byte[][] grown = same == null ? new byte[1][] : java.util.Arrays.copyOf(same, same.length + 1);
+            grown[grown.length - 1] = keyword.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            KEYWORDS_BY_LENGTH[keyword.length()] = grown;
+        }
+    }
+
+    private static boolean isKeyword(byte[] text, int start, int length) {
+        byte[][] candidates = length < KEYWORDS_BY_LENGTH.length ? KEYWORDS_BY_LENGTH[length] : null;
+        if (candidates == null) {
+            return false;
+        }
+        for (byte[] keyword : candidates) {
+            if (equalsIgnoreAsciiCase(text, start, keyword)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean equalsIgnoreAsciiCase(byte[] text, int start, String lowerKeyword) {
-        for (int k = 0; k < lowerKeyword.length(); k++) {
+    private static boolean equalsIgnoreAsciiCase(byte[] text, int start, byte[] lowerKeyword) {
+        for (int k = 0; k < lowerKeyword.length; k++) {
             int b = text[start + k];
-            if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != lowerKeyword.charAt(k)) {
+            if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != lowerKeyword[k]) {
                 return false;
             }
         }
