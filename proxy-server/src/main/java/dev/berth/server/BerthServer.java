@@ -1,5 +1,8 @@
 package dev.berth.server;
 
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.Waiter;
+
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.pool.BackendBudget;
@@ -32,6 +35,8 @@ import java.util.logging.Logger;
 public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
     private static final long HOUSEKEEPING_PERIOD_MS = 1000;
+    /** How often waits are checked against --connection-timeout: a wait ends at most this much late. */
+    private static final long WAIT_SWEEP_MS = 25;
 
     private final BerthConfig config;
     private final Transport transport = Transport.best();
@@ -43,6 +48,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private Channel listener;
     private HttpEndpoints http;
     private ScheduledFuture<?> housekeeping;
+    private ScheduledFuture<?> waitSweep;
     private volatile boolean closing;
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
@@ -119,7 +125,20 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         }
         housekeeping = workerGroup.next().scheduleAtFixedRate(this::maintain, HOUSEKEEPING_PERIOD_MS,
                 HOUSEKEEPING_PERIOD_MS, TimeUnit.MILLISECONDS);
+        waitSweep = workerGroup.next().scheduleAtFixedRate(this::expireWaits, WAIT_SWEEP_MS, WAIT_SWEEP_MS, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /** Ends the waits longer than --connection-timeout (one sweep instead of a timer per wait). */
+    private void expireWaits() {
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectionTimeoutMs());
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            for (Waiter<ServerConnection> waiter : pool.expireWaiters(timeoutNanos)) {
+                if (waiter instanceof ClientSession client) {
+                    client.waitExpired();
+                }
+            }
+        }
     }
 
     private void maintain() {
@@ -257,6 +276,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         closing = true;
         if (http != null) {
             http.close();
+        }
+        if (waitSweep != null) {
+            waitSweep.cancel(false);
         }
         if (housekeeping != null) {
             housekeeping.cancel(false);

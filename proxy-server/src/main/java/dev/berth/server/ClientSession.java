@@ -59,7 +59,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     private volatile Pool<ServerConnection> pool;
     private volatile ServerConnection server;
     private ScheduledFuture<?> loginTimeout;
+    /** Only while Berth is paused: the wait's deadline (otherwise the pool's sweep keeps it). */
     private ScheduledFuture<?> waitTimeout;
+    /** The client is in its pool's queue (or waiting for RESUME), not granted at once. */
+    private boolean queued;
     /** Messages a client sent while it had no server (or before its login completed); sent once it has one. */
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
     private long earlyBytes;
@@ -356,7 +359,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         state = State.WAITING_FOR_SERVER;
         waitStartNanos = System.nanoTime();
         if (proxy.paused()) {
-            startWaiting();
+            queued = true;
+            waitTimeout = ctx.executor().schedule(this::waitTimedOut, proxy.config().connectionTimeoutMs(), TimeUnit.MILLISECONDS);
             deferredByPause = true;
             proxy.whenResumed(() -> ctx.executor().execute(() -> {
                 if (deferredByPause && state == State.WAITING_FOR_SERVER) {
@@ -368,13 +372,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
         }
         pool.acquire(this);
         if (state == State.WAITING_FOR_SERVER) {
-            startWaiting(); // not granted at once: a grant from another loop arrives as a task after this
+            queued = true; // not granted at once: a grant from another loop arrives as a task after this
         }
     }
 
-    /** No server yet: start the wait's clock. */
-    private void startWaiting() {
-        waitTimeout = ctx.executor().schedule(this::waitTimedOut, proxy.config().connectionTimeoutMs(), TimeUnit.MILLISECONDS);
+    /** The pool's sweep found this client waiting longer than --connection-timeout, and withdrew it. */
+    void waitExpired() {
+        ctx.executor().execute(() -> {
+            if (state == State.WAITING_FOR_SERVER) {
+                timedOut();
+            }
+        });
     }
 
     private void waitTimedOut() {
@@ -385,9 +393,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
                     + " ms: Berth is paused (RESUME on the admin console)", Level.WARNING);
             return;
         }
-        if (!pool.cancelWait(this)) {
-            return; // granted or failed meanwhile; that callback is on its way
+        if (state == State.WAITING_FOR_SERVER && pool.cancelWait(this)) {
+            timedOut(); // resumed, queued, and the deadline set when it started waiting has passed
         }
+    }
+
+    private void timedOut() {
         metrics.acquireTimedOut();
         long timeout = proxy.config().connectionTimeoutMs();
         ErrorResponse lastError = pool.lastOpenError();
@@ -433,13 +444,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
             pool.release(granted); // never linked, so still at rest
             return;
         }
-        if (waitTimeout == null) {
-            metrics.acquired(0); // granted at once, within acquireServer
-        } else {
+        if (waitTimeout != null) {
             waitTimeout.cancel(false);
             waitTimeout = null;
-            metrics.acquired(System.nanoTime() - waitStartNanos);
         }
+        metrics.acquired(queued ? System.nanoTime() - waitStartNanos : 0); // 0: granted at once, within acquireServer
+        queued = false;
         server = granted;
         sent = 0;
         state = State.SYNCING;
@@ -542,7 +552,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
     public void failed(ErrorResponse error) {
         ctx.executor().execute(() -> {
             if (state == State.WAITING_FOR_SERVER) {
-                waitTimeout.cancel(false);
+                if (waitTimeout != null) {
+                    waitTimeout.cancel(false);
+                }
                 failLogin(error);
             }
         });

@@ -85,7 +85,7 @@ public final class Pool<S extends PooledServer> {
                 dead = add(dead, candidate);
             }
             if (granted == null) {
-                waiters.addLast(new Queued<>(waiter));
+                waiters.addLast(new Queued<>(waiter, clock.getAsLong()));
             }
             toOpen = reserveOpenings();
         }
@@ -137,7 +137,24 @@ public final class Pool<S extends PooledServer> {
         return waiters.pollFirst().waiter;
     }
 
-    /** Withdraws a waiter (its wait ran out or its client left). False if it was already granted or failed. */
+    /**
+     * Withdraws and returns the waiters that have waited {@code maxWaitNanos} or longer. The queue is in
+     * order of arrival, so this looks at its head only: one periodic sweep replaces a timer per wait.
+     */
+    public List<Waiter<S>> expireWaiters(long maxWaitNanos) {
+        long now = clock.getAsLong();
+        List<Waiter<S>> expired = null;
+        synchronized (this) {
+            Queued<S> head;
+            while ((head = waiters.peekFirst()) != null && now - head.sinceNanos >= maxWaitNanos) {
+                waiters.pollFirst();
+                expired = add(expired, head.waiter);
+            }
+        }
+        return expired == null ? List.of() : expired;
+    }
+
+    /** Withdraws a waiter (its client left). False if it was already granted or failed. */
     public synchronized boolean cancelWait(Waiter<S> waiter) {
         return waiters.removeIf(q -> q.waiter == waiter);
     }
@@ -333,13 +350,15 @@ public final class Pool<S extends PooledServer> {
         return all;
     }
 
-    /** A waiter in the queue, with how often a server went to someone behind it. */
+    /** A waiter in the queue, since when it waits, and how often a server went to someone behind it. */
     private static final class Queued<S> {
         final Waiter<S> waiter;
+        final long sinceNanos;
         int passes;
 
-        Queued(Waiter<S> waiter) {
+        Queued(Waiter<S> waiter, long sinceNanos) {
             this.waiter = waiter;
+            this.sinceNanos = sinceNanos;
         }
     }
 

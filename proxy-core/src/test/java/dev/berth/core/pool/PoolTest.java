@@ -649,4 +649,23 @@ class PoolTest {
         assertSame(s, w1.server);
         assertNull(w2.server);
     }
+
+    @Test
+    void expireWaitersWithdrawsThoseWaitingLongerThanTheLimitOldestFirst() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        FakeServer s = opened(pool, "s");
+        acquire(pool, "holder");
+        now = ms(0);
+        RecordingWaiter old = acquire(pool, "old");
+        now = ms(300);
+        RecordingWaiter young = acquire(pool, "young");
+        now = ms(999);
+        assertEquals(List.of(), pool.expireWaiters(ms(1000)), "nobody has waited a second yet");
+        now = ms(1000);
+        assertEquals(List.of(old), pool.expireWaiters(ms(1000)));
+        assertStats(pool, 1, 0, 0, 1);
+        pool.release(s);
+        assertSame(s, young.server, "the expired waiter is out of the queue");
+        assertNull(old.server);
+    }
 }
