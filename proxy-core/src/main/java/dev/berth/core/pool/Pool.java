@@ -116,13 +116,13 @@ public final class Pool<S extends PooledServer> {
      */
     private Waiter<S> nextWaiter(Object affinity) {
         Queued<S> head = waiters.peekFirst();
-        if (head == null || affinity == null || affinity.equals(head.waiter.affinity())) {
+        if (head == null || affinity == null || affinity.equals(head.affinity)) {
             return head == null ? null : waiters.pollFirst().waiter;
         }
         int position = 0;
         for (Iterator<Queued<S>> it = waiters.iterator(); it.hasNext() && position < LOOKAHEAD; position++) {
             Queued<S> queued = it.next();
-            if (affinity.equals(queued.waiter.affinity())) {
+            if (affinity.equals(queued.affinity)) {
                 it.remove();
                 Iterator<Queued<S>> ahead = waiters.iterator();
                 for (int i = 0; i < position; i++) {
@@ -353,11 +353,13 @@ public final class Pool<S extends PooledServer> {
     /** A waiter in the queue, since when it waits, and how often a server went to someone behind it. */
     private static final class Queued<S> {
         final Waiter<S> waiter;
+        final Object affinity;
         final long sinceNanos;
         int passes;
 
         Queued(Waiter<S> waiter, long sinceNanos) {
             this.waiter = waiter;
+            this.affinity = waiter.affinity();
             this.sinceNanos = sinceNanos;
         }
     }

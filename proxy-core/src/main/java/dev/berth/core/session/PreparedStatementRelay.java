@@ -144,9 +144,13 @@ public final class PreparedStatementRelay {
     }
 
     private void forward(ByteBuf frame, Kind kind, Output out) {
-        outstanding.add(new Request(kind, Action.FORWARD, null, null, null, null, null));
+        outstanding.add(PLAIN[kind.ordinal()]);
         out.toServer(frame);
     }
+
+    /** A plainly forwarded request carries nothing but its kind: one shared, immutable instance per kind. */
+    private static final Request[] PLAIN = java.util.Arrays.stream(Kind.values())
+            .map(kind -> new Request(kind, Action.FORWARD, null, null, null, null, null)).toArray(Request[]::new);
 
     private void parse(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
