@@ -1,11 +1,10 @@
 package dev.berth.server;
 
-import dev.berth.core.pool.Pool;
-import dev.berth.core.pool.Waiter;
-
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.pool.BackendBudget;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.Waiter;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolLimits;
 import dev.berth.core.protocol.ErrorResponse;

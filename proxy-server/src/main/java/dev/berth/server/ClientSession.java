@@ -208,7 +208,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Waiter
                 if (serverName == null) {
                     return false; // never prepared: a server must check it
                 }
-                inspectSessionState(query);
+                if (mayHaveEffect(frame, type)) {
+                    inspectSessionState(query);
+                }
                 statements.put(name, key, serverName);
                 ctx.write(Messages.PARSE_COMPLETE.duplicate());
             }

@@ -304,8 +304,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
                 if (error != null) {
                     close("cleanup after client failed: " + error);
                 } else if (reset && !resetQuery.isEmpty()) {
-                    applied = Map.of();
-                    syncedView = null;
+                    applied(Map.of());
                     if (relay != null) {
                         relay.serverStatementsLost();
                     }
@@ -352,8 +351,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Poo
             } else if (type == MessageType.ERROR_RESPONSE) {
                 metrics.errorToClient(ErrorResponse.sqlState(frame));
             } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
-                applied = Map.of(); // DISCARD ALL also reset the settings Berth applied: apply them again next time
-                syncedView = null;
+                applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
             }
             if (mode == PoolMode.SESSION) {
                 forwardToClient(frame);

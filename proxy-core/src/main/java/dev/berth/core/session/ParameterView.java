@@ -56,11 +56,6 @@ public final class ParameterView {
         return reported;
     }
 
-    /** The client's startup settings. */
-    public Map<String, String> settings() {
-        return settings;
-    }
-
     public Set<String> reportedNamesLower() {
         Set<String> names = reportedNamesLower;
         if (names == null) {

@@ -35,11 +35,6 @@ public final class SessionStateDetector {
      *                 carried across servers by Berth, so it does not pin
      */
     public static Effect inspect(String sql, Set<String> reported) {
-        return mentionsAnyKeyword(sql) ? inspectFully(sql, reported) : Effect.NONE;
-    }
-
-    /** {@link #inspect} without the keyword check: the lexer over every text. */
-    static Effect inspectFully(String sql, Set<String> reported) {
         String pin = null;
         String berthStatement = null;
         for (List<String> statement : statements(sql)) {
@@ -67,34 +62,11 @@ public final class SessionStateDetector {
             "execute", "deallocate", "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
             "pg_try_advisory_lock_shared", "set_config", "temp", "temporary"};
 
-    /** Whether a word (letters, digits, _ and $, as the lexer forms words) equals a keyword in any case. */
-    static boolean mentionsAnyKeyword(String sql) {
-        int n = sql.length();
-        int i = 0;
-        while (i < n) {
-            char c = sql.charAt(i);
-            if (!Character.isLetter(c) && c != '_') {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_' || sql.charAt(i) == '$')) {
-                i++;
-            }
-            int length = i - start;
-            for (String keyword : KEYWORDS) {
-                if (keyword.length() == length && sql.regionMatches(true, start, keyword, 0, length)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /**
-     * {@link #mentionsAnyKeyword} over the bytes of a Query's or Parse's text, without decoding it: the
-     * check an application's every query goes through. A byte outside ASCII answers true, so that such
-     * a text takes the decoded path and gets exactly the same treatment.
+     * Whether a Query's or Parse's text, read as bytes without decoding it, has a word (letters, digits,
+     * _ and $, as the lexer forms words) equal to one of {@link #KEYWORDS} in any case: only then can
+     * {@link #inspect} find an effect. This is the check an application's every query goes through. A
+     * byte outside ASCII answers true, so that such a text goes to the lexer.
      *
      * @param from index of the text's first byte in {@code text}
      * @param end  index just past its last byte (its NUL)

@@ -367,6 +367,7 @@ class SessionStateDetectorTest {
                 ";", "(", ")", ",", ".", "=", "a$set", "_set", "set1", "\u0130", "\u212a", "é"};
         java.util.Random random = new java.util.Random(20261127);
         int withEffect = 0;
+        int skipped = 0;
         for (int n = 0; n < 50_000; n++) {
             StringBuilder sql = new StringBuilder();
             int length = 1 + random.nextInt(12);
@@ -377,24 +378,24 @@ class SessionStateDetectorTest {
                 }
             }
             String text = sql.toString();
-            Effect full = SessionStateDetector.inspectFully(text, REPORTED);
-            assertEquals(full, inspect(text), text);
+            Effect full = inspect(text);
+            io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer("x" + text, java.nio.charset.StandardCharsets.UTF_8);
+            boolean checked = SessionStateDetector.mayHaveEffect(bytes, 1, bytes.writerIndex());
             if (full != Effect.NONE) {
-                io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer("x" + text, java.nio.charset.StandardCharsets.UTF_8);
-                assertTrue(SessionStateDetector.mayHaveEffect(bytes, 1, bytes.writerIndex()), text);
-            }
-            if (full != Effect.NONE) {
+                assertTrue(checked, text);
                 withEffect++;
+            } else if (!checked) {
+                skipped++;
             }
         }
         assertTrue(withEffect > 1000, "the generated texts exercise effects: " + withEffect);
+        assertTrue(skipped > 1000, "the check lets texts skip the lexer: " + skipped);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"SELECT abalance FROM pgbench_accounts WHERE aid = 1", "BEGIN", "COMMIT",
             "INSERT INTO settings_log VALUES ($1)", "SELECT 'a' || reset_count FROM t"})
     void textsWithoutKeywordsSkipTheLexer(String sql) {
-        assertFalse(SessionStateDetector.mentionsAnyKeyword(sql), sql);
         io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer(sql, java.nio.charset.StandardCharsets.UTF_8);
         assertFalse(SessionStateDetector.mayHaveEffect(bytes, 0, bytes.writerIndex()), sql);
     }
