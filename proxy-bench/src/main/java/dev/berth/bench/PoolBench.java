@@ -3,7 +3,10 @@ package dev.berth.bench;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.PoolLimits;
+import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.PooledServer;
 import dev.berth.core.pool.Waiter;
 import dev.berth.core.protocol.ErrorResponse;
@@ -29,7 +32,7 @@ public class PoolBench extends Defaults {
         }
 
         @Override
-        public void close(String reason) {
+        public void close(CloseReason reason, String detail) {
             throw new IllegalStateException("closed: " + reason);
         }
 
@@ -83,7 +86,8 @@ public class PoolBench extends Defaults {
     @Setup
     public void setup() {
         // servers open at once, on the loop of the client they are opened for
-        pool = new Pool<>(new PoolKey("pgbench", "bench"), new PoolLimits(20, 0, 60_000), new BackendBudget(100),
+        pool = new Pool<>(new PoolRoute(new PoolKey("pgbench", "bench"), "127.0.0.1", 5432, PoolMode.TRANSACTION,
+                new PoolLimits(20, 0, 60_000)), new BackendBudget(100),
                 (p, affinity) -> p.opened(new Server(affinity)), System::nanoTime);
         // two loops' worth of servers, interleaved in the idle list
         Client[] holders = new Client[2 * PER_LOOP];

@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.core.config.BerthConfig;
-import dev.berth.server.ConfigJson;
+import dev.berth.server.http.ConfigJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

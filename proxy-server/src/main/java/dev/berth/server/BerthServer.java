@@ -1,20 +1,30 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthFile;
+import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.BackendBudget;
-import dev.berth.core.pool.Pool;
-import dev.berth.core.pool.Waiter;
-import dev.berth.core.pool.PoolKey;
-import dev.berth.core.pool.PoolLimits;
+import dev.berth.core.pool.CloseReason;
+import dev.berth.core.pool.PoolStats;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.PgFrameDecoder;
 import dev.berth.core.protocol.SqlState;
+import dev.berth.server.admin.AdminConsole;
+import dev.berth.server.backend.BackendConnector;
+import dev.berth.server.backend.BackendCredentialStore;
+import dev.berth.server.backend.BackendHealth;
+import dev.berth.server.client.ClientSession;
+import dev.berth.server.http.ConfigJson;
+import dev.berth.server.http.HttpEndpoints;
+import dev.berth.server.lifecycle.Housekeeper;
+import dev.berth.server.lifecycle.WaitSweeper;
+import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -22,70 +32,71 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import dev.berth.core.pool.PoolStats;
-import dev.berth.server.metrics.BerthMetrics;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The Berth daemon: the client listener, the pools and their housekeeping. */
+/**
+ * The Berth daemon: wires the pools, the client listener, the operator's HTTP port and the periodic
+ * tasks together, and stops them. What each connection does lives in {@code server.client} and
+ * {@code server.backend}; the periodic work in {@code server.lifecycle}.
+ */
 public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
-    private static final long HOUSEKEEPING_PERIOD_MS = 1000;
-    /** How often waits are checked against --connection-timeout: a wait ends at most this much late. */
-    private static final long WAIT_SWEEP_MS = 25;
 
-    private final BerthConfig config;
+    private final RuntimeConfig config;
     private final Transport transport = Transport.best();
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyContext proxy;
     private final BerthMetrics metrics;
+    private final PoolsLiveState liveState;
     private final Map<String, String> sources;
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
     private Channel listener;
     private HttpEndpoints http;
-    private ScheduledFuture<?> housekeeping;
-    private ScheduledFuture<?> waitSweep;
     private volatile boolean closing;
-    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
     public BerthServer(BerthConfig config) throws IOException {
         this(config, Map.of());
     }
 
     /** @param sources where each setting came from (flag name to "default", "flag", "environment (VAR)"), for /config */
-    public BerthServer(BerthConfig config, Map<String, String> sources) throws IOException {
-        this.config = config;
+    public BerthServer(BerthConfig initial, Map<String, String> sources) throws IOException {
+        this.config = new RuntimeConfig(initial);
         this.sources = sources;
-        this.metrics = new BerthMetrics(this::liveState);
+        AuthFile authFile = initial.authFile() == null ? null : AuthFile.load(initial.authFile());
+        this.acceptGroup = transport.newGroup(1);
+        this.workerGroup = transport.newGroup(initial.workers());
+        BackendHealth health = new BackendHealth();
+        BackendCredentialStore credentials = new BackendCredentialStore(initial.backend(), authFile);
+        StatementRegistries registries = new StatementRegistries(config);
+        this.metrics = new BerthMetrics(this::liveState); // read at scrape time only, once all is wired
+        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health);
+        PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
+        CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport, metrics);
+        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);
+        this.liveState = new PoolsLiveState(proxy);
         metrics.registerReadiness(this::notReadyReason);
-        if (config.metricsCompat().equals("pgbouncer")) {
+        if (initial.metricsCompat().equals("pgbouncer")) {
             metrics.registerPgbouncerCompat(this::liveState);
         }
-        BackendHealth health = new BackendHealth();
-        AuthFile authFile = config.authFile() == null ? null : AuthFile.load(config.authFile());
-        this.acceptGroup = transport.newGroup(1);
-        this.workerGroup = transport.newGroup(config.workers());
-        BackendCredentialStore credentials = new BackendCredentialStore(config.backend(), authFile);
-        java.util.concurrent.ConcurrentHashMap<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries =
-                new java.util.concurrent.ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicLong statementNames = new java.util.concurrent.atomic.AtomicLong();
-        java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registryFor =
-                key -> registries.computeIfAbsent(key, k -> new dev.berth.core.prepared.PreparedStatementRegistry(
-                        config.preparedStatementRegistryBytes(), statementNames));
-        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registryFor, metrics, health);
-        PoolRegistry pools = new PoolRegistry(new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs()),
-                new BackendBudget(config.maxBackendConnections()), connector);
-        CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport,
-                config.backend().host(), config.backend().port(), metrics);
-        this.proxy = new ProxyContext(config, authFile, pools, cancels, credentials, registryFor, metrics, health);
-        proxy.admin(new AdminConsole(proxy, this));
+        proxy.admin(new AdminConsole(proxy, liveState, this));
     }
 
-    /** Binds the listen address, warms the default pool and starts housekeeping. */
+    private PoolsLiveState liveState() {
+        return liveState;
+    }
+
+    /** Binds the listen address, warms the default pool and starts the periodic tasks. */
     public BerthServer start() throws IOException {
+        BerthConfig c = config.current();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -97,55 +108,59 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(PgFrameDecoder.forClient(config.maxMessageSize()), new ClientSession(proxy));
+                        ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
                     }
                 });
         try {
-            listener = bootstrap.bind(config.listen().host(), config.listen().port()).sync().channel();
+            listener = bootstrap.bind(c.listen().host(), c.listen().port()).sync().channel();
         } catch (Exception e) {
             close();
-            throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + c.listen() + ": " + e.getMessage(), e);
         }
-        if (config.metricsListen().port() >= 0) {
+        if (c.metricsListen().port() >= 0) {
             try {
-                http = new HttpEndpoints(config.metricsListen().host(), config.metricsListen().port(), metrics.registry(),
-                        this::notReadyReason, () -> ConfigJson.render(config, sources));
+                http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), metrics.registry(),
+                        this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
             } catch (IOException e) {
                 close();
-                throw new IOException("cannot serve metrics on " + config.metricsListen() + ": " + e.getMessage(), e);
+                throw new IOException("cannot serve metrics on " + c.metricsListen() + ": " + e.getMessage(), e);
             }
         }
-        LOG.info("Berth listening on " + config.listen().host() + ":" + port() + " (" + transport.name()
-                + "), backend " + config.backend().masked() + ", pool mode " + config.poolMode()
-                + ", pool max " + config.poolMax() + " min " + config.poolMin());
-        if (config.backend().user() != null) {
-            String database = config.backend().database() != null ? config.backend().database() : config.backend().user();
-            proxy.pools().poolFor(new PoolKey(database, config.backend().user())).warmUp();
+        LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name()
+                + "), backend " + c.backend().masked() + ", pool mode " + c.poolMode()
+                + ", pool max " + c.poolMax() + " min " + c.poolMin());
+        if (c.backend().user() != null) {
+            String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
+            proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
         }
-        housekeeping = workerGroup.next().scheduleAtFixedRate(this::maintain, HOUSEKEEPING_PERIOD_MS,
-                HOUSEKEEPING_PERIOD_MS, TimeUnit.MILLISECONDS);
-        waitSweep = workerGroup.next().scheduleAtFixedRate(this::expireWaits, WAIT_SWEEP_MS, WAIT_SWEEP_MS, TimeUnit.MILLISECONDS);
+        schedule(new Housekeeper(proxy.pools()::all), Housekeeper.PERIOD_MS);
+        schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         return this;
     }
 
-    /** Ends the waits longer than --connection-timeout (one sweep instead of a timer per wait). */
-    private void expireWaits() {
-        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectionTimeoutMs());
-        for (Pool<ServerConnection> pool : proxy.pools().all()) {
-            for (Waiter<ServerConnection> waiter : pool.expireWaiters(timeoutNanos)) {
-                if (waiter instanceof ClientSession client) {
-                    client.waitExpired();
-                }
-            }
-        }
+    private void schedule(Runnable task, long periodMs) {
+        tasks.add(workerGroup.next().scheduleAtFixedRate(task, periodMs, periodMs, TimeUnit.MILLISECONDS));
     }
 
-    private void maintain() {
-        try {
-            proxy.pools().maintainAll();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "housekeeping failed", e);
-        }
+    /**
+     * Runs with a new configuration from now on: every pool takes its new route (limits apply at its
+     * next decision) and the backend cap changes; clients keep the settings they logged in with.
+     * Settings that only apply at start-up (listen addresses, workers) keep their old values.
+     */
+    public void reconfigure(BerthConfig next) {
+        config.replace(next);
+        proxy.pools().budget().cap(next.maxBackendConnections());
+        proxy.pools().reroute(key -> RuntimeConfig.routeFor(next, key.database(), key.user()));
+        LOG.info("configuration changed: pool max " + next.poolMax() + " min " + next.poolMin()
+                + ", backend connections " + next.maxBackendConnections());
+    }
+
+    /**
+     * Replaces where client secrets come from (the auth file by default): the seam an auth query uses.
+     * RELOAD goes back to the auth file.
+     */
+    public void secrets(SecretSource source) {
+        proxy.secrets(source);
     }
 
     /** The port actually bound (useful with port 0). */
@@ -154,7 +169,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     }
 
     public BerthConfig config() {
-        return config;
+        return config.current();
     }
 
     public String transportName() {
@@ -169,56 +184,10 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         if (listener == null || !listener.isActive()) {
             return "not listening";
         }
-        if (proxy.paused()) {
+        if (proxy.pauseGate().paused()) {
             return "paused";
         }
         return proxy.health().problem();
-    }
-
-    private BerthMetrics.LiveState liveState() {
-        return new BerthMetrics.LiveState() {
-            @Override
-            public java.util.Collection<PoolStats> pools() {
-                return poolStats();
-            }
-
-            @Override
-            public Map<PoolKey, BerthMetrics.ClientCounts> clients() {
-                Map<PoolKey, long[]> counts = new HashMap<>();
-                long now = System.nanoTime();
-                for (ClientSession client : proxy.clients()) {
-                    PoolKey key = client.poolKey();
-                    String state = client.gaugeState();
-                    if (key == null || state == null) {
-                        continue;
-                    }
-                    long[] c = counts.computeIfAbsent(key, k -> new long[5]);
-                    c[state.equals("active") ? 0 : state.equals("waiting") ? 1 : 2]++;
-                    if (client.pinned()) {
-                        c[3]++;
-                    }
-                    if (state.equals("waiting")) {
-                        c[4] = Math.max(c[4], now - client.waitStartNanos());
-                    }
-                }
-                for (PoolStats p : poolStats()) {
-                    counts.computeIfAbsent(p.key(), k -> new long[5]);
-                }
-                Map<PoolKey, BerthMetrics.ClientCounts> result = new HashMap<>();
-                counts.forEach((k, c) -> result.put(k, new BerthMetrics.ClientCounts((int) c[0], (int) c[1], (int) c[2], (int) c[3], c[4])));
-                return result;
-            }
-
-            @Override
-            public int backendConnectionsInUse() {
-                return proxy.pools().budget().used();
-            }
-
-            @Override
-            public int backendConnectionsCap() {
-                return proxy.pools().budget().cap();
-            }
-        };
     }
 
     /** The port of the metrics endpoint actually bound, or -1 when it is off. */
@@ -227,7 +196,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     }
 
     public void pause(boolean paused) {
-        proxy.paused(paused);
+        proxy.pauseGate().pause(paused);
     }
 
     // ---- admin console actions ----
@@ -240,19 +209,20 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     @Override
     public String reload() throws IOException {
-        if (config.authFile() == null) {
+        BerthConfig c = config.current();
+        if (c.authFile() == null) {
             return "nothing to reload: no auth file";
         }
-        AuthFile file = AuthFile.load(config.authFile());
+        AuthFile file = AuthFile.load(c.authFile());
         proxy.authFile(file);
-        LOG.info("auth file " + config.authFile() + " reloaded: " + file.size() + " users");
+        LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
         return "auth file reloaded: " + file.size() + " users";
     }
 
     @Override
     public Map<String, String> settings() {
-        Map<String, String> settings = new java.util.LinkedHashMap<>();
-        ConfigJson.values(config).forEach((flag, value) -> settings.put(flag.substring(2), String.valueOf(value)));
+        Map<String, String> settings = new LinkedHashMap<>();
+        ConfigJson.values(config.current()).forEach((flag, value) -> settings.put(flag.substring(2), String.valueOf(value)));
         return settings;
     }
 
@@ -276,21 +246,14 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         if (http != null) {
             http.close();
         }
-        if (waitSweep != null) {
-            waitSweep.cancel(false);
-        }
-        if (housekeeping != null) {
-            housekeeping.cancel(false);
-        }
+        tasks.forEach(t -> t.cancel(false));
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
-        for (ClientSession client : proxy.clients()) {
-            client.channelExecutor().execute(() ->
-                    client.disconnect(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down", null));
+        for (ClientSession client : proxy.clients().all()) {
+            client.executor().execute(() -> client.disconnect(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down", null));
         }
-        proxy.pools().closeAll("Berth is shutting down",
-                ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down"));
+        proxy.pools().closeAll(CloseReason.SHUTDOWN, ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down"));
         acceptGroup.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         LOG.info("Berth stopped");
@@ -300,8 +263,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     // ---- for tests and the admin console ----
 
     /** A reading of every pool's lists. */
-    public java.util.List<dev.berth.core.pool.PoolStats> poolStats() {
-        return proxy.pools().all().stream().map(p -> p.stats()).toList();
+    public List<PoolStats> poolStats() {
+        return liveState.poolStats();
     }
 
     public int backendConnectionsInUse() {

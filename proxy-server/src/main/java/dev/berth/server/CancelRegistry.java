@@ -1,6 +1,9 @@
 package dev.berth.server;
 
 import dev.berth.core.protocol.Messages;
+import dev.berth.server.backend.ServerConnection;
+import dev.berth.server.client.ClientSession;
+import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -15,32 +18,27 @@ import java.util.logging.Logger;
 /**
  * Gives each client its own BackendKeyData and forwards a CancelRequest for it, with the real key, to
  * the server that client is linked to at that moment, and to no other (a cancel that arrives after the
- * server moved on to another client must not cancel that client's query).
+ * server moved on to another client must not cancel that client's query). The cancel goes to the host
+ * and port that server is connected to.
  */
-final class CancelRegistry {
+public final class CancelRegistry {
     private static final Logger LOG = Logger.getLogger(CancelRegistry.class.getName());
 
     private final ConcurrentHashMap<Integer, ClientSession> clients = new ConcurrentHashMap<>();
     private final SecureRandom random;
     private final EventLoopGroup group;
     private final Transport transport;
-    private final String backendHost;
-    private final int backendPort;
+    private final BerthMetrics metrics;
 
-    private final dev.berth.server.metrics.BerthMetrics metrics;
-
-    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, String backendHost, int backendPort,
-                   dev.berth.server.metrics.BerthMetrics metrics) {
-        this.metrics = metrics;
+    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, BerthMetrics metrics) {
         this.random = random;
         this.group = group;
         this.transport = transport;
-        this.backendHost = backendHost;
-        this.backendPort = backendPort;
+        this.metrics = metrics;
     }
 
     /** Registers a client under a fresh random process id; returns (processId &lt;&lt; 32 | secretKey). */
-    long register(ClientSession client) {
+    public long register(ClientSession client) {
         while (true) {
             int processId = random.nextInt(Integer.MAX_VALUE - 1) + 1;
             if (clients.putIfAbsent(processId, client) == null) {
@@ -50,13 +48,13 @@ final class CancelRegistry {
         }
     }
 
-    void unregister(ClientSession client) {
+    public void unregister(ClientSession client) {
         if (client.processId() != 0) {
             clients.remove(client.processId(), client);
         }
     }
 
-    void forward(int processId, int secretKey, String from) {
+    public void forward(int processId, int secretKey, String from) {
         ClientSession client = clients.get(processId);
         if (client == null || !MessageDigest.isEqual(intBytes(secretKey), intBytes(client.secretKey()))) {
             LOG.info("cancel request from " + from + " for unknown process id " + processId + " ignored");
@@ -71,28 +69,26 @@ final class CancelRegistry {
         }
         int serverPid = server.processId();
         int serverKey = server.secretKey();
+        String host = server.route().host();
+        int port = server.route().port();
         new Bootstrap().group(group).channel(transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                     }
                 })
-                .connect(backendHost, backendPort)
+                .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
                         f.channel().writeAndFlush(Messages.cancelRequest(f.channel().alloc(), serverPid, serverKey))
                                 .addListener(ChannelFutureListener.CLOSE);
                     } else {
                         LOG.warning("cannot forward cancel request for " + client.describe() + " to "
-                                + backendHost + ":" + backendPort + ": " + f.cause().getMessage());
+                                + server.route().address() + ": " + f.cause().getMessage());
                     }
                 });
         LOG.info("cancel request for " + client.describe() + " forwarded to server pid " + serverPid);
         metrics.cancelRequest("forwarded");
-    }
-
-    int size() {
-        return clients.size();
     }
 
     private static byte[] intBytes(int v) {

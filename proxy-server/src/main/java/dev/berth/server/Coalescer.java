@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * less than the per-write bookkeeping it saves. A large message passes through uncopied, after what is
  * gathered, so order holds. Confined to the event loop of the connection that owns it.
  */
-final class Coalescer {
+public final class Coalescer {
     /** Messages up to this size are copied; larger ones are written as they are. */
     static final int SMALL = 1024;
     /** Most bytes gathered before they go out as one buffer. */
@@ -22,13 +22,13 @@ final class Coalescer {
     private final Consumer<ByteBuf> out;
     private ByteBuf gathered;
 
-    Coalescer(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
+    public Coalescer(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
         this.alloc = alloc;
         this.out = out;
     }
 
     /** Takes a message (and its reference). */
-    void add(ByteBuf message) {
+    public void add(ByteBuf message) {
         int size = message.readableBytes();
         if (size > SMALL) {
             drain();
@@ -46,7 +46,7 @@ final class Coalescer {
     }
 
     /** Passes on what is gathered: before a flush, and before anything written around this coalescer. */
-    void drain() {
+    public void drain() {
         ByteBuf ready = gathered;
         if (ready != null) {
             gathered = null;
@@ -55,7 +55,7 @@ final class Coalescer {
     }
 
     /** Drops what is gathered (the connection is gone). */
-    void discard() {
+    public void discard() {
         ByteBuf dropped = gathered;
         if (dropped != null) {
             gathered = null;

@@ -1,5 +1,7 @@
 package dev.berth.server;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
@@ -54,12 +56,12 @@ public final class Logs {
         public String format(LogRecord r) {
             StringBuilder sb = new StringBuilder(160).append("{\"time\":\"").append(Instant.ofEpochMilli(r.getMillis()))
                     .append("\",\"level\":\"").append(r.getLevel().getName()).append("\",\"logger\":")
-                    .append(ConfigJson.quote(r.getLoggerName() == null ? "" : r.getLoggerName()))
-                    .append(",\"message\":").append(ConfigJson.quote(formatMessage(r)));
+                    .append(Json.quote(r.getLoggerName() == null ? "" : r.getLoggerName()))
+                    .append(",\"message\":").append(Json.quote(formatMessage(r)));
             if (r.getThrown() != null) {
-                java.io.StringWriter sw = new java.io.StringWriter();
-                r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
-                sb.append(",\"error\":").append(ConfigJson.quote(sw.toString()));
+                StringWriter sw = new StringWriter();
+                r.getThrown().printStackTrace(new PrintWriter(sw));
+                sb.append(",\"error\":").append(Json.quote(sw.toString()));
             }
             return sb.append("}\n").toString();
         }
@@ -72,8 +74,8 @@ public final class Logs {
             StringBuilder sb = new StringBuilder(128).append(Instant.ofEpochMilli(r.getMillis())).append(' ')
                     .append(r.getLevel().getName()).append(' ').append(name).append(": ").append(formatMessage(r));
             if (r.getThrown() != null) {
-                java.io.StringWriter sw = new java.io.StringWriter();
-                r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                StringWriter sw = new StringWriter();
+                r.getThrown().printStackTrace(new PrintWriter(sw));
                 sb.append('\n').append(sw.toString().stripTrailing());
             }
             return sb.append('\n').toString();

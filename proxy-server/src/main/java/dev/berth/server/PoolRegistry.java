@@ -1,45 +1,48 @@
 package dev.berth.server;
 
 import dev.berth.core.pool.BackendBudget;
+import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
-import dev.berth.core.pool.PoolLimits;
+import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.ServerOpener;
 import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.server.backend.ServerConnection;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
-/** All pools, created on first use, sharing one budget of backend connections. */
-final class PoolRegistry {
+/** All pools, created on first use with the route a client's login resolved, sharing one budget of backend connections. */
+public final class PoolRegistry {
     private final ConcurrentHashMap<PoolKey, Pool<ServerConnection>> pools = new ConcurrentHashMap<>();
-    private final PoolLimits limits;
     private final BackendBudget budget;
     private final ServerOpener<ServerConnection> opener;
 
-    PoolRegistry(PoolLimits limits, BackendBudget budget, ServerOpener<ServerConnection> opener) {
-        this.limits = limits;
+    public PoolRegistry(BackendBudget budget, ServerOpener<ServerConnection> opener) {
         this.budget = budget;
         this.opener = opener;
     }
 
-    Pool<ServerConnection> poolFor(PoolKey key) {
-        return pools.computeIfAbsent(key, k -> new Pool<>(k, limits, budget, opener, System::nanoTime));
+    /** The pool of the route's key, created with that route if it does not exist yet. */
+    public Pool<ServerConnection> poolFor(PoolRoute route) {
+        return pools.computeIfAbsent(route.key(), k -> new Pool<>(route, budget, opener, System::nanoTime));
     }
 
-    Collection<Pool<ServerConnection>> all() {
+    public Collection<Pool<ServerConnection>> all() {
         return pools.values();
     }
 
-    BackendBudget budget() {
+    public BackendBudget budget() {
         return budget;
     }
 
-    void maintainAll() {
-        pools.values().forEach(Pool::maintain);
+    /** Gives every pool its new route (a configuration change). */
+    public void reroute(Function<PoolKey, PoolRoute> routes) {
+        pools.values().forEach(p -> p.reroute(routes.apply(p.key())));
     }
 
-    void closeAll(String reason, ErrorResponse toWaiters) {
+    public void closeAll(CloseReason reason, ErrorResponse toWaiters) {
         pools.values().forEach(p -> p.closeAll(reason, toWaiters));
     }
 }

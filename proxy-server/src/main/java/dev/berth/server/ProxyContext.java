@@ -1,102 +1,86 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthFile;
+import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
-import dev.berth.core.config.BerthConfig;
+import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.SecretSource;
+import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.PoolKey;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.server.admin.AdminConsole;
+import dev.berth.server.backend.BackendCredentialStore;
+import dev.berth.server.backend.BackendHealth;
+import dev.berth.server.lifecycle.PauseGate;
+import dev.berth.server.metrics.BerthMetrics;
 
 import java.security.SecureRandom;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-/** What every client session shares: configuration, pools, credentials, the cancel registry. */
-final class ProxyContext {
-    private final BerthConfig config;
-    private final AuthFile authFile;
+/**
+ * What every client session shares: the running configuration, the pools and clients, the secrets and
+ * credentials, the cancel registry, the pause gate, the metrics and the admin console.
+ */
+public final class ProxyContext {
+    private final RuntimeConfig config;
     private final PoolRegistry pools;
+    private final ClientRegistry clients = new ClientRegistry();
     private final CancelRegistry cancels;
     private final BackendCredentialStore credentials;
+    private final BerthMetrics metrics;
+    private final BackendHealth health;
+    private final PauseGate pauseGate = new PauseGate();
     private final SecureRandom random = new SecureRandom();
     private final byte[] unknownUserKey = new byte[32];
-    private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
-    private final java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries;
-
-    private final dev.berth.server.metrics.BerthMetrics metrics;
-    private final BackendHealth health;
-    private volatile boolean paused;
-    private final java.util.List<Runnable> onResume = new java.util.ArrayList<>();
-    private volatile AuthFile currentAuthFile;
+    private final StatementRegistries registries;
+    private volatile SecretSource secrets;
     private AdminConsole admin;
 
-    ProxyContext(BerthConfig config, AuthFile authFile, PoolRegistry pools, CancelRegistry cancels, BackendCredentialStore credentials,
-                 java.util.function.Function<PoolKey, dev.berth.core.prepared.PreparedStatementRegistry> registries,
-                 dev.berth.server.metrics.BerthMetrics metrics, BackendHealth health) {
-        this.registries = registries;
-        this.currentAuthFile = authFile;
-        this.metrics = metrics;
-        this.health = health;
+    ProxyContext(RuntimeConfig config, AuthFile authFile, PoolRegistry pools, StatementRegistries registries,
+                 CancelRegistry cancels, BackendCredentialStore credentials, BerthMetrics metrics, BackendHealth health) {
         this.config = config;
-        this.authFile = authFile;
+        this.registries = registries;
+        this.secrets = authFile;
         this.pools = pools;
         this.cancels = cancels;
         this.credentials = credentials;
+        this.metrics = metrics;
+        this.health = health;
         random.nextBytes(unknownUserKey);
     }
 
-    BerthConfig config() {
+    public RuntimeConfig config() {
         return config;
     }
 
-    PoolRegistry pools() {
+    public PoolRegistry pools() {
         return pools;
     }
 
-    CancelRegistry cancels() {
+    public ClientRegistry clients() {
+        return clients;
+    }
+
+    public CancelRegistry cancels() {
         return cancels;
     }
 
-    BackendCredentialStore credentials() {
+    public BackendCredentialStore credentials() {
         return credentials;
     }
 
-    dev.berth.server.metrics.BerthMetrics metrics() {
+    public BerthMetrics metrics() {
         return metrics;
     }
 
-    BackendHealth health() {
+    public BackendHealth health() {
         return health;
     }
 
-    boolean paused() {
-        return paused;
+    public PauseGate pauseGate() {
+        return pauseGate;
     }
 
-    /** PAUSE: new transactions wait (up to --connection-timeout) until RESUME. */
-    void paused(boolean value) {
-        java.util.List<Runnable> wake;
-        synchronized (onResume) {
-            paused = value;
-            if (value) {
-                return;
-            }
-            wake = new java.util.ArrayList<>(onResume);
-            onResume.clear();
-        }
-        wake.forEach(Runnable::run);
-    }
-
-    /** Runs {@code action} when Berth is resumed (at once if it is not paused any more). */
-    void whenResumed(Runnable action) {
-        synchronized (onResume) {
-            if (paused) {
-                onResume.add(action);
-                return;
-            }
-        }
-        action.run();
-    }
-
-    AdminConsole admin() {
+    public AdminConsole admin() {
         return admin;
     }
 
@@ -104,37 +88,27 @@ final class ProxyContext {
         this.admin = console;
     }
 
-    /** RELOAD: a new auth file for logins from now on. */
+    /** Where client secrets come from; null when there is none (trust logins accept every user). */
+    public SecretSource secrets() {
+        return secrets;
+    }
+
+    void secrets(SecretSource source) {
+        secrets = source;
+    }
+
+    /** RELOAD: a new auth file for logins and backend credentials from now on. */
     void authFile(AuthFile file) {
-        currentAuthFile = file;
+        secrets = file;
         credentials.authFile(file);
     }
 
     /** The prepared statements known in a pool (transaction pooling). */
-    dev.berth.core.prepared.PreparedStatementRegistry statementRegistry(PoolKey key) {
+    public PreparedStatementRegistry statementRegistry(PoolKey key) {
         return registries.apply(key);
     }
 
-    ClientAuthenticator newAuthenticator(String user) {
-        return new ClientAuthenticator(config.authType(), currentAuthFile, user, random, unknownUserKey);
-    }
-
-    /** The pool for a client's (database, user): the --backend URL's database and user win when it has them. */
-    PoolKey poolKeyFor(String database, String user) {
-        String db = config.backend().database() != null ? config.backend().database() : database;
-        String u = config.backend().user() != null ? config.backend().user() : user;
-        return new PoolKey(db, u);
-    }
-
-    void clientOpened(ClientSession client) {
-        clients.add(client);
-    }
-
-    void clientClosed(ClientSession client) {
-        clients.remove(client);
-    }
-
-    Set<ClientSession> clients() {
-        return clients;
+    public ClientAuthenticator newAuthenticator(AuthType type, String user, Secret secret, boolean usersListed) {
+        return new ClientAuthenticator(type, secret, usersListed, user, random, unknownUserKey);
     }
 }

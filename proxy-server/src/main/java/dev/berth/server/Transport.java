@@ -14,17 +14,17 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** The native epoll transport where it loads, NIO otherwise. */
-record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
+public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
                  Class<? extends SocketChannel> socketChannel) {
 
-    static Transport best() {
+    public static Transport best() {
         if (Epoll.isAvailable() && !Boolean.getBoolean("berth.nio")) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
-    EventLoopGroup newGroup(int threads) {
+    public EventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory);
     }
 }

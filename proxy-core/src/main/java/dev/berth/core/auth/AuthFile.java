@@ -8,12 +8,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Users and their secrets, in pgbouncer's {@code userlist.txt} format: one {@code "user" "secret"} per
  * line, a double quote inside a field doubled, lines starting with {@code ;} or {@code #} ignored.
  */
-public final class AuthFile {
+public final class AuthFile implements SecretSource {
     private final Map<String, Secret> secrets;
 
     private AuthFile(Map<String, Secret> secrets) {
@@ -76,8 +78,14 @@ public final class AuthFile {
         }
     }
 
-    public Secret secret(String user) {
+    /** The user's secret, or null. */
+    public Secret lookup(String user) {
         return secrets.get(user);
+    }
+
+    @Override
+    public CompletionStage<Secret> secret(String user) {
+        return CompletableFuture.completedFuture(secrets.get(user));
     }
 
     public int size() {

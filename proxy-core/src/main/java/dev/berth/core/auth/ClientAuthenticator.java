@@ -1,5 +1,7 @@
 package dev.berth.core.auth;
 
+import com.ongres.scram.common.ScramFunctions;
+import com.ongres.scram.common.StringPreparation;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
@@ -32,7 +34,8 @@ public final class ClientAuthenticator {
     private enum State { START, CLEARTEXT, MD5, SASL_INITIAL, SASL_FINAL, DONE }
 
     private final AuthType type;
-    private final AuthFile authFile;
+    private final Secret secret;
+    private final boolean usersListed;
     private final String user;
     private final SecureRandom random;
     private final byte[] unknownUserKey;
@@ -41,23 +44,25 @@ public final class ClientAuthenticator {
     private ScramServerExchange scram;
 
     /**
-     * @param authFile       may be null only for {@link AuthType#TRUST}, which then accepts every user
+     * @param secret         the user's secret as the {@link SecretSource} gave it, null for an unknown user
+     * @param usersListed    whether there is a source of users at all: {@link AuthType#TRUST} without one accepts every user
      * @param unknownUserKey a per-process secret from which fake SCRAM salts for unknown users are derived
      */
-    public ClientAuthenticator(AuthType type, AuthFile authFile, String user, SecureRandom random, byte[] unknownUserKey) {
+    public ClientAuthenticator(AuthType type, Secret secret, boolean usersListed, String user, SecureRandom random,
+                               byte[] unknownUserKey) {
         this.type = type;
-        this.authFile = authFile;
+        this.secret = secret;
+        this.usersListed = usersListed;
         this.user = user;
         this.random = random;
         this.unknownUserKey = unknownUserKey;
     }
 
     public Step start(ByteBufAllocator alloc) {
-        Secret secret = authFile == null ? null : authFile.secret(user);
         switch (type) {
             case TRUST:
                 state = State.DONE;
-                if (authFile != null && secret == null) {
+                if (usersListed && secret == null) {
                     return new Failure(SqlState.INVALID_AUTHORIZATION, "no such user \"" + user + "\"", "user not in auth file");
                 }
                 return new Success(null, null);
@@ -99,7 +104,6 @@ public final class ClientAuthenticator {
                     "expected a password message, got message type '" + (char) MessageType.of(frame) + "'", "protocol violation during login");
         }
         ByteBuf payload = Messages.payload(frame);
-        Secret secret = authFile == null ? null : authFile.secret(user);
         try {
             switch (state) {
                 case CLEARTEXT:
@@ -158,9 +162,9 @@ public final class ClientAuthenticator {
             Secret.Scram derived = ScramServerExchange.scramSecret(password, s.salt(), s.iterations());
             ok = MessageDigest.isEqual(derived.storedKey(), s.storedKey());
             if (ok) {
-                byte[] salted = com.ongres.scram.common.ScramFunctions.saltedPassword(ScramServerExchange.SHA_256,
-                        com.ongres.scram.common.StringPreparation.POSTGRESQL_PREPARATION, password.toCharArray(), s.salt(), s.iterations());
-                clientKey = com.ongres.scram.common.ScramFunctions.clientKey(ScramServerExchange.SHA_256, salted);
+                byte[] salted = ScramFunctions.saltedPassword(ScramServerExchange.SHA_256,
+                        StringPreparation.POSTGRESQL_PREPARATION, password.toCharArray(), s.salt(), s.iterations());
+                clientKey = ScramFunctions.clientKey(ScramServerExchange.SHA_256, salted);
             }
         } else {
             ok = false;

@@ -3,6 +3,7 @@ package dev.berth.core.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** PostgreSQL's md5 password scheme: {@code "md5" + md5hex(md5hex(password + user) + salt)}. */
 public final class Md5 {
@@ -32,6 +33,6 @@ public final class Md5 {
     }
 
     private static String hex(byte[] bytes) {
-        return java.util.HexFormat.of().formatHex(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 }

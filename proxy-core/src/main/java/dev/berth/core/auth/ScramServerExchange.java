@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * Berth's server side of a SCRAM-SHA-256 exchange (RFC 5802/7677, without channel binding), built on the
@@ -46,10 +48,10 @@ public final class ScramServerExchange {
      * name, the usual iteration count) and always fails at the proof, so unknown users cannot be probed.
      */
     public static ScramServerExchange forUnknownUser(String user, byte[] serverNonceKey) {
-        byte[] salt = java.util.Arrays.copyOf(
+        byte[] salt = Arrays.copyOf(
                 ScramFunctions.hmac(SHA_256, serverNonceKey, user.getBytes(StandardCharsets.UTF_8)), 16);
         // the password is a secret nobody knows; the exchange fails at the proof whatever the client sends
-        String password = java.util.HexFormat.of().formatHex(serverNonceKey);
+        String password = HexFormat.of().formatHex(serverNonceKey);
         return new ScramServerExchange(scramSecret(password, salt, DEFAULT_ITERATIONS), false);
     }
 

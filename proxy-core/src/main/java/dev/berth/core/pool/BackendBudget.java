@@ -9,10 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The cap on backend connections across all pools (--max-backend-connections), which protects
  * PostgreSQL whatever the mix of users and databases. A pool that finds the budget spent queues here and
  * is called back when a connection anywhere closes; meanwhile an idle connection of another pool is
- * closed to make room, as pgbouncer does.
+ * closed to make room, as pgbouncer does. The cap can be changed while Berth runs: a raised cap wakes
+ * the starving pools, a lowered one is reached as connections close.
  */
 public final class BackendBudget {
-    private final int cap;
+    private int cap;
     private int used;
     private final LinkedHashSet<Pool<?>> starving = new LinkedHashSet<>();
     private final List<Pool<?>> pools = new CopyOnWriteArrayList<>();
@@ -25,11 +26,15 @@ public final class BackendBudget {
         pools.add(pool);
     }
 
-    void unregister(Pool<?> pool) {
-        pools.remove(pool);
+    /** Replaces the cap (a reload). */
+    public void cap(int newCap) {
+        List<Pool<?>> toWake;
         synchronized (this) {
-            starving.remove(pool);
+            cap = newCap;
+            toWake = new ArrayList<>(starving);
+            starving.clear();
         }
+        toWake.forEach(Pool::capacityAvailable);
     }
 
     /** Takes one slot, or records the pool as starving. Called under the pool's lock. */
@@ -58,7 +63,7 @@ public final class BackendBudget {
     /** Closes the oldest idle connection of some other pool so that {@code requester} can open one. */
     void reclaimIdleFor(Pool<?> requester) {
         for (Pool<?> pool : pools) {
-            if (pool != requester && pool.closeOldestIdle("reclaimed for pool " + requester.key())) {
+            if (pool != requester && pool.closeOldestIdle(CloseReason.RECLAIMED, "for pool " + requester.key())) {
                 return;
             }
         }
@@ -73,7 +78,7 @@ public final class BackendBudget {
         return used;
     }
 
-    public int cap() {
+    public synchronized int cap() {
         return cap;
     }
 }

@@ -13,8 +13,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The backend connections of one (database, user), as lists: idle (reused LIFO, so the oldest age out),
- * active (held by a client), opening (being connected and logged in), and the FIFO queue of waiting
- * clients. Counts are the sizes of these lists, so reports can never drift from reality.
+ * active (held by a client), tested (being cleaned up after a client, before reuse), opening (being
+ * connected and logged in), and the queue of waiting clients. Counts are the sizes of these lists, so
+ * reports can never drift from reality. The pool's {@link PoolRoute} (and so its limits) can be
+ * replaced while it runs.
  *
  * <p>All state changes happen under the pool's lock; callbacks to waiters, opening and closing
  * connections happen after it is released.
@@ -22,38 +24,32 @@ import java.util.function.LongSupplier;
  * <p>Affinity: a client and a server on the same event loop talk without handing work between threads,
  * so an acquire takes an idle server of the client's loop when there is one, a server is opened on the
  * loop of the client it is opened for, and a released server goes to a waiter of its own loop if one is
- * among the first few in the queue. To keep that from starving anyone, no waiter is passed over more
- * than {@link #MAX_PASSES} times.
+ * among the first few in the queue ({@link WaitQueue}).
  */
 public final class Pool<S extends PooledServer> {
-    /** How long to wait before retrying after the backend refused or failed a login: doubles up to the cap. */
-    static final long RETRY_BASE_NANOS = 250_000_000L;
-    static final long RETRY_CAP_NANOS = 5_000_000_000L;
-    /** How far into the queue a released server looks for a waiter of its own loop. */
-    static final int LOOKAHEAD = 16;
     /** How often a waiter may be passed over for one further back on the released server's loop. */
-    static final int MAX_PASSES = 2;
+    static final int MAX_PASSES = WaitQueue.MAX_PASSES;
+    private static final long NOW = Long.MIN_VALUE;
 
     private final PoolKey key;
-    private final PoolLimits limits;
+    private volatile PoolRoute route;
     private final BackendBudget budget;
     private final ServerOpener<S> opener;
     private final LongSupplier clock;
 
     private final ArrayDeque<S> idle = new ArrayDeque<>();
     private final Set<S> active = new HashSet<>();
-    private final ArrayDeque<Queued<S>> waiters = new ArrayDeque<>();
+    private final Set<S> tested = new HashSet<>();
+    private final WaitQueue<S> waiters = new WaitQueue<>();
     private int opening;
     private boolean keepMinimum;
-    private int consecutiveFailures;
-    private long lastFailureNanos;
-    private ErrorResponse lastOpenError;
+    private final OpenFailures failures = new OpenFailures();
     /** The budget was spent when this pool needed a server: ask another pool to give up an idle one. */
     private boolean reclaimPending;
 
-    public Pool(PoolKey key, PoolLimits limits, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock) {
-        this.key = key;
-        this.limits = limits;
+    public Pool(PoolRoute route, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock) {
+        this.key = route.key();
+        this.route = route;
         this.budget = budget;
         this.opener = opener;
         this.clock = clock;
@@ -65,11 +61,32 @@ public final class Pool<S extends PooledServer> {
     }
 
     public PoolLimits limits() {
-        return limits;
+        return route.limits();
+    }
+
+    public PoolRoute route() {
+        return route;
+    }
+
+    /**
+     * Replaces the route (a reload): the new limits apply from the pool's next decision; a raised maximum
+     * opens for the clients already waiting, a lowered one lets servers go as they come back idle.
+     */
+    public void reroute(PoolRoute newRoute) {
+        if (!newRoute.key().equals(key)) {
+            throw new IllegalArgumentException("route for " + newRoute.key() + " given to pool " + key);
+        }
+        route = newRoute;
+        capacityAvailable();
     }
 
     /** Hands an idle server to {@code waiter} at once, or queues it and opens a server if the limits allow. */
     public void acquire(Waiter<S> waiter) {
+        acquire(waiter, NOW); // the clock is read only if the waiter has to queue
+    }
+
+    /** As {@link #acquire(Waiter)}, for a waiter that began waiting earlier (held while Berth was paused). */
+    public void acquire(Waiter<S> waiter, long sinceNanos) {
         S granted = null;
         List<S> dead = null;
         int toOpen;
@@ -85,11 +102,11 @@ public final class Pool<S extends PooledServer> {
                 dead = add(dead, candidate);
             }
             if (granted == null) {
-                waiters.addLast(new Queued<>(waiter, clock.getAsLong()));
+                waiters.add(waiter, sinceNanos == NOW ? clock.getAsLong() : sinceNanos);
             }
             toOpen = reserveOpenings();
         }
-        closeAll(dead, "found dead in the idle list");
+        closeAll(dead, CloseReason.DEAD);
         if (granted != null) {
             waiter.granted(granted);
         }
@@ -111,64 +128,53 @@ public final class Pool<S extends PooledServer> {
     }
 
     /**
-     * The waiter a server with this affinity goes to: the first in the queue, unless one a few places
-     * further runs on the server's loop and nobody ahead of it has been passed over too often. Under the lock.
-     */
-    private Waiter<S> nextWaiter(Object affinity) {
-        Queued<S> head = waiters.peekFirst();
-        if (head == null || affinity == null || affinity.equals(head.affinity)) {
-            return head == null ? null : waiters.pollFirst().waiter;
-        }
-        int position = 0;
-        for (Iterator<Queued<S>> it = waiters.iterator(); it.hasNext() && position < LOOKAHEAD; position++) {
-            Queued<S> queued = it.next();
-            if (affinity.equals(queued.affinity)) {
-                it.remove();
-                Iterator<Queued<S>> ahead = waiters.iterator();
-                for (int i = 0; i < position; i++) {
-                    ahead.next().passes++;
-                }
-                return queued.waiter;
-            }
-            if (queued.passes >= MAX_PASSES) {
-                break;
-            }
-        }
-        return waiters.pollFirst().waiter;
-    }
-
-    /**
      * Withdraws and returns the waiters that have waited {@code maxWaitNanos} or longer. The queue is in
      * order of arrival, so this looks at its head only: one periodic sweep replaces a timer per wait.
      */
     public List<Waiter<S>> expireWaiters(long maxWaitNanos) {
-        long now = clock.getAsLong();
-        List<Waiter<S>> expired = null;
+        long cutoff = clock.getAsLong() - maxWaitNanos;
+        List<Waiter<S>> expired;
         synchronized (this) {
-            Queued<S> head;
-            while ((head = waiters.peekFirst()) != null && now - head.sinceNanos >= maxWaitNanos) {
-                waiters.pollFirst();
-                expired = add(expired, head.waiter);
-            }
+            expired = waiters.takeArrivedBefore(cutoff, null);
         }
         return expired == null ? List.of() : expired;
     }
 
-    /** Withdraws a waiter (its client left). False if it was already granted or failed. */
-    public synchronized boolean cancelWait(Waiter<S> waiter) {
-        return waiters.removeIf(q -> q.waiter == waiter);
+    /** When the longest-waiting client started waiting ({@link System#nanoTime()} units), or -1 when none waits. */
+    public synchronized long oldestWaitSinceNanos() {
+        return waiters.oldestSinceNanos();
     }
 
-    /** A client gives its server back; it goes to the first waiter or to the idle list. */
+    /** Withdraws a waiter (its client left). False if it was already granted or failed. */
+    public synchronized boolean cancelWait(Waiter<S> waiter) {
+        return waiters.remove(waiter);
+    }
+
+    /**
+     * A client left its server needing cleanup (a rollback, the reset query): it is counted as tested,
+     * not active, until {@link #release} gives it back.
+     */
+    public synchronized void testing(S server) {
+        if (active.remove(server)) {
+            tested.add(server);
+        }
+    }
+
+    /** A client (or the cleanup after one) gives its server back; it goes to the first waiter or to the idle list. */
     public void release(S server) {
         Waiter<S> next = null;
         boolean usable = server.isUsable();
+        boolean surplus = false;
         synchronized (this) {
-            if (!active.contains(server)) {
+            if (tested.remove(server)) {
+                active.add(server);
+            } else if (!active.contains(server)) {
                 return;
             }
-            if (usable) { // an unusable one stays counted as active until removed() runs after the close
-                next = nextWaiter(server.affinity());
+            // an unusable or surplus one stays counted as active until removed() runs after the close
+            surplus = usable && total() > route.limits().max();
+            if (usable && !surplus) {
+                next = waiters.next(server.affinity());
                 if (next == null) {
                     active.remove(server);
                     server.idleSinceNanos(clock.getAsLong());
@@ -177,11 +183,13 @@ public final class Pool<S extends PooledServer> {
             }
         }
         if (!usable) {
-            server.close("released in an unusable state");
+            server.close(CloseReason.DEAD, "released in an unusable state");
+        } else if (surplus) {
+            server.close(CloseReason.POOL_SHRUNK, null);
         } else if (next != null) {
             next.granted(server);
         } else if (budget.hasStarvingOtherThan(this)) {
-            closeOldestIdle("reclaimed for a pool waiting under --max-backend-connections");
+            closeOldestIdle(CloseReason.RECLAIMED, "by a pool waiting under the cap");
         }
     }
 
@@ -190,10 +198,9 @@ public final class Pool<S extends PooledServer> {
         Waiter<S> next;
         synchronized (this) {
             opening--;
-            consecutiveFailures = 0;
-            lastOpenError = null;
+            failures.succeeded();
             keepMinimum = true;
-            next = nextWaiter(server.affinity());
+            next = waiters.next(server.affinity());
             if (next != null) {
                 active.add(server);
             } else {
@@ -214,18 +221,14 @@ public final class Pool<S extends PooledServer> {
         List<Waiter<S>> failed = null;
         synchronized (this) {
             opening--;
-            consecutiveFailures++;
-            lastFailureNanos = clock.getAsLong();
-            lastOpenError = error;
-            if (active.isEmpty() && idle.isEmpty() && opening == 0) {
-                failed = drainWaiters();
+            failures.failed(error, clock.getAsLong());
+            if (active.isEmpty() && idle.isEmpty() && tested.isEmpty() && opening == 0) {
+                failed = waiters.drain();
             }
         }
         budget.release();
         if (failed != null) {
-            for (Waiter<S> waiter : failed) {
-                waiter.failed(error);
-            }
+            failed.forEach(waiter -> waiter.failed(error));
         }
     }
 
@@ -234,13 +237,13 @@ public final class Pool<S extends PooledServer> {
         boolean was;
         int toOpen;
         synchronized (this) {
-            was = idle.remove(server) | active.remove(server);
+            was = idle.remove(server) | active.remove(server) | tested.remove(server);
             toOpen = was ? reserveOpenings() : 0;
         }
         if (was) {
             budget.release();
         }
-        openAll(toOpen);
+        openAll(toOpen, null);
     }
 
     /** The budget has room again: open for the waiters, if any still wait. */
@@ -249,10 +252,10 @@ public final class Pool<S extends PooledServer> {
         synchronized (this) {
             toOpen = reserveOpenings();
         }
-        openAll(toOpen);
+        openAll(toOpen, null);
     }
 
-    boolean closeOldestIdle(String reason) {
+    boolean closeOldestIdle(CloseReason reason, String detail) {
         S oldest;
         synchronized (this) {
             oldest = idle.pollLast();
@@ -263,7 +266,7 @@ public final class Pool<S extends PooledServer> {
         if (oldest == null) {
             return false;
         }
-        oldest.close(reason);
+        oldest.close(reason, detail);
         return true;
     }
 
@@ -276,25 +279,26 @@ public final class Pool<S extends PooledServer> {
         int toOpen = 0;
         long now = clock.getAsLong();
         synchronized (this) {
+            PoolLimits limits = route.limits();
             long timeout = limits.idleTimeoutNanos();
-            while (total() > limits.min()) {
+            while (total() > limits.min() || total() > limits.max()) {
                 S oldest = idle.peekLast();
-                if (oldest == null || now - oldest.idleSinceNanos() < timeout) {
+                if (oldest == null || (now - oldest.idleSinceNanos() < timeout && total() <= limits.max())) {
                     break;
                 }
                 idle.pollLast();
                 active.add(oldest); // counted until removed() runs after the close
                 expired = add(expired, oldest);
             }
-            if (keepMinimum && !inBackoff(now)) {
+            if (keepMinimum && !failures.inBackoff(now)) {
                 while (total() < limits.min() && budget.tryAcquire(this)) {
                     opening++;
                     toOpen++;
                 }
             }
         }
-        closeAll(expired, "idle for longer than the idle timeout");
-        openAll(toOpen);
+        closeAll(expired, CloseReason.IDLE_TIMEOUT);
+        openAll(toOpen, null);
     }
 
     /** Asks the pool to keep its minimum open from now on, even before a client used it (start-up warm-up). */
@@ -306,80 +310,54 @@ public final class Pool<S extends PooledServer> {
     }
 
     /** Closes every connection (shutdown) and fails the waiters. */
-    public void closeAll(String reason, ErrorResponse toWaiters) {
+    public void closeAll(CloseReason reason, ErrorResponse toWaiters) {
         List<S> all;
         List<Waiter<S>> failed;
         synchronized (this) {
             keepMinimum = false;
             all = new ArrayList<>(idle);
             all.addAll(active);
+            all.addAll(tested);
             active.addAll(idle);
             idle.clear();
-            failed = drainWaiters();
+            failed = waiters.drain();
         }
         closeAll(all, reason);
         failed.forEach(w -> w.failed(toWaiters));
     }
 
-    /** The servers of this pool with their list ("active" or "idle"), read under the lock (SHOW SERVERS). */
+    /** The servers of this pool with their list ("active", "tested" or "idle"), read under the lock (SHOW SERVERS). */
     public synchronized List<Map.Entry<S, String>> servers() {
         List<Map.Entry<S, String>> result = new ArrayList<>();
         active.forEach(s -> result.add(Map.entry(s, "active")));
+        tested.forEach(s -> result.add(Map.entry(s, "tested")));
         idle.forEach(s -> result.add(Map.entry(s, "idle")));
         return result;
     }
 
     public synchronized PoolStats stats() {
-        return new PoolStats(key, active.size(), idle.size(), opening, waiters.size(), limits.max(), limits.min());
+        PoolLimits limits = route.limits();
+        return new PoolStats(key, active.size(), idle.size(), tested.size(), opening, waiters.size(), limits.max(), limits.min());
     }
 
     /** The last error from opening a server, while no open has succeeded since; null otherwise. */
     public synchronized ErrorResponse lastOpenError() {
-        return lastOpenError;
+        return failures.lastError();
     }
 
     /** True while the pool has no live server (it is connecting, or failing to). */
     public synchronized boolean hasNoServer() {
-        return active.isEmpty() && idle.isEmpty();
-    }
-
-    private List<Waiter<S>> drainWaiters() {
-        List<Waiter<S>> all = new ArrayList<>(waiters.size());
-        waiters.forEach(q -> all.add(q.waiter));
-        waiters.clear();
-        return all;
-    }
-
-    /** A waiter in the queue, since when it waits, and how often a server went to someone behind it. */
-    private static final class Queued<S> {
-        final Waiter<S> waiter;
-        final Object affinity;
-        final long sinceNanos;
-        int passes;
-
-        Queued(Waiter<S> waiter, long sinceNanos) {
-            this.waiter = waiter;
-            this.affinity = waiter.affinity();
-            this.sinceNanos = sinceNanos;
-        }
+        return active.isEmpty() && idle.isEmpty() && tested.isEmpty();
     }
 
     private int total() {
-        return active.size() + idle.size() + opening;
-    }
-
-    private boolean inBackoff(long now) {
-        if (consecutiveFailures == 0) {
-            return false;
-        }
-        long delay = Math.min(RETRY_CAP_NANOS, RETRY_BASE_NANOS << Math.min(consecutiveFailures - 1, 10));
-        return now - lastFailureNanos < delay;
+        return active.size() + idle.size() + tested.size() + opening;
     }
 
     /** Reserves openings for waiters not yet covered by a connection being opened. Under the lock. */
     private int reserveOpenings() {
         int n = 0;
-        while (waiters.size() > opening && total() < limits.max()) {
+        while (waiters.size() > opening && total() < route.limits().max()) {
             if (!budget.tryAcquire(this)) {
                 reclaimPending = true; // acted on by openAll, outside this lock
                 break;
@@ -388,10 +366,6 @@ public final class Pool<S extends PooledServer> {
             n++;
         }
         return n;
-    }
-
-    private void openAll(int n) {
-        openAll(n, null);
     }
 
     private void openAll(int n, Object affinity) {
@@ -408,11 +382,9 @@ public final class Pool<S extends PooledServer> {
         }
     }
 
-    private void closeAll(List<S> servers, String reason) {
+    private void closeAll(List<S> servers, CloseReason reason) {
         if (servers != null) {
-            for (S server : servers) {
-                server.close(reason);
-            }
+            servers.forEach(server -> server.close(reason, null));
         }
     }
 
@@ -425,7 +397,7 @@ public final class Pool<S extends PooledServer> {
     @Override
     public String toString() {
         PoolStats s = stats();
-        return "pool " + key + ": " + s.active() + "/" + s.max() + " in use, " + s.idle() + " idle, "
+        return "pool " + key + ": " + s.active() + "/" + s.max() + " in use, " + s.idle() + " idle, " + s.tested() + " tested, "
                 + s.opening() + " connecting, " + s.waiting() + " waiting";
     }
 }

@@ -5,8 +5,8 @@ public interface PooledServer {
     /** Still connected and in a state fit to hand to a client. */
     boolean isUsable();
 
-    /** Closes the connection; the reason is logged and counted. */
-    void close(String reason);
+    /** Closes the connection; the reason is counted, and logged with the detail (which may be null). */
+    void close(CloseReason reason, String detail);
 
     /** When the connection last went idle, in {@link System#nanoTime()} units; set by the pool. */
     long idleSinceNanos();

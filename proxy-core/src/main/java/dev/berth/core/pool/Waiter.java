@@ -13,6 +13,10 @@ public interface Waiter<S> {
     /** No server can be had (the backend refuses or cannot be reached). */
     void failed(ErrorResponse error);
 
+    /** The pool withdrew the waiter after it waited too long ({@link Pool#expireWaiters}). */
+    default void waitExpired() {
+    }
+
     /** Where the waiter runs (its event loop); the pool prefers a server with the same affinity. */
     default Object affinity() {
         return null;

@@ -39,26 +39,26 @@ class AuthFileTest {
                 "  \"bob\"\t\"with space\"  ",
                 "   ; indented comment");
         assertEquals(2, file.size());
-        assertEquals(new Secret.Plain("wonderland"), file.secret("alice"));
-        assertEquals(new Secret.Plain("with space"), file.secret("bob"));
-        assertNull(file.secret("carol"));
-        assertNull(file.secret("; a pgbouncer comment"));
+        assertEquals(new Secret.Plain("wonderland"), file.lookup("alice"));
+        assertEquals(new Secret.Plain("with space"), file.lookup("bob"));
+        assertNull(file.lookup("carol"));
+        assertNull(file.lookup("; a pgbouncer comment"));
     }
 
     @Test
     void doubledQuotesStandForOneQuote() {
         AuthFile file = parse("\"da\"\"ve\" \"pa\"\"ss\"\"\"");
-        assertEquals(new Secret.Plain("pa\"ss\""), file.secret("da\"ve"));
+        assertEquals(new Secret.Plain("pa\"ss\""), file.lookup("da\"ve"));
     }
 
     @Test
     void emptySecretIsAPlainEmptyPassword() {
-        assertEquals(new Secret.Plain(""), parse("\"u\" \"\"").secret("u"));
+        assertEquals(new Secret.Plain(""), parse("\"u\" \"\"").lookup("u"));
     }
 
     @Test
     void md5SecretIsRecognised() {
-        Secret s = parse("\"bob\" \"" + MD5 + "\"").secret("bob");
+        Secret s = parse("\"bob\" \"" + MD5 + "\"").lookup("bob");
         assertEquals(new Secret.Md5(MD5), s);
     }
 
@@ -70,7 +70,7 @@ class AuthFileTest {
                 "\"nonhex\" \"md5" + "0123456789abcdef0123456789abcdeg" + "\"",   // 'g'
                 "\"prefix\" \"MD5" + "0123456789abcdef0123456789abcdef" + "\"");  // upper-case prefix
         for (String user : List.of("short", "long", "nonhex", "prefix")) {
-            assertInstanceOf(Secret.Plain.class, file.secret(user), user);
+            assertInstanceOf(Secret.Plain.class, file.lookup(user), user);
         }
     }
 
@@ -80,7 +80,7 @@ class AuthFileTest {
         Secret.Scram expected = ScramServerExchange.scramSecret("pencil", salt, 4096);
         String line = "\"carol\" \"SCRAM-SHA-256$4096:" + b64(salt) + "$" + b64(expected.storedKey()) + ":"
                 + b64(expected.serverKey()) + "\"";
-        Secret.Scram s = assertInstanceOf(Secret.Scram.class, parse(line).secret("carol"));
+        Secret.Scram s = assertInstanceOf(Secret.Scram.class, parse(line).lookup("carol"));
         assertEquals(4096, s.iterations());
         assertArrayEquals(salt, s.salt());
         assertArrayEquals(expected.storedKey(), s.storedKey());
@@ -90,15 +90,15 @@ class AuthFileTest {
     @Test
     void otherStringsArePlainPasswords() {
         AuthFile file = parse("\"u\" \"scram-sha-256 is just a word\"", "\"v\" \"SCRAM-SHA-1$x\"");
-        assertEquals(new Secret.Plain("scram-sha-256 is just a word"), file.secret("u"));
-        assertEquals(new Secret.Plain("SCRAM-SHA-1$x"), file.secret("v"));
+        assertEquals(new Secret.Plain("scram-sha-256 is just a word"), file.lookup("u"));
+        assertEquals(new Secret.Plain("SCRAM-SHA-1$x"), file.lookup("v"));
     }
 
     @Test
     void secretsAreMaskedInToString() {
         AuthFile file = parse("\"a\" \"topsecret\"", "\"b\" \"" + MD5 + "\"");
-        assertEquals("Plain[****]", file.secret("a").toString());
-        assertEquals("Md5[****]", file.secret("b").toString());
+        assertEquals("Plain[****]", file.lookup("a").toString());
+        assertEquals("Md5[****]", file.lookup("b").toString());
     }
 
     private static IllegalArgumentException malformed(String... lines) {
@@ -146,7 +146,7 @@ class AuthFileTest {
         Files.writeString(path, "; users\n\"jürgen\" \"pässword\"\n\"x\" \"y\"\n", StandardCharsets.UTF_8);
         AuthFile file = AuthFile.load(path);
         assertEquals(2, file.size());
-        assertEquals(new Secret.Plain("pässword"), file.secret("jürgen"));
+        assertEquals(new Secret.Plain("pässword"), file.lookup("jürgen"));
     }
 
     @Test

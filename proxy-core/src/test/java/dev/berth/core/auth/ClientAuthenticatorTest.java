@@ -45,7 +45,8 @@ class ClientAuthenticatorTest {
     }
 
     private static ClientAuthenticator auth(AuthType type, AuthFile file, String user) {
-        return new ClientAuthenticator(type, file, user, RANDOM, UNKNOWN_USER_KEY);
+        Secret secret = file == null ? null : file.secret(user).toCompletableFuture().join();
+        return new ClientAuthenticator(type, secret, file != null, user, RANDOM, UNKNOWN_USER_KEY);
     }
 
     /** An Authentication request: its code and the bytes after the code. */

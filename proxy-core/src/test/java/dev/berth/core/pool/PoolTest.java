@@ -1,5 +1,6 @@
 package dev.berth.core.pool;
 
+import dev.berth.core.config.PoolMode;
 import dev.berth.core.protocol.ErrorResponse;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PoolTest {
@@ -36,8 +38,8 @@ class PoolTest {
         }
 
         @Override
-        public void close(String reason) {
-            closeReasons.add(reason);
+        public void close(CloseReason reason, String detail) {
+            closeReasons.add(reason.label() + (detail == null ? "" : ": " + detail));
             pool.removed(this);
         }
 
@@ -119,7 +121,8 @@ class PoolTest {
     }
 
     private Pool<FakeServer> pool(String db, String user, int max, int min, BackendBudget budget) {
-        return new Pool<>(new PoolKey(db, user), new PoolLimits(max, min, 1000), budget, opener, () -> now);
+        return new Pool<>(new PoolRoute(new PoolKey(db, user), "127.0.0.1", 5432, PoolMode.TRANSACTION,
+                new PoolLimits(max, min, 1000)), budget, opener, () -> now);
     }
 
     private static FakeServer opened(Pool<FakeServer> pool, String name) {
@@ -298,7 +301,7 @@ class PoolTest {
         RecordingWaiter w2 = acquire(pool, "w2");
         s1.usable = false;
         pool.release(s1);
-        assertEquals(List.of("released in an unusable state"), s1.closeReasons);
+        assertEquals(List.of("dead: released in an unusable state"), s1.closeReasons);
         assertNull(w2.server);
         assertEquals(2, opener.count());
         assertStats(pool, 0, 0, 1, 1);
@@ -327,7 +330,7 @@ class PoolTest {
         s1.usable = false;
         RecordingWaiter w2 = acquire(pool, "w2");
         assertNull(w2.server);
-        assertEquals(List.of("found dead in the idle list"), s1.closeReasons);
+        assertEquals(List.of("dead"), s1.closeReasons);
         assertEquals(2, opener.count());
         assertStats(pool, 0, 0, 1, 1);
     }
@@ -392,7 +395,7 @@ class PoolTest {
         assertStats(a, 0, 1, 0, 0);
 
         acquire(b, "b1");
-        assertEquals(List.of("reclaimed for pool b@db2"), sa.closeReasons);
+        assertEquals(List.of("reclaimed: for pool b@db2"), sa.closeReasons);
         assertStats(a, 0, 0, 0, 0);
         assertEquals(List.of(a, b), opener.calls);
         assertEquals(1, budget.used());
@@ -435,7 +438,7 @@ class PoolTest {
 
         now = ms(1000);
         pool.maintain();
-        assertEquals(List.of("idle for longer than the idle timeout"), s1.closeReasons);
+        assertEquals(List.of("idle_timeout"), s1.closeReasons);
         assertTrue(s2.closeReasons.isEmpty());
         assertStats(pool, 0, 2, 0, 0);
 
@@ -540,7 +543,7 @@ class PoolTest {
         RecordingWaiter w4 = acquire(pool, "w4"); // waits
         assertSame(s2, w3.server);
         ErrorResponse shutdown = ErrorResponse.fatal("57P01", "shutting down");
-        pool.closeAll("shutdown", shutdown);
+        pool.closeAll(CloseReason.SHUTDOWN, shutdown);
         assertEquals(List.of("shutdown"), s1.closeReasons);
         assertEquals(List.of("shutdown"), s2.closeReasons);
         assertSame(shutdown, w4.error);
@@ -558,13 +561,13 @@ class PoolTest {
         RecordingWaiter w3 = acquire(pool, "w3");
         FakeServer s1 = opened(pool, "s1");
         PoolStats s = pool.stats();
-        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 0, 2, 2, 4, 1), s);
+        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 0, 0, 2, 2, 4, 1), s);
         assertEquals(3, s.total());
         pool.release(s1); // to w2
         assertTrue(pool.cancelWait(w3));
         opened(pool, "s2"); // nobody waits: idle
-        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 1, 1, 0, 4, 1), pool.stats());
-        assertEquals("pool u@db: 1/4 in use, 1 idle, 1 connecting, 0 waiting", pool.toString());
+        assertEquals(new PoolStats(new PoolKey("db", "u"), 1, 1, 0, 1, 0, 4, 1), pool.stats());
+        assertEquals("pool u@db: 1/4 in use, 1 idle, 0 tested, 1 connecting, 0 waiting", pool.toString());
     }
 
     // ---- affinity: client and server on the same event loop ----
@@ -667,5 +670,88 @@ class PoolTest {
         pool.release(s);
         assertSame(s, young.server, "the expired waiter is out of the queue");
         assertNull(old.server);
+    }
+
+    // ---- cleanup after a client, and limits changed while running ----
+
+    @Test
+    void aServerBeingCleanedUpCountsAsTestedUntilReleased() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        RecordingWaiter a = acquire(pool, "a");
+        FakeServer s1 = opened(pool, "s1");
+        assertSame(s1, a.server);
+        pool.testing(s1);
+        PoolStats s = pool.stats();
+        assertEquals(List.of(0, 0, 1), List.of(s.active(), s.idle(), s.tested()));
+        assertEquals(1, s.total());
+        assertFalse(pool.hasNoServer());
+        RecordingWaiter b = acquire(pool, "b"); // may open a second one: the tested one still counts
+        assertEquals(2, opener.count());
+        pool.release(s1);
+        assertSame(s1, b.server, "a tested server that comes back goes to the first waiter");
+        assertEquals(0, pool.stats().tested());
+    }
+
+    @Test
+    void aRaisedMaximumOpensForTheClientsAlreadyWaiting() {
+        BackendBudget budget = new BackendBudget(10);
+        Pool<FakeServer> pool = pool(1, 0, budget);
+        acquire(pool, "a");
+        acquire(pool, "b");
+        assertEquals(1, opener.count());
+        pool.reroute(pool.route().withLimits(new PoolLimits(2, 0, 1000)));
+        assertEquals(2, opener.count(), "the second waiter gets a connection opened for it");
+        assertEquals(2, pool.stats().max());
+    }
+
+    @Test
+    void aLoweredMaximumClosesServersAsTheyComeBack() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        RecordingWaiter a = acquire(pool, "a");
+        RecordingWaiter b = acquire(pool, "b");
+        FakeServer s1 = opened(pool, "s1");
+        FakeServer s2 = opened(pool, "s2");
+        RecordingWaiter c = acquire(pool, "c");
+        pool.reroute(pool.route().withLimits(new PoolLimits(1, 0, 1000)));
+        pool.release(a.server);
+        assertEquals(List.of("pool_shrunk"), s1.closeReasons, "above the new maximum: closed, not handed on");
+        assertNull(c.server);
+        pool.release(b.server);
+        assertSame(s2, c.server, "at the new maximum: the waiter gets the next one");
+        assertTrue(s2.closeReasons.isEmpty());
+    }
+
+    @Test
+    void rerouteKeepsTheKey() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        PoolRoute other = new PoolRoute(new PoolKey("other", "u"), "h", 1, PoolMode.TRANSACTION, new PoolLimits(2, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> pool.reroute(other));
+    }
+
+    @Test
+    void aRaisedBudgetCapWakesStarvingPools() {
+        BackendBudget budget = new BackendBudget(1);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db", "b", 5, 0, budget);
+        acquire(a, "wa");
+        opened(a, "sa");
+        acquire(b, "wb");
+        assertEquals(1, opener.count(), "the cap of 1 is spent");
+        budget.cap(2);
+        assertEquals(2, opener.count());
+        assertSame(b, opener.calls.get(1));
+    }
+
+    @Test
+    void aWaiterHeldElsewhereKeepsItsWaitingTime() {
+        Pool<FakeServer> pool = pool(1, 0, new BackendBudget(10));
+        acquire(pool, "holder");
+        opened(pool, "s1");
+        now = ms(5000);
+        RecordingWaiter late = new RecordingWaiter("late");
+        pool.acquire(late, ms(1000)); // began waiting at 1 s, e.g. while Berth was paused
+        assertEquals(ms(1000), pool.oldestWaitSinceNanos());
+        assertEquals(List.of(late), pool.expireWaiters(ms(3000)));
+        assertEquals(-1, pool.oldestWaitSinceNanos());
     }
 }

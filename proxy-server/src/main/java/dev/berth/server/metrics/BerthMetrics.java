@@ -3,6 +3,7 @@ package dev.berth.server.metrics;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolStats;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -10,8 +11,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Berth's Prometheus metrics. Gauges are read from the live state (pool lists, client sessions) at
@@ -34,7 +38,7 @@ public final class BerthMetrics {
     public interface LiveState {
         Collection<PoolStats> pools();
 
-        java.util.Map<PoolKey, ClientCounts> clients();
+        Map<PoolKey, ClientCounts> clients();
 
         int backendConnectionsInUse();
 
@@ -105,14 +109,14 @@ public final class BerthMetrics {
      * prometheus-community/pgbouncer_exporter, so existing dashboards and alerts keep working.
      */
     public void registerPgbouncerCompat(Supplier<LiveState> state) {
-        String[] poolGauges = {"client_active", "client_waiting", "server_active", "server_idle", "server_used",
-                "server_testing", "server_login"};
+        String[] poolGauges = {"client_active", "client_waiting", "server_active", "server_idle", "server_testing",
+                "server_login"};
         for (String gauge : poolGauges) {
             GaugeWithCallback.builder().name("pgbouncer_pools_" + gauge + "_connections")
                     .help("pgbouncer_exporter compatible: " + gauge.replace('_', ' ') + " connections")
                     .labelNames("database", "user").callback(cb -> {
                         LiveState live = state.get();
-                        java.util.Map<PoolKey, ClientCounts> clients = live.clients();
+                        Map<PoolKey, ClientCounts> clients = live.clients();
                         for (PoolStats p : live.pools()) {
                             ClientCounts c = clients.getOrDefault(p.key(), new ClientCounts(0, 0, 0, 0, 0));
                             double v = switch (gauge) {
@@ -120,8 +124,8 @@ public final class BerthMetrics {
                                 case "client_waiting" -> c.waiting();
                                 case "server_active" -> p.active();
                                 case "server_idle" -> p.idle();
-                                case "server_login" -> p.opening();
-                                default -> 0;
+                                case "server_testing" -> p.tested();
+                                default -> p.opening(); // server_login
                             };
                             cb.call(v, p.key().database(), p.key().user());
                         }
@@ -144,10 +148,10 @@ public final class BerthMetrics {
     }
 
     /** A pgbouncer_exporter "stats" counter: per database, summed over the database's pools. */
-    private void statsTotal(String name, String help, java.util.function.ToDoubleFunction<PoolMetrics.Totals> value) {
-        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name(name.substring(0, name.length() - "_total".length()))
+    private void statsTotal(String name, String help, ToDoubleFunction<PoolMetrics.Totals> value) {
+        CounterWithCallback.builder().name(name.substring(0, name.length() - "_total".length()))
                 .help("pgbouncer_exporter compatible: " + help).labelNames("database").callback(cb -> {
-                    java.util.Map<String, Double> byDatabase = new java.util.TreeMap<>();
+                    Map<String, Double> byDatabase = new TreeMap<>();
                     pools.forEach((key, m) -> byDatabase.merge(key.database(), value.applyAsDouble(m.totals()), Double::sum));
                     byDatabase.forEach((db, v) -> cb.call(v, db));
                 }).register(registry);

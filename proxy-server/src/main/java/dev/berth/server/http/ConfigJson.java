@@ -1,9 +1,11 @@
-package dev.berth.server;
+package dev.berth.server.http;
 
 import dev.berth.core.config.BerthConfig;
+import dev.berth.server.Json;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The effective configuration, setting by setting (secrets masked): as JSON for /config, and as the list
@@ -36,45 +38,24 @@ public final class ConfigJson {
         values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
         values.put("--workers", c.workers());
         values.put("--metrics-compat", c.metricsCompat());
-        values.put("--admin-users", String.join(",", new java.util.TreeSet<>(c.adminUsers())));
+        values.put("--admin-users", String.join(",", new TreeSet<>(c.adminUsers())));
         return values;
     }
 
-    static String render(BerthConfig c, Map<String, String> sources) {
+    public static String render(BerthConfig c, Map<String, String> sources) {
         Map<String, Object> values = values(c);
         StringBuilder json = new StringBuilder("{\n  \"settings\": {\n");
         int i = 0;
         for (Map.Entry<String, Object> e : values.entrySet()) {
-            json.append("    ").append(quote(e.getKey().substring(2))).append(": {\"flag\": ").append(quote(e.getKey()))
+            json.append("    ").append(Json.quote(e.getKey().substring(2))).append(": {\"flag\": ").append(Json.quote(e.getKey()))
                     .append(", \"value\": ").append(value(e.getValue()))
-                    .append(", \"source\": ").append(quote(sources.getOrDefault(e.getKey(), "default"))).append('}')
+                    .append(", \"source\": ").append(Json.quote(sources.getOrDefault(e.getKey(), "default"))).append('}')
                     .append(++i < values.size() ? ",\n" : "\n");
         }
         return json.append("  }\n}\n").toString();
     }
 
     private static String value(Object v) {
-        return v == null ? "null" : v instanceof Number ? v.toString() : quote(v.toString());
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return v == null ? "null" : v instanceof Number ? v.toString() : Json.quote(v.toString());
     }
 }

@@ -1,4 +1,4 @@
-package dev.berth.server;
+package dev.berth.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -21,13 +21,13 @@ import java.util.logging.Logger;
  * alive), /readyz (200 only when Berth can serve: listening, not paused or shutting down, and the
  * backend answered last), /config (the effective configuration as JSON, with each value's source).
  */
-final class HttpEndpoints implements AutoCloseable {
+public final class HttpEndpoints implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HttpEndpoints.class.getName());
 
     private final HttpServer server;
     private final ExecutorService executor;
 
-    HttpEndpoints(String host, int port, PrometheusRegistry registry, Supplier<String> notReadyReason, Supplier<String> configJson)
+    public HttpEndpoints(String host, int port, PrometheusRegistry registry, Supplier<String> notReadyReason, Supplier<String> configJson)
             throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
         executor = Executors.newSingleThreadExecutor(r -> {
@@ -54,7 +54,7 @@ final class HttpEndpoints implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

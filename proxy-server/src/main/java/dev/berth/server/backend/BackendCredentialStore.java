@@ -1,4 +1,4 @@
-package dev.berth.server;
+package dev.berth.server.backend;
 
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.BackendCredentials;
@@ -10,12 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * What Berth uses to log in to PostgreSQL as each backend user: the --backend URL's password for its
  * user, else the auth file's secret, plus SCRAM keys learned from clients' SCRAM logins (passthrough).
  */
-final class BackendCredentialStore {
+public final class BackendCredentialStore {
     private final BackendUrl backend;
     private volatile AuthFile authFile;
     private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
 
-    BackendCredentialStore(BackendUrl backend, AuthFile authFile) {
+    public BackendCredentialStore(BackendUrl backend, AuthFile authFile) {
         this.backend = backend;
         this.authFile = authFile;
     }
@@ -25,18 +25,18 @@ final class BackendCredentialStore {
             return BackendCredentials.password(user, backend.password());
         }
         AuthFile file = authFile;
-        BackendCredentials credentials = file == null || file.secret(user) == null
-                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, file.secret(user));
+        BackendCredentials credentials = file == null || file.lookup(user) == null
+                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, file.lookup(user));
         byte[] clientKey = scramClientKeys.get(user);
         return clientKey == null ? credentials : credentials.withScramClientKey(clientKey);
     }
 
-    void authFile(AuthFile file) {
+    public void authFile(AuthFile file) {
         authFile = file;
     }
 
     /** A client proved it knows the password of {@code user}; its ClientKey lets Berth log in as that user. */
-    void learnScramClientKey(String user, byte[] clientKey) {
+    public void learnScramClientKey(String user, byte[] clientKey) {
         if (backend.user() == null || backend.user().equals(user)) {
             scramClientKeys.put(user, clientKey);
         }

@@ -1,0 +1,16 @@
+package dev.berth.core.auth;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where the secrets that check client logins come from. The answer is asynchronous so that a lookup
+ * that needs the network (an auth query against PostgreSQL) never blocks an event loop; the auth file
+ * answers at once.
+ */
+public interface SecretSource {
+    /**
+     * The user's secret; completes with null when the source does not know the user (the login then
+     * fails exactly like a wrong password), exceptionally when the source cannot answer.
+     */
+    CompletionStage<Secret> secret(String user);
+}

@@ -1,0 +1,41 @@
+package dev.berth.server;
+
+import dev.berth.core.pool.PoolKey;
+import dev.berth.server.client.ClientSession;
+import dev.berth.server.client.PoolClients;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Every connected client, and each pool's client counts (kept by the clients as they change state). */
+public final class ClientRegistry {
+    private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<PoolKey, PoolClients> counts = new ConcurrentHashMap<>();
+
+    public void opened(ClientSession client) {
+        clients.add(client);
+    }
+
+    public void closed(ClientSession client) {
+        clients.remove(client);
+    }
+
+    /** For SHOW CLIENTS, KILL and shutdown: a live view. */
+    public Set<ClientSession> all() {
+        return clients;
+    }
+
+    public int size() {
+        return clients.size();
+    }
+
+    public PoolClients countsFor(PoolKey key) {
+        return counts.computeIfAbsent(key, k -> new PoolClients());
+    }
+
+    /** The counts of the pools that have had clients. */
+    public Map<PoolKey, PoolClients> counts() {
+        return counts;
+    }
+}

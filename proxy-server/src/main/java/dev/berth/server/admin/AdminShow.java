@@ -1,0 +1,105 @@
+package dev.berth.server.admin;
+
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolRoute;
+import dev.berth.core.pool.PoolStats;
+import dev.berth.server.PoolsLiveState;
+import dev.berth.server.ProxyContext;
+import dev.berth.server.backend.ServerConnection;
+import dev.berth.server.client.ClientSession;
+import dev.berth.server.metrics.BerthMetrics;
+import dev.berth.server.metrics.PoolMetrics;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SHOW commands' rows, with pgbouncer's column names where the concept is the same. Pool and
+ * client counts are read from the pools' lists and the clients' per-pool counts, as the gauges are.
+ */
+final class AdminShow {
+    private final ProxyContext proxy;
+    private final PoolsLiveState live;
+
+    AdminShow(ProxyContext proxy, PoolsLiveState live) {
+        this.proxy = proxy;
+        this.live = live;
+    }
+
+    record Table(List<String> columns, List<List<Object>> rows) {
+    }
+
+    Table pools() {
+        List<List<Object>> rows = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            PoolStats s = pool.stats();
+            BerthMetrics.ClientCounts c = live.clientsOf(pool, now);
+            rows.add(List.of(s.key().database(), s.key().user(), c.active(), c.waiting(), c.idle(), s.active(), s.idle(),
+                    s.tested(), s.opening(), c.maxWaitNanos() / 1_000_000_000L, (c.maxWaitNanos() / 1000) % 1_000_000,
+                    pool.route().mode().toString(), c.pinned()));
+        }
+        return new Table(List.of("database", "user", "cl_active", "cl_waiting", "cl_idle", "sv_active", "sv_idle",
+                "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "cl_pinned"), rows);
+    }
+
+    Table stats() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            PoolMetrics.Totals t = proxy.metrics().pool(pool.key()).totals();
+            rows.add(List.of(pool.key().database(), pool.key().user(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
+                    micros(t.transactionSeconds()), micros(t.querySeconds()), micros(t.waitSeconds()),
+                    t.transactions() == 0 ? 0 : micros(t.transactionSeconds()) / t.transactions(),
+                    t.queries() == 0 ? 0 : micros(t.querySeconds()) / t.queries(),
+                    t.waits() == 0 ? 0 : micros(t.waitSeconds()) / t.waits()));
+        }
+        return new Table(List.of("database", "user", "total_xact_count", "total_query_count", "total_received", "total_sent",
+                "total_xact_time", "total_query_time", "total_wait_time", "avg_xact_time", "avg_query_time", "avg_wait_time"), rows);
+    }
+
+    Table clients() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (ClientSession c : proxy.clients().all()) {
+            PoolKey key = c.poolKey();
+            rows.add(List.of("C", c.user() == null ? "" : c.user(), c.database() == null ? "" : c.database(),
+                    c.stateName(), c.remoteHost(), c.remotePort(), Instant.ofEpochMilli(c.connectedAtMillis()).toString(),
+                    c.pinned() ? "yes" : "no", key == null ? "" : key.toString()));
+        }
+        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool"), rows);
+    }
+
+    Table servers() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            for (Map.Entry<ServerConnection, String> e : pool.servers()) {
+                ServerConnection s = e.getKey();
+                rows.add(List.of("S", pool.key().user(), pool.key().database(), e.getValue(), s.route().host(),
+                        s.route().port(), Instant.ofEpochMilli(s.connectedAtMillis()).toString(), s.processId()));
+            }
+        }
+        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "backend_pid"), rows);
+    }
+
+    Table databases() {
+        List<List<Object>> rows = new ArrayList<>();
+        BerthConfig config = proxy.config().current();
+        String forceUser = config.backend().user() == null ? "" : config.backend().user();
+        int paused = proxy.pauseGate().paused() ? 1 : 0;
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            PoolStats s = pool.stats();
+            PoolRoute route = pool.route();
+            rows.add(List.of(s.key().database(), route.host(), route.port(), s.key().database(), forceUser, s.max(), s.min(),
+                    route.mode().toString(), proxy.pools().budget().cap(), s.total(), paused));
+        }
+        return new Table(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size", "pool_mode",
+                "max_connections", "current_connections", "paused"), rows);
+    }
+
+    private static long micros(double seconds) {
+        return (long) (seconds * 1_000_000);
+    }
+}

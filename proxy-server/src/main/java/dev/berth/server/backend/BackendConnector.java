@@ -1,0 +1,102 @@
+package dev.berth.server.backend;
+
+import dev.berth.core.auth.BackendAuthenticator;
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.RuntimeConfig;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolRoute;
+import dev.berth.core.pool.ServerOpener;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.PgFrameDecoder;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.server.Transport;
+import dev.berth.server.metrics.BerthMetrics;
+import dev.berth.server.metrics.PoolMetrics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+
+import java.net.ConnectException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * Opens backend connections to where each pool's route points: TCP connect, then {@link BackendLogin}
+ * up to the first ReadyForQuery. Timeouts and statement limits come from the configuration current
+ * when the connection is opened.
+ */
+public final class BackendConnector implements ServerOpener<ServerConnection> {
+    private static final Logger LOG = Logger.getLogger(BackendConnector.class.getName());
+
+    private final RuntimeConfig config;
+    private final BackendCredentialStore credentials;
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final Function<PoolKey, PreparedStatementRegistry> registries;
+    private final BerthMetrics metrics;
+    private final BackendHealth health;
+
+    public BackendConnector(RuntimeConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport,
+                            Function<PoolKey, PreparedStatementRegistry> registries, BerthMetrics metrics, BackendHealth health) {
+        this.config = config;
+        this.credentials = credentials;
+        this.group = group;
+        this.transport = transport;
+        this.registries = registries;
+        this.metrics = metrics;
+        this.health = health;
+    }
+
+    @Override
+    public void open(Pool<ServerConnection> pool, Object affinity) {
+        BerthConfig settings = config.current();
+        PoolRoute route = pool.route();
+        PoolMetrics poolMetrics = metrics.pool(route.key());
+        long timeoutMs = settings.serverConnectTimeoutMs();
+        ServerConnection server = new ServerConnection(pool, route,
+                new BackendLogin(new BackendAuthenticator(credentials.forUser(route.key().user())), route, health),
+                new ServerRelay(registries.apply(route.key()), settings.maxPreparedStatements(), poolMetrics), poolMetrics);
+        // on the loop of the client it is opened for, so that the two talk without changing threads
+        EventLoop loop = affinity instanceof EventLoop l ? l : group.next();
+        new Bootstrap().group(loop).channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // a server's messages are trusted: PostgreSQL's own limit of 1 GiB applies
+                        ch.pipeline().addLast(PgFrameDecoder.forServer(Integer.MAX_VALUE), server);
+                    }
+                }).connect(route.host(), route.port()).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        Map<String, String> startup = new LinkedHashMap<>();
+                        startup.put("user", route.key().user());
+                        startup.put("database", route.key().database());
+                        server.startLogin(f.channel(), startup, timeoutMs);
+                    } else {
+                        connectFailed(pool, route, poolMetrics, timeoutMs, f.cause());
+                    }
+                });
+    }
+
+    private void connectFailed(Pool<ServerConnection> pool, PoolRoute route, PoolMetrics poolMetrics, long timeoutMs, Throwable cause) {
+        String reason = cause instanceof ConnectTimeoutException
+                ? "no answer within " + timeoutMs + " ms (--server-connect-timeout)"
+                : cause instanceof ConnectException ? "connection refused" : String.valueOf(cause);
+        LOG.warning("cannot connect to backend " + route.address() + " for pool " + route.key() + ": " + reason);
+        poolMetrics.serverFailed();
+        health.backendFailed("cannot connect to " + route.address() + ": " + reason);
+        pool.openFailed(ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT,
+                "cannot connect to backend " + route.address() + ": " + reason));
+    }
+}

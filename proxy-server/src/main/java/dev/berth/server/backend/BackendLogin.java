@@ -1,0 +1,94 @@
+package dev.berth.server.backend;
+
+import dev.berth.core.auth.AuthException;
+import dev.berth.core.auth.BackendAuthenticator;
+import dev.berth.core.pool.PoolRoute;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Berth's login to PostgreSQL on a new backend connection: StartupMessage, the server's authentication
+ * challenges, its parameters and key data, up to the first ReadyForQuery, within a deadline.
+ */
+final class BackendLogin {
+    private static final Logger LOG = Logger.getLogger(BackendLogin.class.getName());
+
+    private final BackendAuthenticator authenticator;
+    private final PoolRoute route;
+    private final BackendHealth health;
+    private ServerConnection server;
+    private ScheduledFuture<?> timeout;
+    private int processId;
+    private int secretKey;
+
+    BackendLogin(BackendAuthenticator authenticator, PoolRoute route, BackendHealth health) {
+        this.authenticator = authenticator;
+        this.route = route;
+        this.health = health;
+    }
+
+    void start(ServerConnection connection, Channel ch, Map<String, String> startupParameters, long timeoutMs) {
+        server = connection;
+        timeout = ch.eventLoop().schedule(() -> server.loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                "backend " + route.address() + " did not complete login within " + timeoutMs + " ms")), timeoutMs, TimeUnit.MILLISECONDS);
+        ch.writeAndFlush(Messages.startupMessage(ch.alloc(), startupParameters));
+    }
+
+    void onMessage(ChannelHandlerContext ctx, ByteBuf frame) {
+        switch (MessageType.of(frame)) {
+            case MessageType.AUTHENTICATION -> {
+                try {
+                    ByteBuf response = authenticator.onAuthenticationRequest(ctx.alloc(), frame);
+                    if (response != null) {
+                        ctx.writeAndFlush(response);
+                    }
+                } catch (AuthException e) {
+                    server.loginFailed(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+                }
+            }
+            case MessageType.PARAMETER_STATUS -> server.parameterStatus(frame);
+            case MessageType.BACKEND_KEY_DATA -> {
+                processId = frame.getInt(frame.readerIndex() + 5);
+                secretKey = frame.getInt(frame.readerIndex() + 9);
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                timeout.cancel(false);
+                server.relay().loggedIn(ctx.alloc());
+                health.backendAnswered(server.parameters().get("server_version"));
+                server.loggedIn();
+            }
+            case MessageType.ERROR_RESPONSE -> server.loginFailed(ErrorResponse.decode(frame));
+            default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do
+        }
+    }
+
+    /** The login failed (the server said so, it timed out, or the connection broke). */
+    void failed(ErrorResponse error) {
+        timeout.cancel(false);
+        LOG.warning("backend login to " + route.address() + " for pool " + route.key() + " failed: " + error);
+        health.backendFailed(error.message());
+    }
+
+    /** The connection closed during login; the pool is told by the connection. */
+    void connectionLost() {
+        timeout.cancel(false);
+    }
+
+    int processId() {
+        return processId;
+    }
+
+    int secretKey() {
+        return secretKey;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.berth.server.backend;
+
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+import java.util.function.Consumer;
+
+/**
+ * One of Berth's own simple queries on a server connection (bringing parameters in line with a client,
+ * the rollback and reset after a client): its results are swallowed, its first error is reported. Runs
+ * on the connection's event loop.
+ */
+final class InternalQuery {
+    private final ServerConnection server;
+    private Consumer<ErrorResponse> done;
+    private ErrorResponse firstError;
+
+    InternalQuery(ServerConnection server) {
+        this.server = server;
+    }
+
+    void run(String sql, Consumer<ErrorResponse> whenDone) {
+        Channel channel = server.channel();
+        if (server.state() == ServerConnection.State.CLOSED || !channel.isActive()) {
+            whenDone.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed"));
+            return;
+        }
+        server.state(ServerConnection.State.INTERNAL_QUERY);
+        server.relay().drainToServer();
+        done = whenDone;
+        firstError = null;
+        channel.config().setAutoRead(true);
+        server.tracker().clientMessage(MessageType.QUERY);
+        channel.writeAndFlush(Messages.query(channel.alloc(), sql));
+    }
+
+    void onMessage(ByteBuf frame) {
+        switch (MessageType.of(frame)) {
+            case MessageType.PARAMETER_STATUS -> server.parameterStatus(frame);
+            case MessageType.ERROR_RESPONSE -> {
+                if (firstError == null) {
+                    firstError = ErrorResponse.decode(frame);
+                }
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                server.tracker().readyForQuery(frame.getByte(frame.readerIndex() + 5));
+                Consumer<ErrorResponse> callback = done;
+                done = null;
+                server.state(server.relay().linked() ? ServerConnection.State.LINKED : ServerConnection.State.IDLE);
+                callback.accept(firstError);
+            }
+            default -> { }
+        }
+    }
+
+    /** The connection closed: a query still running fails. */
+    void connectionClosed(String why) {
+        if (done != null) {
+            Consumer<ErrorResponse> callback = done;
+            done = null;
+            callback.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed: " + why));
+        }
+    }
+}

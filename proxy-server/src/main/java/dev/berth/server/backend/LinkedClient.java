@@ -1,0 +1,33 @@
+package dev.berth.server.backend;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * What a server connection needs of the client linked to it. Called on the server's event loop; the
+ * client hands work over to its own loop where it must.
+ */
+public interface LinkedClient {
+    /** A server message for the client; written, not flushed. */
+    void forwardFromServer(ByteBuf frame);
+
+    /** The end of a batch: flush what was forwarded, and stop reading the server while the client cannot keep up. */
+    void flushToClient();
+
+    /** The server's writability changed: read the client only while the server can take more. */
+    void serverWritabilityChanged(boolean writable);
+
+    /**
+     * Transaction pooling: the server answered with ReadyForQuery idle and nothing outstanding, after
+     * {@code consumed} of this client's messages.
+     */
+    void serverAtRest(ServerConnection server, int consumed);
+
+    /** Statement pooling: the client opened a transaction block. */
+    void refuseTransactionBlock();
+
+    /** The server reported a parameter's new value to this client. */
+    void parameterReported(String name, String value);
+
+    /** The server connection closed under the client. */
+    void serverLost(String reason);
+}

@@ -1,0 +1,359 @@
+package dev.berth.server.backend;
+
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.pool.CloseReason;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolRoute;
+import dev.berth.core.pool.PooledServer;
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.TransactionTracker;
+import dev.berth.server.metrics.PoolMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * One backend connection Berth opened and logged in to PostgreSQL, and the last handler of its channel.
+ * It holds the connection's state and hands each phase to its own class: {@link BackendLogin} until the
+ * first ReadyForQuery, {@link ServerRelay} while a client is linked, {@link InternalQuery} for Berth's
+ * own queries, {@link ServerCleanup} after a client leaves. Every close goes through {@link #close}
+ * with a {@link CloseReason}.
+ */
+public final class ServerConnection extends ChannelInboundHandlerAdapter implements PooledServer {
+    private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
+
+    enum State { LOGIN, IDLE, INTERNAL_QUERY, LINKED, CLOSED }
+
+    private final Pool<ServerConnection> pool;
+    private final PoolRoute route;
+    private final PoolMetrics metrics;
+    private final BackendLogin login;
+    private final ServerRelay relay;
+    private final InternalQuery internalQuery = new InternalQuery(this);
+    private final TransactionTracker tracker = new TransactionTracker();
+    /** The parameters the server last reported. Read from a client's loop between the server's messages. */
+    private final Map<String, String> parameters = new ConcurrentHashMap<>();
+    /** Unreported settings Berth applied for the current or last client (replaced whole, read from client loops). */
+    private volatile Map<String, String> applied = Map.of();
+    /** The client parameters this server was last brought in line with; null once anything changed since. */
+    private volatile ParameterView syncedView;
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private Channel channel;
+    private volatile State state = State.LOGIN;
+    private volatile long idleSinceNanos;
+    private CloseReason closeReason;
+    private String closeDetail;
+
+    ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
+        this.pool = pool;
+        this.route = route;
+        this.login = login;
+        this.relay = relay;
+        this.metrics = metrics;
+    }
+
+    // ---- login ----
+
+    /** The TCP connection is up: log in with these startup parameters. */
+    void startLogin(Channel ch, Map<String, String> startupParameters, long timeoutMs) {
+        channel = ch;
+        relay.bind(this, ch);
+        login.start(this, ch, startupParameters, timeoutMs);
+    }
+
+    /** The login completed with the first ReadyForQuery. */
+    void loggedIn() {
+        state = State.IDLE;
+        metrics.serverOpened();
+        pool.opened(this);
+    }
+
+    /** The login failed: the log and the pool learn why, the connection closes. */
+    void loginFailed(ErrorResponse error) {
+        if (state != State.LOGIN) {
+            return;
+        }
+        state = State.CLOSED;
+        login.failed(error);
+        metrics.serverFailed();
+        channel.close();
+        pool.openFailed(error);
+    }
+
+    // ---- what a client does with its server ----
+
+    /**
+     * Links a client; from now on server messages go to it. Called on the client's event loop while the
+     * server is at rest, before the client writes anything.
+     */
+    public void link(LinkedClient client, ClientStatements statements, PoolMode mode) {
+        state = State.LINKED;
+        relay.link(client, statements, mode);
+    }
+
+    /** Forwards a client's message; the caller flushes once per read batch. */
+    public void write(ByteBuf frame, LinkedClient sender) {
+        relay.write(frame, sender);
+    }
+
+    /** Transaction pooling, a statement Berth refuses: answers the client's Query or Parse with {@code error}. */
+    public void reject(ByteBuf frame, ErrorResponse error, LinkedClient sender) {
+        relay.reject(frame, error, sender);
+    }
+
+    public void flush() {
+        relay.flush();
+    }
+
+    /**
+     * Transaction pooling: the client at rest gives the server back, at once and on the client's loop, so
+     * that the client's next message finds it idle. Safe off this connection's loop: the client's
+     * at-rest handshake guarantees nothing of this client is in flight here.
+     */
+    public void releaseFromClient() {
+        unlink();
+        pool.release(this);
+    }
+
+    /** The client disconnected while linked: clean up (see {@link ServerCleanup}), then back to the pool. */
+    public void releaseAfterClient(String resetQuery, boolean reset) {
+        channel.eventLoop().execute(() -> ServerCleanup.afterClient(this, resetQuery, reset));
+    }
+
+    /**
+     * Runs one of Berth's own simple queries and swallows its results; {@code done} gets null on success
+     * or the first error, on this connection's event loop.
+     */
+    public void runInternalQuery(String sql, Consumer<ErrorResponse> done) {
+        channel.eventLoop().execute(() -> internalQuery.run(sql, done));
+    }
+
+    /** Unlinks the client; server messages are no longer forwarded. */
+    void unlink() {
+        if (state == State.LINKED) {
+            state = State.IDLE;
+        }
+        relay.unlink();
+        channel.config().setAutoRead(true);
+    }
+
+    // ---- the server's messages ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        State current = state;
+        if (current == State.LINKED && relay.fromServer(frame)) {
+            return;
+        }
+        try {
+            switch (current) {
+                case LOGIN -> login.onMessage(ctx, frame);
+                case INTERNAL_QUERY -> internalQuery.onMessage(frame);
+                case IDLE -> idleMessage(frame);
+                default -> { }
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void idleMessage(ByteBuf frame) {
+        byte type = MessageType.of(frame);
+        if (type == MessageType.PARAMETER_STATUS) {
+            parameterStatus(frame);
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            // e.g. the server is shutting down or terminated this backend: it will close the connection
+            close(CloseReason.SERVER_CLOSED, "server sent " + ErrorResponse.decode(frame) + " while idle");
+        } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
+            close(CloseReason.SERVER_CLOSED, "server sent unexpected message '" + (char) type + "' while idle");
+        }
+    }
+
+    /** Records a ParameterStatus; returns (name, value). */
+    Map.Entry<String, String> parameterStatus(ByteBuf frame) {
+        ByteBuf payload = Messages.payload(frame);
+        String name = Messages.readCString(payload);
+        String value = Messages.readCString(payload);
+        parameters.put(name, value);
+        syncedView = null;
+        return Map.entry(name, value);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        relay.serverWritabilityChanged(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.LINKED) {
+            relay.readComplete();
+        }
+    }
+
+    // ---- the end ----
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State previous = state;
+        state = State.CLOSED;
+        if (previous == State.LOGIN) {
+            login.connectionLost();
+            pool.openFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "backend " + route.address() + " closed the connection during login"));
+            return;
+        }
+        if (closeReason == null) {
+            closeReason = CloseReason.SERVER_CLOSED;
+        }
+        String why = describeClose();
+        LOG.fine(() -> "server connection " + this + " closed: " + why);
+        metrics.serverClosed(closeReason.label());
+        relay.closed(why);
+        pool.removed(this);
+        internalQuery.connectionClosed(why);
+    }
+
+    private String describeClose() {
+        return closeReason.description() + (closeDetail == null ? "" : ": " + closeDetail);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.LOGIN) {
+            loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "backend " + route.address() + ": " + cause.getMessage()));
+        } else {
+            close(CloseReason.ERROR, cause.getMessage());
+        }
+    }
+
+    // ---- PooledServer ----
+
+    @Override
+    public boolean isUsable() {
+        State current = state;
+        return (current == State.IDLE || current == State.LINKED) && channel.isActive();
+    }
+
+    @Override
+    public void close(CloseReason reason, String detail) {
+        if (state == State.LOGIN) {
+            channel.eventLoop().execute(() -> loginFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN,
+                    reason.description() + (detail == null ? "" : ": " + detail))));
+            return;
+        }
+        state = State.CLOSED; // unusable from now on, though the socket closes asynchronously
+        if (closeReason == null) {
+            closeReason = reason;
+            closeDetail = detail;
+        }
+        if (channel.isOpen()) {
+            channel.writeAndFlush(Messages.TERMINATE.duplicate()).addListener(f -> channel.close());
+        }
+    }
+
+    @Override
+    public Object affinity() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    @Override
+    public void idleSinceNanos(long nanos) {
+        idleSinceNanos = nanos;
+    }
+
+    // ---- read-outs ----
+
+    State state() {
+        return state;
+    }
+
+    void state(State next) {
+        state = next;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    Pool<ServerConnection> pool() {
+        return pool;
+    }
+
+    TransactionTracker tracker() {
+        return tracker;
+    }
+
+    ServerRelay relay() {
+        return relay;
+    }
+
+    /** The parameters the server last reported. */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    public Map<String, String> applied() {
+        return applied;
+    }
+
+    /** The unreported settings now applied for the client; forgets the synced view. */
+    public void applied(Map<String, String> settings) {
+        applied = Map.copyOf(settings);
+        syncedView = null;
+    }
+
+    public ParameterView syncedView() {
+        return syncedView;
+    }
+
+    /** The server now matches {@code view}: the next client with the same view needs no sync. */
+    public void syncedView(ParameterView view) {
+        syncedView = view;
+    }
+
+    /** Stops or resumes reading from the server (backpressure from a slow client). */
+    public void autoRead(boolean on) {
+        channel.config().setAutoRead(on);
+    }
+
+    public PoolRoute route() {
+        return route;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public int processId() {
+        return login.processId();
+    }
+
+    public int secretKey() {
+        return login.secretKey();
+    }
+
+    @Override
+    public String toString() {
+        return pool.key() + "/" + route.address() + "/pid " + login.processId();
+    }
+}

@@ -1,0 +1,267 @@
+package dev.berth.server.backend;
+
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.session.PreparedStatementRelay;
+import dev.berth.core.session.TransactionTracker;
+import dev.berth.server.Coalescer;
+import dev.berth.server.metrics.PoolMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+
+import java.util.Map;
+
+/**
+ * The relay between a server connection and its linked client, both ways. Client messages are tracked
+ * (to know when the server is at rest) and, in transaction pooling, translated for the shared prepared
+ * statements; server messages go back through the same translation, with ReadyForQuery ending a
+ * request/response cycle for the timing metrics. Writes are gathered per socket and flushed per batch.
+ * Confined to the server's event loop, so a write from another loop is handed over as one task.
+ */
+final class ServerRelay {
+    private final PreparedStatementRegistry registry;
+    private final int maxPreparedStatements;
+    private final PoolMetrics metrics;
+    private ServerConnection server;
+    private TransactionTracker tracker;
+    private Channel channel;
+    /** Created at login; translates prepared statements in transaction pooling. */
+    private PreparedStatementRelay statements;
+    private volatile LinkedClient client;
+    private PoolMode mode = PoolMode.SESSION;
+    /** Client messages processed since the current client was linked; compared with what the client sent. */
+    private int consumed;
+    /** Messages on their way to the server and to the linked client, gathered until the next flush. */
+    private Coalescer toServer;
+    private Coalescer toClient;
+    private boolean clientNeedsFlush;
+    /** When the current request/response cycle and the current transaction began (0: none in progress). */
+    private long cycleStartNanos;
+    private long transactionStartNanos;
+    /** Writes the statement translation produces. */
+    private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
+        @Override
+        public void toServer(ByteBuf frame) {
+            toServer.add(frame);
+        }
+
+        @Override
+        public void toClient(ByteBuf frame) {
+            forwardToClient(frame);
+        }
+    };
+
+    ServerRelay(PreparedStatementRegistry registry, int maxPreparedStatements, PoolMetrics metrics) {
+        this.registry = registry;
+        this.maxPreparedStatements = maxPreparedStatements;
+        this.metrics = metrics;
+    }
+
+    void bind(ServerConnection connection, Channel ch) {
+        server = connection;
+        tracker = connection.tracker();
+        channel = ch;
+        toServer = new Coalescer(ch.alloc(), frame -> channel.write(frame, channel.voidPromise()));
+        toClient = new Coalescer(ch.alloc(), frame -> {
+            LinkedClient linked = client;
+            if (linked != null) {
+                linked.forwardFromServer(frame);
+            } else {
+                frame.release();
+            }
+        });
+    }
+
+    void loggedIn(ByteBufAllocator alloc) {
+        statements = new PreparedStatementRelay(new ServerStatements(maxPreparedStatements), alloc, metrics);
+    }
+
+    void link(LinkedClient linked, ClientStatements clientStatements, PoolMode linkedMode) {
+        consumed = 0;
+        mode = linkedMode;
+        client = linked;
+        if (mode != PoolMode.SESSION) {
+            statements.attach(clientStatements, registry);
+        }
+    }
+
+    boolean linked() {
+        return client != null;
+    }
+
+    void unlink() {
+        client = null;
+        if (statements != null) {
+            statements.detach();
+        }
+    }
+
+    void write(ByteBuf frame, LinkedClient sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> write(frame, sender));
+            return;
+        }
+        if (client != sender) {
+            frame.release(); // the client was unlinked meanwhile (it is closing)
+            return;
+        }
+        consumed++;
+        if (cycleStartNanos == 0) {
+            cycleStartNanos = System.nanoTime();
+            if (transactionStartNanos == 0) {
+                transactionStartNanos = cycleStartNanos;
+            }
+        }
+        tracker.clientMessage(MessageType.of(frame));
+        if (mode == PoolMode.SESSION) {
+            toServer.add(frame);
+        } else {
+            statements.fromClient(frame, output);
+        }
+    }
+
+    void reject(ByteBuf frame, ErrorResponse error, LinkedClient sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> reject(frame, error, sender));
+            return;
+        }
+        if (client != sender) {
+            frame.release();
+            return;
+        }
+        consumed++;
+        tracker.clientMessage(MessageType.of(frame));
+        statements.reject(frame, error.encode(channel.alloc()), output);
+    }
+
+    void flush() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::flush);
+            return;
+        }
+        toServer.drain();
+        channel.flush();
+        if (clientNeedsFlush) {
+            flushClient();
+        }
+    }
+
+    /** Sends what is gathered for the server now (before one of Berth's own queries). */
+    void drainToServer() {
+        toServer.drain();
+    }
+
+    /** A server message while linked; false when no client is linked any more (the caller handles it). */
+    boolean fromServer(ByteBuf frame) {
+        LinkedClient linked = client;
+        if (linked == null) {
+            return false;
+        }
+        byte type = MessageType.of(frame);
+        byte status = 0;
+        if (type == MessageType.READY_FOR_QUERY) {
+            status = frame.getByte(frame.readerIndex() + 5);
+            tracker.readyForQuery(status);
+            cycleEnded(status);
+        } else if (type == MessageType.PARAMETER_STATUS) {
+            Map.Entry<String, String> parameter = server.parameterStatus(frame);
+            linked.parameterReported(parameter.getKey(), parameter.getValue());
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            metrics.errorToClient(ErrorResponse.sqlState(frame));
+        } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
+            server.applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
+        }
+        if (mode == PoolMode.SESSION) {
+            forwardToClient(frame);
+        } else {
+            statements.fromServer(frame, output);
+            if (status != 0 && tracker.isIdle() && statements.isEmpty()) {
+                // flush now: once the client takes the release, channelReadComplete no longer knows it
+                flushClient();
+                linked.serverAtRest(server, consumed);
+            } else if (status == 'T' && mode == PoolMode.STATEMENT) {
+                linked.refuseTransactionBlock();
+            }
+        }
+        return true;
+    }
+
+    /** A ReadyForQuery ended a request/response cycle, and with status 'I' a transaction. */
+    private void cycleEnded(byte status) {
+        long now = System.nanoTime();
+        metrics.query(cycleStartNanos == 0 ? 0 : now - cycleStartNanos);
+        cycleStartNanos = 0;
+        if (status == 'I' && transactionStartNanos != 0) {
+            metrics.transaction(now - transactionStartNanos);
+            transactionStartNanos = 0;
+        }
+    }
+
+    private void forwardToClient(ByteBuf frame) {
+        if (client != null) {
+            metrics.toClient(frame.readableBytes());
+            toClient.add(frame);
+            clientNeedsFlush = true;
+        } else {
+            frame.release();
+        }
+    }
+
+    /** Sends the linked client what it has been forwarded so far. */
+    private void flushClient() {
+        clientNeedsFlush = false;
+        toClient.drain();
+        LinkedClient linked = client;
+        if (linked != null) {
+            linked.flushToClient();
+        }
+    }
+
+    void readComplete() {
+        if (client != null) {
+            flushClient();
+        }
+    }
+
+    void serverWritabilityChanged(boolean writable) {
+        LinkedClient linked = client;
+        if (linked != null) {
+            linked.serverWritabilityChanged(writable);
+        }
+    }
+
+    /** Nothing in flight: every request answered and no translation pending. */
+    boolean quiet() {
+        return tracker.outstanding() == 0 && !tracker.extendedOpen() && (statements == null || statements.isEmpty());
+    }
+
+    /** Drops what the client left unread. */
+    void discardToClient() {
+        toClient.discard();
+    }
+
+    /** The reset query dropped the server's prepared statements. */
+    void serverStatementsLost() {
+        if (statements != null) {
+            statements.serverStatementsLost();
+        }
+    }
+
+    /** The connection closed: drop what was gathered and tell a linked client. */
+    void closed(String why) {
+        if (statements != null) {
+            statements.close();
+        }
+        toServer.discard();
+        toClient.discard();
+        LinkedClient linked = client;
+        if (linked != null) {
+            linked.serverLost(why);
+        }
+    }
+}

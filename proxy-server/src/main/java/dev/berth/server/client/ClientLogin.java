@@ -1,0 +1,211 @@
+package dev.berth.server.client;
+
+import dev.berth.core.auth.ClientAuthenticator;
+import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.SecretSource;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.protocol.StartupPacket;
+import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.StartupParameters;
+import dev.berth.server.Coalescer;
+import dev.berth.server.ProxyContext;
+import dev.berth.server.admin.AdminConsole;
+import dev.berth.server.backend.ServerConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A client's login: the startup packet (encryption requests refused, cancel requests passed on), the
+ * user's secret from the {@link SecretSource} (asynchronously: a lookup never blocks the event loop),
+ * the authentication exchange, the admin console hand-off, and — once a server is in line with the
+ * client — the greeting, all within the client login timeout.
+ */
+final class ClientLogin {
+    private static final Logger LOG = Logger.getLogger(ClientLogin.class.getName());
+
+    private final ClientSession session;
+    private ScheduledFuture<?> timer;
+    private StartupParameters startupParameters;
+    private ClientAuthenticator authenticator;
+    private boolean loggedIn;
+
+    ClientLogin(ClientSession session) {
+        this.session = session;
+    }
+
+    void startTimer() {
+        long timeout = session.config().clientLoginTimeoutMs();
+        timer = session.ctx().executor().schedule(() -> session.disconnect(SqlState.CONNECTION_FAILURE,
+                "login not completed within " + timeout + " ms (--client-login-timeout)", Level.INFO), timeout, TimeUnit.MILLISECONDS);
+    }
+
+    void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    void onStartup(ByteBuf frame) {
+        try {
+            StartupPacket packet = StartupPacket.decode(frame);
+            switch (packet.kind()) {
+                case SSL_REQUEST, GSSENC_REQUEST -> session.ctx().writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
+                case CANCEL_REQUEST -> {
+                    session.proxy().cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(), session.remote());
+                    session.close();
+                }
+                case STARTUP -> start(packet);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    void onPassword(ByteBuf frame) {
+        try {
+            if (authenticator == null) { // the secret is still being looked up: nothing was asked yet
+                session.disconnect(SqlState.PROTOCOL_VIOLATION, "unexpected message before the authentication request", Level.INFO);
+                return;
+            }
+            step(authenticator.onPasswordMessage(session.ctx().alloc(), frame));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void start(StartupPacket packet) {
+        ChannelHandlerContext ctx = session.ctx();
+        Map<String, String> params = packet.parameters();
+        String user = params.get("user");
+        if (user == null || user.isEmpty()) {
+            session.disconnect(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet", Level.INFO);
+            return;
+        }
+        String database = params.getOrDefault("database", user);
+        session.identify(user, database.isEmpty() ? user : database);
+        try {
+            startupParameters = StartupParameters.from(params);
+        } catch (ProtocolException e) {
+            session.disconnect(SqlState.PROTOCOL_VIOLATION, e.getMessage(), Level.INFO);
+            return;
+        }
+        if (packet.minorVersion() > 0 || !packet.protocolOptions().isEmpty()) {
+            ctx.write(Messages.negotiateProtocolVersion(ctx.alloc(), packet.protocolOptions()));
+        }
+        session.moveTo(ClientState.AUTHENTICATING);
+        SecretSource source = session.proxy().secrets();
+        if (source == null) {
+            authenticate(null, false); // trust without a list of users
+            return;
+        }
+        CompletableFuture<Secret> lookup = source.secret(user).toCompletableFuture();
+        if (lookup.isDone()) {
+            secretFound(lookup.getNow(null), null); // the auth file answers at once: no task
+        } else {
+            lookup.whenComplete((secret, error) -> ctx.executor().execute(() -> secretFound(secret, error)));
+        }
+    }
+
+    private void secretFound(Secret secret, Throwable error) {
+        if (session.state() != ClientState.AUTHENTICATING) {
+            return; // the client left meanwhile
+        }
+        if (error != null) {
+            LOG.warning(session.describe() + " secret lookup failed: " + error);
+            session.disconnect(SqlState.CONNECTION_FAILURE, "cannot check the password of user \"" + session.user()
+                    + "\" right now: " + error.getMessage(), null);
+            return;
+        }
+        authenticate(secret, true);
+    }
+
+    private void authenticate(Secret secret, boolean usersListed) {
+        authenticator = session.proxy().newAuthenticator(session.config().authType(), session.user(), secret, usersListed);
+        step(authenticator.start(session.ctx().alloc()));
+    }
+
+    private void step(ClientAuthenticator.Step step) {
+        ChannelHandlerContext ctx = session.ctx();
+        if (step instanceof ClientAuthenticator.Challenge challenge) {
+            ctx.writeAndFlush(challenge.message());
+        } else if (step instanceof ClientAuthenticator.Success success) {
+            authenticator = null; // its exchange state is not needed any more
+            if (success.finalMessage() != null) {
+                ctx.write(success.finalMessage());
+            }
+            if (success.scramClientKey() != null) {
+                session.proxy().credentials().learnScramClientKey(session.user(), success.scramClientKey());
+            }
+            if (AdminConsole.DATABASES.contains(session.database())) {
+                startAdmin();
+            } else {
+                session.serverWait().acquire();
+            }
+        } else if (step instanceof ClientAuthenticator.Failure failure) {
+            LOG.warning(session.describe() + " login failed: " + failure.logReason());
+            session.disconnect(failure.sqlState(), failure.message(), null);
+        }
+    }
+
+    private void startAdmin() {
+        ProxyContext proxy = session.proxy();
+        if (!session.config().adminUsers().contains(session.user())) {
+            LOG.warning(session.describe() + " refused on the admin console: not in --admin-users");
+            session.disconnect(SqlState.INVALID_AUTHORIZATION, "user \"" + session.user()
+                    + "\" is not allowed on the admin console (see --admin-users)", null);
+            return;
+        }
+        cancelTimer();
+        loggedIn = true;
+        session.moveTo(ClientState.ADMIN);
+        registerCancelKeys();
+        LOG.info(session.describe() + " opened the admin console");
+        proxy.admin().greet(session.ctx(), session.processId(), session.secretKey());
+    }
+
+    private void registerCancelKeys() {
+        long keys = session.proxy().cancels().register(session);
+        session.keys((int) (keys >>> 32), (int) keys);
+    }
+
+    /**
+     * Completes the login as PostgreSQL would, with the parameters of the server now in line with the
+     * client: AuthenticationOk, ParameterStatus for each, BackendKeyData, ReadyForQuery.
+     */
+    void complete(ServerConnection server) {
+        ChannelHandlerContext ctx = session.ctx();
+        cancelTimer();
+        loggedIn = true;
+        registerCancelKeys();
+        ParameterView view = ParameterView.of(server.parameters(), startupParameters.settings());
+        session.view(view);
+        // some 17 small messages: gathered into one write, as the server's own are
+        Coalescer greeting = new Coalescer(ctx.alloc(), buf -> ctx.write(buf, ctx.voidPromise()));
+        greeting.add(Messages.AUTHENTICATION_OK.duplicate());
+        view.reported().forEach((name, value) -> greeting.add(Messages.parameterStatus(ctx.alloc(), name, value)));
+        greeting.add(Messages.backendKeyData(ctx.alloc(), session.processId(), session.secretKey()));
+        greeting.add(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+        greeting.drain();
+        ctx.flush();
+        LOG.fine(() -> session.describe() + " logged in");
+    }
+
+    boolean loggedIn() {
+        return loggedIn;
+    }
+
+    /** The settings the client asked for in its startup packet. */
+    Map<String, String> startupSettings() {
+        return startupParameters.settings();
+    }
+}

@@ -1,0 +1,187 @@
+package dev.berth.server.client;
+
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.SessionStatePolicy;
+import dev.berth.core.prepared.StatementKey;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.SessionStateDetector;
+import dev.berth.server.backend.ServerConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A client's messages on their way to its server, and what transaction pooling adds to that: the
+ * session-state policy (pin, reject or allow a statement that would leave state on a shared server),
+ * the answers Berth gives without a server, and the release of the server when the client is at rest.
+ */
+final class ClientRelay {
+    private static final Logger LOG = Logger.getLogger(ClientRelay.class.getName());
+
+    private final ClientSession session;
+    /** Messages handed to the linked server since it was linked (see {@link #releaseIfAtRest}). */
+    private int sent;
+    private boolean flushServer;
+
+    ClientRelay(ClientSession session) {
+        this.session = session;
+    }
+
+    /** A server was linked: count this client's messages to it from zero. */
+    void linked() {
+        sent = 0;
+    }
+
+    void toServer(ByteBuf frame) {
+        byte type = MessageType.of(frame);
+        if (type == MessageType.TERMINATE) {
+            frame.release();
+            session.close();
+            return;
+        }
+        ServerConnection server = session.server();
+        sent++;
+        flushServer = true;
+        session.metrics().fromClient(frame.readableBytes());
+        if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
+                && mayHaveEffect(frame, type)) {
+            SessionStateDetector.Effect effect = inspectSessionState(frame, type);
+            if (effect.berthStatement() != null) {
+                // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
+                server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
+                        + "\" does not exist"), session);
+                return;
+            }
+            if (effect.pins() && session.config().sessionState() == SessionStatePolicy.REJECT) {
+                LOG.fine(() -> session.describe() + " statement rejected: " + effect.pinReason());
+                server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, effect.pinReason()
+                        + " is not allowed in transaction pooling: it would leave session state on a shared server connection"
+                        + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), session);
+                return;
+            }
+        }
+        server.write(frame, session);
+    }
+
+    /** The end of a read batch: one flush to the server. */
+    void readComplete() {
+        if (flushServer) {
+            flushServer = false;
+            ServerConnection s = session.server();
+            if (s != null) {
+                s.flush();
+            }
+        }
+    }
+
+    /**
+     * Transaction pooling, no server held: a Parse of a statement Berth already knows, a Close of a
+     * statement, a Sync and a Flush need no server, so Berth answers them itself. Besides saving a round
+     * trip, this keeps clients that prepare synchronously outside a transaction (pgbench -M prepared,
+     * asyncpg) from waiting for a server that other clients hold while they wait on this one.
+     */
+    boolean answeredWithoutServer(ByteBuf frame) {
+        ChannelHandlerContext ctx = session.ctx();
+        byte type = MessageType.of(frame);
+        switch (type) {
+            case MessageType.PARSE -> {
+                if (!answerParse(frame)) {
+                    return false;
+                }
+            }
+            case MessageType.CLOSE -> {
+                ByteBuf p = Messages.payload(frame);
+                if (p.readByte() != 'S') {
+                    return false;
+                }
+                session.statements().remove(Messages.readCString(p));
+                ctx.write(Messages.CLOSE_COMPLETE.duplicate());
+            }
+            case MessageType.SYNC -> ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+            case MessageType.FLUSH -> ctx.flush();
+            default -> {
+                return false;
+            }
+        }
+        frame.release();
+        return true;
+    }
+
+    /** A Parse of a named statement some server of the pool already prepared: ParseComplete at once. */
+    private boolean answerParse(ByteBuf frame) {
+        ByteBuf p = Messages.payload(frame);
+        String name = Messages.readCString(p);
+        if (name.isEmpty() || session.statements().get(name) != null) {
+            return false; // the unnamed statement lives on a server; a reused name gets PostgreSQL's own error
+        }
+        String query = Messages.readCString(p);
+        int[] types = new int[p.readUnsignedShort()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = p.readInt();
+        }
+        StatementKey key = new StatementKey(query, types);
+        String serverName = session.proxy().statementRegistry(session.pool().key()).knownName(key);
+        if (serverName == null) {
+            return false; // never prepared: a server must check it
+        }
+        if (mayHaveEffect(frame, MessageType.PARSE)) {
+            inspectSessionState(query);
+        }
+        session.statements().put(name, key, serverName);
+        session.ctx().write(Messages.PARSE_COMPLETE.duplicate());
+        return true;
+    }
+
+    /** Whether a Query or Parse needs the session-state check; a malformed one goes on to it and its error. */
+    private static boolean mayHaveEffect(ByteBuf frame, byte type) {
+        int start = frame.readerIndex() + 5;
+        int end = frame.writerIndex();
+        if (type == MessageType.PARSE) {
+            start = frame.indexOf(start, end, (byte) 0) + 1; // past the statement name
+        }
+        int nul = start <= 0 ? -1 : frame.indexOf(start, end, (byte) 0);
+        return nul < 0 || SessionStateDetector.mayHaveEffect(frame, start, nul);
+    }
+
+    /** Transaction pooling: notices statements that would leave state on the server, and pins the client. */
+    private SessionStateDetector.Effect inspectSessionState(ByteBuf frame, byte type) {
+        ByteBuf payload = Messages.payload(frame);
+        if (type == MessageType.PARSE) {
+            Messages.readCString(payload); // statement name
+        }
+        return inspectSessionState(Messages.readCString(payload));
+    }
+
+    private SessionStateDetector.Effect inspectSessionState(String sql) {
+        ParameterView view = session.view();
+        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, view == null ? Set.of() : view.reportedNamesLower());
+        if (effect.pins() && !session.pinned() && session.config().sessionState() == SessionStatePolicy.PIN) {
+            session.pin();
+            LOG.fine(() -> session.describe() + " pinned to its server: " + effect.pinReason());
+        }
+        return effect;
+    }
+
+    /**
+     * Transaction pooling: the server answered with ReadyForQuery idle and nothing outstanding, after
+     * {@code consumed} of this client's messages. If the client sent nothing since, the server goes back.
+     */
+    void releaseIfAtRest(ServerConnection s, int consumed) {
+        if (session.state() == ClientState.LINKED && session.server() == s && sent == consumed && !session.pinned()) {
+            release(s);
+        }
+    }
+
+    void release(ServerConnection s) {
+        session.server(null);
+        session.moveTo(ClientState.IDLE);
+        s.releaseFromClient();
+    }
+}

@@ -1,0 +1,487 @@
+package dev.berth.server.client;
+
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.SessionStatePolicy;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.Waiter;
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.ProtocolException;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.protocol.StartupPacket;
+import dev.berth.core.session.ParameterView;
+import dev.berth.server.ProxyContext;
+import dev.berth.server.backend.LinkedClient;
+import dev.berth.server.backend.ServerConnection;
+import dev.berth.server.lifecycle.PauseGate;
+import dev.berth.server.metrics.PoolMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client connection, and the last handler of its channel. It holds the client's state and hands
+ * each phase to its own class: {@link ClientLogin} (startup, authentication, the admin hand-off),
+ * {@link ServerWait} (waiting for a server, bringing it in line, the greeting), {@link ClientRelay}
+ * (messages to the server, the answers transaction pooling gives without one). Every disconnect Berth
+ * decides goes through {@link #disconnect}, with a SQLSTATE the client sees and a reason the log records.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter
+        implements Waiter<ServerConnection>, LinkedClient, PauseGate.Held {
+    private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+    /** Bytes a client may queue while it has no server before Berth stops reading it. */
+    static final int QUEUE_LIMIT_BYTES = 64 * 1024;
+
+    private final ProxyContext proxy;
+    /** The settings this client lives by, taken when it connected. */
+    private final BerthConfig config;
+    private final ClientLogin login;
+    private final ServerWait wait;
+    private final ClientRelay relay;
+    private final ClientStatements statements = new ClientStatements();
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private ChannelHandlerContext ctx;
+    private volatile ClientState state = ClientState.STARTUP;
+    private String user;
+    private String database;
+    private volatile Pool<ServerConnection> pool;
+    /** This client's pool's client counts; null until it has a pool. */
+    private PoolClients counts;
+    private PoolMetrics metrics;
+    private PoolMode mode;
+    private volatile ServerConnection server;
+    /** Messages a client sent while it had no server (or before its login completed); sent once it has one. */
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
+    private long earlyBytes;
+    private int processId;
+    private int secretKey;
+    /** Transaction pooling: the client ran something that leaves session state, so it keeps its server. */
+    private boolean pinned;
+    /**
+     * The parameter values this client has seen reported and its startup settings (servers are brought
+     * in line with them); shared with every client that has the same. Set at login, replaced on each
+     * ParameterStatus the client receives (on the server's loop, before the release that orders it).
+     */
+    private volatile ParameterView view;
+
+    public ClientSession(ProxyContext proxy) {
+        this.proxy = proxy;
+        this.config = proxy.config().current();
+        this.login = new ClientLogin(this);
+        this.wait = new ServerWait(this);
+        this.relay = new ClientRelay(this);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        login.startTimer();
+        proxy.clients().opened(this);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        switch (state) {
+            case LINKED -> relay.toServer(frame);
+            case ADMIN -> proxy.admin().handle(ctx, frame, describe());
+            case STARTUP -> login.onStartup(frame);
+            case AUTHENTICATING -> login.onPassword(frame);
+            case IDLE -> {
+                if (!relay.answeredWithoutServer(frame)) {
+                    queue(frame);
+                    wait.acquire();
+                }
+            }
+            case WAITING_FOR_SERVER, SYNCING -> {
+                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
+                    frame.release(); // nothing of this client's waits for a server: leave the queue now
+                    close();
+                } else {
+                    queue(frame);
+                }
+            }
+            default -> ReferenceCountUtil.release(frame);
+        }
+    }
+
+    /**
+     * Keeps a message until the client has a server. The client is read on while it waits (most send one
+     * request and wait for its answer; toggling reads costs two system calls), until it has queued
+     * {@link #QUEUE_LIMIT_BYTES}.
+     */
+    void queue(ByteBuf frame) {
+        early.add(frame);
+        earlyBytes += frame.readableBytes();
+        if (earlyBytes > QUEUE_LIMIT_BYTES) {
+            ctx.channel().config().setAutoRead(false); // resumed by linked()
+        }
+    }
+
+    /** Sends what the client queued while it had no server, now that it has one. */
+    void sendQueued() {
+        earlyBytes = 0;
+        while (!early.isEmpty()) {
+            relay.toServer(early.poll());
+        }
+        channelReadComplete(ctx);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    boolean hasQueued() {
+        return !early.isEmpty();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        relay.readComplete();
+    }
+
+    // ---- the pool and the server (see ServerWait) ----
+
+    @Override
+    public void granted(ServerConnection granted) {
+        wait.granted(granted);
+    }
+
+    @Override
+    public void failed(ErrorResponse error) {
+        wait.failed(error);
+    }
+
+    @Override
+    public void waitExpired() {
+        wait.expired();
+    }
+
+    @Override
+    public Object affinity() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public void resumed() {
+        wait.resumed();
+    }
+
+    @Override
+    public void pauseExpired() {
+        wait.pauseExpired();
+    }
+
+    // ---- called from the server's event loop (LinkedClient) ----
+
+    @Override
+    public void forwardFromServer(ByteBuf frame) {
+        ctx.write(frame, ctx.voidPromise());
+    }
+
+    @Override
+    public void flushToClient() {
+        Channel channel = ctx.channel();
+        channel.flush();
+        if (!channel.isWritable()) {
+            ServerConnection s = server;
+            if (s != null) {
+                s.autoRead(false); // resumed by channelWritabilityChanged
+            }
+        }
+    }
+
+    @Override
+    public void serverWritabilityChanged(boolean writable) {
+        ctx.channel().config().setAutoRead(writable);
+    }
+
+    @Override
+    public void serverAtRest(ServerConnection s, int consumed) {
+        if (ctx.executor().inEventLoop()) {
+            relay.releaseIfAtRest(s, consumed);
+        } else {
+            ctx.executor().execute(() -> relay.releaseIfAtRest(s, consumed));
+        }
+    }
+
+    @Override
+    public void refuseTransactionBlock() {
+        ctx.executor().execute(() -> disconnect(SqlState.FEATURE_NOT_SUPPORTED,
+                "transaction blocks are not allowed in statement pooling mode; use --pool-mode transaction", Level.INFO));
+    }
+
+    @Override
+    public void parameterReported(String name, String value) {
+        ParameterView current = view;
+        if (current != null) {
+            view = current.with(name, value);
+        }
+    }
+
+    @Override
+    public void serverLost(String reason) {
+        ctx.executor().execute(() -> {
+            server = null;
+            disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerConnection s = server;
+        if (s != null) {
+            s.autoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    // ---- the end ----
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof StartupPacket.UnsupportedProtocolException) {
+            disconnect(SqlState.FEATURE_NOT_SUPPORTED, cause.getMessage(), Level.INFO);
+        } else if (cause instanceof ProtocolException) {
+            disconnect(SqlState.PROTOCOL_VIOLATION, cause.getMessage(), Level.WARNING);
+        } else if (cause instanceof IOException) {
+            LOG.fine(() -> describe() + " connection error: " + cause.getMessage());
+            close();
+        } else {
+            LOG.log(Level.WARNING, describe() + " internal error", cause);
+            disconnect(SqlState.INTERNAL_ERROR, "internal error in Berth: " + cause, null);
+        }
+    }
+
+    public void disconnect(String sqlState, String message, Level logLevel) {
+        disconnect(ErrorResponse.fatal(sqlState, message), logLevel);
+    }
+
+    /** The one place Berth ends a client connection with an error: the client sees it, the log records it. */
+    public void disconnect(ErrorResponse error, Level logLevel) {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        if (logLevel != null) {
+            LOG.log(logLevel, describe() + " disconnected: " + error);
+        }
+        if (metrics != null) {
+            metrics.errorToClient(error.sqlState());
+        }
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+        cleanUp();
+    }
+
+    /** A login that cannot complete: the error as FATAL. */
+    void failLogin(ErrorResponse error) {
+        disconnect(new ErrorResponse("FATAL", error.sqlState(), error.message(), error.detail(), error.hint()), Level.WARNING);
+    }
+
+    void close() {
+        ctx.close();
+        cleanUp();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cleanUp();
+        proxy.clients().closed(this);
+        ctx.fireChannelInactive();
+    }
+
+    private void cleanUp() {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        ClientState previous = state;
+        moveTo(ClientState.CLOSED);
+        if (pinned && counts != null) {
+            counts.unpinned();
+        }
+        login.cancelTimer();
+        while (!early.isEmpty()) {
+            early.poll().release();
+        }
+        if (previous == ClientState.WAITING_FOR_SERVER) {
+            wait.withdraw(); // if already granted, granted() sees CLOSED and gives the server back
+        }
+        proxy.cancels().unregister(this);
+        ServerConnection s = server;
+        server = null;
+        if (s != null) {
+            boolean reset = pinned || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
+            s.releaseAfterClient(config.serverResetQuery(), reset);
+        }
+    }
+
+    // ---- state shared by the phases ----
+
+    /** Moves to {@code next}, keeping the pool's client counts in step. */
+    void moveTo(ClientState next) {
+        ClientState previous = state;
+        state = next;
+        if (counts != null) {
+            counts.moved(previous, next);
+        }
+    }
+
+    ClientState state() {
+        return state;
+    }
+
+    /** The client now uses {@code p}: its counts and mode come with it. */
+    void joinPool(Pool<ServerConnection> p, PoolClients poolCounts, PoolMetrics poolMetrics) {
+        pool = p;
+        mode = p.route().mode();
+        metrics = poolMetrics;
+        counts = poolCounts;
+        counts.moved(ClientState.STARTUP, state); // counted from now on, in whatever state it is
+    }
+
+    Pool<ServerConnection> pool() {
+        return pool;
+    }
+
+    PoolMetrics metrics() {
+        return metrics;
+    }
+
+    PoolMode mode() {
+        return mode;
+    }
+
+    ServerConnection server() {
+        return server;
+    }
+
+    void server(ServerConnection s) {
+        server = s;
+    }
+
+    void pin() {
+        pinned = true;
+        counts.pinned();
+        metrics.pinned();
+    }
+
+    ParameterView view() {
+        return view;
+    }
+
+    void view(ParameterView v) {
+        view = v;
+    }
+
+    ClientStatements statements() {
+        return statements;
+    }
+
+    void identify(String userName, String databaseName) {
+        user = userName;
+        database = databaseName;
+    }
+
+    void keys(int pid, int key) {
+        processId = pid;
+        secretKey = key;
+    }
+
+    ProxyContext proxy() {
+        return proxy;
+    }
+
+    BerthConfig config() {
+        return config;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    ClientLogin login() {
+        return login;
+    }
+
+    ServerWait serverWait() {
+        return wait;
+    }
+
+    ClientRelay relay() {
+        return relay;
+    }
+
+    // ---- read-outs for cancel requests, SHOW CLIENTS and the metrics ----
+
+    public int processId() {
+        return processId;
+    }
+
+    public int secretKey() {
+        return secretKey;
+    }
+
+    /** The server this client is linked to right now, or null (a cancel then has nothing to cancel). */
+    public ServerConnection linkedServer() {
+        return state == ClientState.LINKED ? server : null;
+    }
+
+    public boolean pinned() {
+        return pinned;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    /** For SHOW CLIENTS: active, waiting, idle, or the login phase. */
+    public String stateName() {
+        return state.label();
+    }
+
+    /** The pool this client uses, or null before its login reached one. */
+    public PoolKey poolKey() {
+        Pool<ServerConnection> p = pool;
+        return p == null ? null : p.key();
+    }
+
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    public String remoteHost() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
+    }
+
+    public int remotePort() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
+    }
+
+    String remote() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    public String describe() {
+        return "client " + remote() + (user != null ? " user=" + user + " db=" + database : "");
+    }
+}

@@ -1,0 +1,212 @@
+package dev.berth.server.client;
+
+import dev.berth.core.config.PoolMode;
+import dev.berth.core.config.RuntimeConfig;
+import dev.berth.core.pool.BackendBudget;
+import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolStats;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.ParameterSync;
+import dev.berth.core.session.ParameterView;
+import dev.berth.server.ProxyContext;
+import dev.berth.server.backend.ServerConnection;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.logging.Level;
+
+/**
+ * A client's way to a server: it waits in its pool's queue (or at the pause gate while Berth is
+ * paused), gets a server or a clear 53300 after the connection timeout, and has the server brought in
+ * line with its parameters before anything of its own is sent.
+ */
+final class ServerWait {
+    private final ClientSession session;
+    private long waitStartNanos;
+    /** The client is in its pool's queue (or at the pause gate), not granted at once. */
+    private boolean queued;
+    /** Held at the pause gate, not yet in the pool's queue. */
+    private boolean deferredByPause;
+
+    ServerWait(ClientSession session) {
+        this.session = session;
+    }
+
+    void acquire() {
+        ClientSession s = session;
+        if (s.pool() == null) {
+            ProxyContext proxy = s.proxy();
+            Pool<ServerConnection> pool = proxy.pools().poolFor(RuntimeConfig.routeFor(s.config(), s.database(), s.user()));
+            s.identify(s.user().intern(), s.database().intern()); // one copy of each name for all the clients that use it
+            s.joinPool(pool, proxy.clients().countsFor(pool.key()), proxy.metrics().pool(pool.key()));
+        }
+        s.moveTo(ClientState.WAITING_FOR_SERVER);
+        waitStartNanos = System.nanoTime();
+        if (s.proxy().pauseGate().hold(s, waitStartNanos)) {
+            queued = true;
+            deferredByPause = true;
+            return;
+        }
+        s.pool().acquire(s);
+        if (s.state() == ClientState.WAITING_FOR_SERVER) {
+            queued = true; // not granted at once: a grant from another loop arrives as a task after this
+        }
+    }
+
+    /** RESUME: join the pool's queue, keeping the time the wait began. */
+    void resumed() {
+        session.executor().execute(() -> {
+            if (deferredByPause && session.state() == ClientState.WAITING_FOR_SERVER) {
+                deferredByPause = false;
+                session.pool().acquire(session, waitStartNanos);
+            }
+        });
+    }
+
+    /** Still paused after the connection timeout. */
+    void pauseExpired() {
+        session.executor().execute(() -> {
+            if (deferredByPause && session.state() == ClientState.WAITING_FOR_SERVER) {
+                deferredByPause = false;
+                session.metrics().acquireTimedOut();
+                session.disconnect(SqlState.TOO_MANY_CONNECTIONS, "no backend connection within "
+                        + session.config().connectionTimeoutMs() + " ms: Berth is paused (RESUME on the admin console)", Level.WARNING);
+            }
+        });
+    }
+
+    /** The client leaves while waiting. */
+    void withdraw() {
+        if (deferredByPause) {
+            session.proxy().pauseGate().leave(session);
+        } else if (session.pool() != null) {
+            session.pool().cancelWait(session);
+        }
+    }
+
+    /** The pool's sweep found this client waiting longer than the connection timeout, and withdrew it. */
+    void expired() {
+        session.executor().execute(() -> {
+            if (session.state() == ClientState.WAITING_FOR_SERVER) {
+                timedOut();
+            }
+        });
+    }
+
+    private void timedOut() {
+        session.metrics().acquireTimedOut();
+        Pool<ServerConnection> pool = session.pool();
+        long timeout = session.config().connectionTimeoutMs();
+        ErrorResponse lastError = pool.lastOpenError();
+        if (pool.hasNoServer() && lastError != null) {
+            session.failLogin(lastError);
+            return;
+        }
+        PoolStats stats = pool.stats();
+        if (stats.active() + stats.idle() + stats.tested() == 0 && stats.opening() > 0) {
+            session.disconnect(SqlState.CONNECTION_FAILURE, "backend " + pool.route().address()
+                    + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")", Level.WARNING);
+            return;
+        }
+        BackendBudget budget = session.proxy().pools().budget();
+        int used = budget.used();
+        int cap = budget.cap();
+        String message = "no backend connection available within " + timeout + " ms (pool " + stats.key() + ": "
+                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting"
+                + (used >= cap ? "; all " + cap + " connections of --max-backend-connections in use" : "") + ")";
+        session.disconnect(new ErrorResponse("FATAL", SqlState.TOO_MANY_CONNECTIONS, message, null,
+                "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
+    }
+
+    void failed(ErrorResponse error) {
+        session.executor().execute(() -> {
+            if (session.state() == ClientState.WAITING_FOR_SERVER) {
+                session.failLogin(error);
+            }
+        });
+    }
+
+    /**
+     * The pool grants a server: at once when the grant happens on this client's loop (an idle server
+     * taken in {@link #acquire}, or one another client of this loop released), otherwise as a task.
+     */
+    void granted(ServerConnection granted) {
+        if (session.executor().inEventLoop()) {
+            link(granted);
+        } else {
+            session.executor().execute(() -> link(granted));
+        }
+    }
+
+    private void link(ServerConnection granted) {
+        ClientSession s = session;
+        if (s.state() != ClientState.WAITING_FOR_SERVER) {
+            s.pool().release(granted); // never linked, so still at rest
+            return;
+        }
+        s.metrics().acquired(queued ? System.nanoTime() - waitStartNanos : 0); // 0: granted at once, within acquire
+        queued = false;
+        s.server(granted);
+        s.relay().linked();
+        s.moveTo(ClientState.SYNCING);
+        granted.link(s, s.statements(), s.mode());
+        ClientLogin login = s.login();
+        Map<String, String> settings = login.startupSettings();
+        ParameterView matched = s.view();
+        if (login.loggedIn() && granted.syncedView() == matched) {
+            inLine(granted); // the server's last client had the same parameters, and nothing changed since
+            return;
+        }
+        Map<String, String> clientView = login.loggedIn() ? matched.reported() : loginView(granted.parameters(), settings);
+        String sql = ParameterSync.query(clientView, settings, granted.parameters(), granted.applied());
+        if (sql == null) {
+            granted.syncedView(matched);
+            inLine(granted);
+            return;
+        }
+        granted.runInternalQuery(sql, error -> s.executor().execute(() -> {
+            if (s.state() != ClientState.SYNCING) {
+                return;
+            }
+            if (error != null) {
+                s.failLogin(error);
+            } else {
+                granted.applied(ParameterSync.unreported(settings, granted.parameters()));
+                granted.syncedView(matched);
+                inLine(granted);
+            }
+        }));
+    }
+
+    /** At login the client is to see the server's parameters with its startup values applied. */
+    private static Map<String, String> loginView(Map<String, String> serverReported, Map<String, String> settings) {
+        Map<String, String> view = new HashMap<>(serverReported);
+        settings.forEach((name, value) -> {
+            if (serverReported.containsKey(name)) {
+                view.put(name, value);
+            }
+        });
+        return view;
+    }
+
+    /** The server matches this client's parameters: complete the login, or send what the client queued. */
+    private void inLine(ServerConnection granted) {
+        ClientSession s = session;
+        if (!s.login().loggedIn()) {
+            s.login().complete(granted);
+            if (s.mode() != PoolMode.SESSION && !s.hasQueued()) {
+                s.relay().release(granted);
+                s.ctx().channel().config().setAutoRead(true);
+                return;
+            }
+        }
+        s.moveTo(ClientState.LINKED);
+        s.sendQueued();
+    }
+
+    /** When the current wait began ({@link System#nanoTime()} units). */
+    long waitStartNanos() {
+        return waitStartNanos;
+    }
+}
