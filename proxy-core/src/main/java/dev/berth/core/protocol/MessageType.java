@@ -1,5 +1,7 @@
 package dev.berth.core.protocol;
 
+import io.netty.buffer.ByteBuf;
+
 /** Type bytes of the typed messages Berth looks at. Everything else is forwarded untouched. */
 public final class MessageType {
     private MessageType() {
@@ -43,7 +45,7 @@ public final class MessageType {
     public static final int AUTH_SASL_FINAL = 12;
 
     /** The type byte of a framed message. */
-    public static byte of(io.netty.buffer.ByteBuf frame) {
+    public static byte of(ByteBuf frame) {
         return frame.getByte(frame.readerIndex());
     }
 }
