@@ -1,5 +1,6 @@
 package dev.berth.core.prepared;
 
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,7 +15,7 @@ public final class PreparedStatementRegistry {
 
     private final ConcurrentHashMap<StatementKey, String> names = new ConcurrentHashMap<>();
     /** Names some server answered ParseComplete for: only these count as known. */
-    private final java.util.Set<String> proven = ConcurrentHashMap.newKeySet();
+    private final Set<String> proven = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter;
     private final AtomicLong bytes = new AtomicLong();
     private final long maxBytes;

@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * An ErrorResponse (or NoticeResponse) as Berth sends it, or as decoded from a server: only the fields
@@ -62,7 +65,7 @@ public record ErrorResponse(String severity, String sqlState, String message, St
     }
 
     /** Calls {@code visitor} with each (field code, value) of a framed ErrorResponse or NoticeResponse. */
-    private static void forEachField(ByteBuf frame, java.util.function.BiConsumer<Character, String> visitor) {
+    private static void forEachField(ByteBuf frame, BiConsumer<Character, String> visitor) {
         int pos = frame.readerIndex() + 5;
         int end = frame.readerIndex() + 1 + frame.getInt(frame.readerIndex() + 1);
         while (pos < end) {
@@ -78,7 +81,7 @@ public record ErrorResponse(String severity, String sqlState, String message, St
 
     /** Decodes a framed ErrorResponse or NoticeResponse. */
     public static ErrorResponse decode(ByteBuf frame) {
-        java.util.Map<Character, String> fields = new java.util.HashMap<>();
+        Map<Character, String> fields = new HashMap<>();
         forEachField(frame, fields::put);
         String severity = fields.getOrDefault('V', fields.get('S')); // V is never localized
         return new ErrorResponse(severity, fields.get('C'), fields.get('M'), fields.get('D'), fields.get('H'));

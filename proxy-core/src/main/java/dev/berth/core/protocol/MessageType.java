@@ -1,5 +1,7 @@
 package dev.berth.core.protocol;
 
+import io.netty.buffer.ByteBuf;
+
 /** Type bytes of the typed messages Berth looks at. Everything else is forwarded untouched. */
 public final class MessageType {
     private MessageType() {
@@ -15,9 +17,6 @@ public final class MessageType {
     public static final byte SYNC = 'S';
     public static final byte FLUSH = 'H';
     public static final byte FUNCTION_CALL = 'F';
-    public static final byte COPY_DATA = 'd';
-    public static final byte COPY_DONE = 'c';
-    public static final byte COPY_FAIL = 'f';
     public static final byte PASSWORD = 'p';
     public static final byte TERMINATE = 'X';
 
@@ -29,9 +28,6 @@ public final class MessageType {
     public static final byte ERROR_RESPONSE = 'E';
     public static final byte NOTICE_RESPONSE = 'N';
     public static final byte NOTIFICATION_RESPONSE = 'A';
-    public static final byte COPY_IN_RESPONSE = 'G';
-    public static final byte COPY_OUT_RESPONSE = 'H';
-    public static final byte COPY_BOTH_RESPONSE = 'W';
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
 
     // authentication request codes inside 'R'
@@ -43,7 +39,7 @@ public final class MessageType {
     public static final int AUTH_SASL_FINAL = 12;
 
     /** The type byte of a framed message. */
-    public static byte of(io.netty.buffer.ByteBuf frame) {
+    public static byte of(ByteBuf frame) {
         return frame.getByte(frame.readerIndex());
     }
 }

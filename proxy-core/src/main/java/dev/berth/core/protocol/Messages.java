@@ -4,9 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Encoders for the few messages Berth writes itself: its side of authentication, the login greeting,
@@ -31,8 +34,8 @@ public final class Messages {
         return buf;
     });
 
-    private static ByteBuf constant(java.util.function.Function<ByteBufAllocator, ByteBuf> encoder) {
-        return Unpooled.unreleasableBuffer(encoder.apply(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT).asReadOnly());
+    private static ByteBuf constant(Function<ByteBufAllocator, ByteBuf> encoder) {
+        return Unpooled.unreleasableBuffer(encoder.apply(UnpooledByteBufAllocator.DEFAULT).asReadOnly());
     }
 
     private static ByteBuf empty(ByteBufAllocator alloc, byte type) {
@@ -123,7 +126,7 @@ public final class Messages {
     }
 
     /** Tells a client that asked for protocol 3.x (x &gt; 0) or _pq_ options that Berth speaks 3.0. */
-    public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, java.util.List<String> unsupported) {
+    public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, List<String> unsupported) {
         ByteBuf buf = alloc.buffer(16);
         int start = begin(buf, MessageType.NEGOTIATE_PROTOCOL_VERSION);
         buf.writeInt(StartupPacket.PROTOCOL_3_0);

@@ -3,13 +3,15 @@ package dev.berth.core.protocol;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** An untyped packet of the startup phase: StartupMessage, SSLRequest, GSSENCRequest or CancelRequest. */
 public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> parameters,
-                            java.util.List<String> protocolOptions, int cancelProcessId, int cancelSecretKey) {
+                            List<String> protocolOptions, int cancelProcessId, int cancelSecretKey) {
 
     public static final int PROTOCOL_3_0 = 196608;
     public static final int CANCEL_REQUEST_CODE = 80877102;
@@ -33,14 +35,14 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
         int code = packet.getInt(base + 4);
         switch (code) {
             case SSL_REQUEST_CODE:
-                return new StartupPacket(Kind.SSL_REQUEST, code, Map.of(), java.util.List.of(), 0, 0);
+                return new StartupPacket(Kind.SSL_REQUEST, code, Map.of(), List.of(), 0, 0);
             case GSSENC_REQUEST_CODE:
-                return new StartupPacket(Kind.GSSENC_REQUEST, code, Map.of(), java.util.List.of(), 0, 0);
+                return new StartupPacket(Kind.GSSENC_REQUEST, code, Map.of(), List.of(), 0, 0);
             case CANCEL_REQUEST_CODE:
                 if (length != 16) {
                     throw new ProtocolException("invalid cancel request length " + length);
                 }
-                return new StartupPacket(Kind.CANCEL_REQUEST, code, Map.of(), java.util.List.of(),
+                return new StartupPacket(Kind.CANCEL_REQUEST, code, Map.of(), List.of(),
                         packet.getInt(base + 8), packet.getInt(base + 12));
             default:
                 break;
@@ -49,7 +51,7 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
             throw new UnsupportedProtocolException(code);
         }
         Map<String, String> params = new LinkedHashMap<>();
-        java.util.List<String> options = new java.util.ArrayList<>();
+        List<String> options = new ArrayList<>();
         int pos = base + 8;
         int end = base + length;
         boolean terminated = false;
@@ -83,7 +85,7 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
             throw new ProtocolException("startup packet is not terminated");
         }
         return new StartupPacket(Kind.STARTUP, code, Collections.unmodifiableMap(params),
-                java.util.List.copyOf(options), 0, 0);
+                List.copyOf(options), 0, 0);
     }
 
     /** A startup packet asked for a protocol major version other than 3. */

@@ -1,9 +1,12 @@
 package dev.berth.core.session;
 
 import dev.berth.core.prepared.StatementKey;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.session.PreparedStatementRelay.Output;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * The requests sent to a server whose responses have not all arrived, in order (pgbouncer's
@@ -22,21 +25,23 @@ final class OutstandingRequests {
      */
     enum Action { FORWARD, SWALLOW, SYNTHESIZE, REPLACE }
 
+    /** One outstanding request; built only by the factories below, each named for what the request is. */
     static final class Request {
         final Kind kind;
         final Action action;
-        /** For SYNTHESIZE: the response to send to the client when this request's turn comes. */
+        /** For SYNTHESIZE and REPLACE: the response Berth sends the client in this request's turn. */
         final ByteBuf response;
-        /** Server statement prepared by this Parse (to forget if it fails), or used by this Bind/Describe. */
+        /** Server statement prepared by this Parse (to forget if it fails), or used by this Bind/Describe/Close. */
         final String serverName;
         /** Client statement name created by this Parse (to forget if it fails). */
         final String clientName;
+        /** The statement a Bind runs: needed to prepare it afresh if its plan went stale. */
         final StatementKey key;
-        /** For a Parse sent to provoke "already exists": the client's name to show instead of the server's. */
+        /** The client's name to show in a server error instead of {@link #serverName}, when they differ. */
         final String errorNameRewrite;
 
-        Request(Kind kind, Action action, ByteBuf response, String serverName, String clientName, StatementKey key,
-                String errorNameRewrite) {
+        private Request(Kind kind, Action action, ByteBuf response, String serverName, String clientName,
+                        StatementKey key, String errorNameRewrite) {
             this.kind = kind;
             this.action = action;
             this.response = response;
@@ -44,6 +49,81 @@ final class OutstandingRequests {
             this.clientName = clientName;
             this.key = key;
             this.errorNameRewrite = errorNameRewrite;
+        }
+
+        private static Request answeredByBerth(Kind kind, ByteBuf response) {
+            return new Request(kind, Action.SYNTHESIZE, response, null, null, null, null);
+        }
+
+        /** A plainly forwarded request carries nothing but its kind: one shared, immutable instance per kind. */
+        private static final Request[] FORWARDED = Arrays.stream(Kind.values())
+                .map(kind -> new Request(kind, Action.FORWARD, null, null, null, null, null)).toArray(Request[]::new);
+
+        /** A message passed on as the client sent it (unnamed statements, portals, Execute, Sync, Query...). */
+        static Request forwarded(Kind kind) {
+            return FORWARDED[kind.ordinal()];
+        }
+
+        /** A client's new named statement, sent under its server name; both names are forgotten if it fails. */
+        static Request parse(String serverName, String clientName) {
+            return new Request(Kind.PARSE, Action.FORWARD, null, serverName, clientName, null, null);
+        }
+
+        /**
+         * A Parse reusing a client name that is taken, sent under its server name so that the server answers
+         * 42P05 with its transaction semantics; the error shows the client's name. Nothing to undo.
+         */
+        static Request parseOfTakenName(String serverName, String clientName) {
+            return new Request(Kind.PARSE, Action.FORWARD, null, serverName, null, null, clientName);
+        }
+
+        /** A client's Parse of a statement the server already has: Berth answers ParseComplete in its turn. */
+        static Request parseAnswered(String clientName) {
+            return new Request(Kind.PARSE, Action.SYNTHESIZE, Messages.PARSE_COMPLETE.duplicate(), null, clientName,
+                    null, null);
+        }
+
+        /** Berth's own Parse of a client's statement this server lacks: its ParseComplete is swallowed. */
+        static Request reprepare(String serverName) {
+            return new Request(Kind.PARSE, Action.SWALLOW, null, serverName, null, null, null);
+        }
+
+        /** A Parse Berth refused without sending it: {@code error} answers it in its turn. */
+        static Request rejectedParse(ByteBuf error) {
+            return answeredByBerth(Kind.PARSE, error);
+        }
+
+        /** A Query Berth refused: an empty query goes in its place, and its EmptyQueryResponse becomes {@code error}. */
+        static Request rejectedQuery(ByteBuf error) {
+            return new Request(Kind.QUERY, Action.REPLACE, error, null, null, null, null);
+        }
+
+        /**
+         * A Bind of a named statement, sent under {@code serverName}; {@code key} is null for a name the client
+         * never prepared, {@code clientName} null when the server sees the client's own name.
+         */
+        static Request bind(String serverName, StatementKey key, String clientName) {
+            return new Request(Kind.BIND, Action.FORWARD, null, serverName, null, key, clientName);
+        }
+
+        /** A Describe of a named statement, sent under {@code serverName}; {@code clientName} as for {@link #bind}. */
+        static Request describeStatement(String serverName, String clientName) {
+            return new Request(Kind.DESCRIBE_STATEMENT, Action.FORWARD, null, serverName, null, null, clientName);
+        }
+
+        /** A client's Close of its statement name: the server keeps the statement, Berth answers CloseComplete. */
+        static Request closeAnswered() {
+            return answeredByBerth(Kind.CLOSE, Messages.CLOSE_COMPLETE.duplicate());
+        }
+
+        /** Berth's own Close of a statement evicted to stay within the server's limit: its CloseComplete is swallowed. */
+        static Request evictionClose(String serverName) {
+            return new Request(Kind.CLOSE, Action.SWALLOW, null, serverName, null, null, null);
+        }
+
+        /** A Parse that creates a statement under Berth's name (not the probe of a taken name). */
+        boolean preparesServerStatement() {
+            return kind == Kind.PARSE && serverName != null && errorNameRewrite == null;
         }
     }
 
@@ -65,17 +145,13 @@ final class OutstandingRequests {
         return queue.isEmpty();
     }
 
-    int size() {
-        return queue.size();
-    }
-
-    boolean containsSync() {
-        for (Request r : queue) {
-            if (r.kind == Kind.SYNC) {
-                return true;
-            }
+    /** Sends the client, in their turn, the responses Berth made for the requests now at the head. */
+    void answerSynthesized(Output out) {
+        Request head;
+        while ((head = queue.peekFirst()) != null && head.action == Action.SYNTHESIZE) {
+            queue.pollFirst();
+            out.toClient(head.response);
         }
-        return false;
     }
 
     /** Drops everything, releasing responses Berth had prepared (the server connection is gone). */

@@ -1,5 +1,6 @@
 package dev.berth.core.session;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,7 +54,7 @@ public final class ParameterSync {
 
     /** The startup settings a server does not report: what Berth must remember it applied. */
     public static Map<String, String> unreported(Map<String, String> clientSettings, Map<String, String> serverReported) {
-        Map<String, String> result = new java.util.HashMap<>();
+        Map<String, String> result = new HashMap<>();
         clientSettings.forEach((name, value) -> {
             if (!serverReported.containsKey(name)) {
                 result.put(name, value);

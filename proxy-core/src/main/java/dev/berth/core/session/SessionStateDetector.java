@@ -1,8 +1,11 @@
 package dev.berth.core.session;
 
+import dev.berth.core.prepared.PreparedStatementRegistry;
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -111,8 +114,8 @@ public final class SessionStateDetector {
     static {
         for (String keyword : KEYWORDS) {
             byte[][] same = KEYWORDS_BY_LENGTH[keyword.length()];
-            byte[][] grown = same == null ? new byte[1][] : java.util.Arrays.copyOf(same, same.length + 1);
-            grown[grown.length - 1] = keyword.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[][] grown = same == null ? new byte[1][] : Arrays.copyOf(same, same.length + 1);
+            grown[grown.length - 1] = keyword.getBytes(StandardCharsets.US_ASCII);
             KEYWORDS_BY_LENGTH[keyword.length()] = grown;
         }
     }
@@ -148,7 +151,7 @@ public final class SessionStateDetector {
         return isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '$';
     }
 
-    private static final String PREFIX_LOWER = dev.berth.core.prepared.PreparedStatementRegistry.PREFIX.toLowerCase(Locale.ROOT);
+    private static final String PREFIX_LOWER = PreparedStatementRegistry.PREFIX.toLowerCase(Locale.ROOT);
 
     /**
      * The statement name of SQL-level EXECUTE name / DEALLOCATE [PREPARE] name, or null: as PostgreSQL

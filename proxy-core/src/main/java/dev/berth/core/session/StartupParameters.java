@@ -2,7 +2,9 @@ package dev.berth.core.session;
 
 import dev.berth.core.protocol.ProtocolException;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,7 +55,7 @@ public final class StartupParameters {
 
     /** Parses {@code -c name=value} and {@code --name=value} switches; a backslash escapes the next character. */
     static void parseOptions(String options, Map<String, String> into) {
-        java.util.List<String> words = new java.util.ArrayList<>();
+        List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;
         for (int i = 0; i < options.length(); i++) {

@@ -1,0 +1,216 @@
+package dev.berth.core.session;
+
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.prepared.PreparedStatementMetrics;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.prepared.StatementKey;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
+import dev.berth.core.session.OutstandingRequests.Kind;
+import dev.berth.core.session.OutstandingRequests.Request;
+import dev.berth.core.session.PreparedStatementRelay.Output;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The client-to-server half of {@link PreparedStatementRelay}: rewrites Parse/Bind/Describe/Close of named
+ * statements from the client's names to Berth's server-side names, prepares first a statement the server
+ * lacks (closing the least recently used ones over the limit), answers itself a Parse the server already
+ * has and a Close of a client name, and records every request sent as outstanding.
+ */
+final class RequestTranslator {
+    private final ServerStatements statements;
+    private final OutstandingRequests outstanding;
+    private final ByteBufAllocator alloc;
+    private final PreparedStatementMetrics metrics;
+    private ClientStatements client;
+    private PreparedStatementRegistry registry;
+    private long reprepares;
+    private long evictions;
+
+    RequestTranslator(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc,
+                      PreparedStatementMetrics metrics) {
+        this.statements = statements;
+        this.outstanding = outstanding;
+        this.alloc = alloc;
+        this.metrics = metrics;
+    }
+
+    void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
+        this.client = clientStatements;
+        this.registry = statementRegistry;
+    }
+
+    void detach() {
+        client = null;
+    }
+
+    long reprepares() {
+        return reprepares;
+    }
+
+    long evictions() {
+        return evictions;
+    }
+
+    /** Sends a message as the client wrote it; its response goes back unchanged. */
+    void forward(ByteBuf frame, Kind kind, Output out) {
+        outstanding.add(Request.forwarded(kind));
+        out.toServer(frame);
+    }
+
+    void parse(ByteBuf frame, Output out) {
+        ByteBuf p = Messages.payload(frame);
+        String name = Messages.readCString(p);
+        if (name.isEmpty()) {
+            forward(frame, Kind.PARSE, out); // the unnamed statement is the server's own, short-lived
+            return;
+        }
+        String query = Messages.readCString(p);
+        int count = p.readUnsignedShort();
+        int[] types = new int[count];
+        for (int i = 0; i < count; i++) {
+            types[i] = p.readInt();
+        }
+        frame.release();
+        StatementKey key = new StatementKey(query, types);
+        ClientStatements.Statement existing = client.get(name);
+        if (existing != null) {
+            // PostgreSQL answers 42P05: let the server say it (with its transaction semantics), under the client's name
+            ensurePrepared(existing, out);
+            outstanding.add(Request.parseOfTakenName(existing.serverName(), name));
+            out.toServer(parseMessage(existing.serverName(), key));
+            return;
+        }
+        String serverName = registry.nameFor(key);
+        client.put(name, key, serverName);
+        if (statements.contains(serverName)) {
+            statements.touch(serverName);
+            outstanding.add(Request.parseAnswered(name));
+            return;
+        }
+        closeEvicted(statements.add(serverName), out);
+        outstanding.add(Request.parse(serverName, name));
+        out.toServer(parseMessage(serverName, key));
+    }
+
+    void bind(ByteBuf frame, Output out) {
+        int base = frame.readerIndex();
+        int portalEnd = frame.indexOf(base + 5, frame.writerIndex(), (byte) 0);
+        int nameEnd = frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
+        String name = frame.toString(portalEnd + 1, nameEnd - portalEnd - 1, StandardCharsets.UTF_8);
+        if (name.isEmpty()) {
+            forward(frame, Kind.BIND, out);
+            return;
+        }
+        ClientStatements.Statement s = client.get(name);
+        String serverName = s == null ? unknown(name) : s.serverName();
+        if (s != null) {
+            ensurePrepared(s, out);
+        }
+        // header, portal name, new statement name, then the rest of the original message as a slice
+        ByteBuf head = alloc.buffer(16 + (portalEnd - base) + serverName.length());
+        head.writeByte(MessageType.BIND).writeInt(0);
+        head.writeBytes(frame, base + 5, portalEnd + 1 - (base + 5));
+        Messages.writeCString(head, serverName);
+        ByteBuf rest = frame.retainedSlice(nameEnd + 1, frame.writerIndex() - nameEnd - 1);
+        head.setInt(1, head.readableBytes() - 1 + rest.readableBytes());
+        frame.release();
+        CompositeByteBuf rewritten = alloc.compositeBuffer(2).addComponents(true, head, rest);
+        // an error about the statement must name it as the client does
+        outstanding.add(Request.bind(serverName, s == null ? null : s.key(), escapedFrom(name, serverName)));
+        out.toServer(rewritten);
+    }
+
+    void describe(ByteBuf frame, Output out) {
+        ByteBuf p = Messages.payload(frame);
+        byte what = p.readByte();
+        String name = Messages.readCString(p);
+        if (what != 'S' || name.isEmpty()) {
+            forward(frame, what == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
+            return;
+        }
+        frame.release();
+        ClientStatements.Statement s = client.get(name);
+        String serverName = s == null ? unknown(name) : s.serverName();
+        if (s != null) {
+            ensurePrepared(s, out);
+        }
+        outstanding.add(Request.describeStatement(serverName, escapedFrom(name, serverName)));
+        out.toServer(nameMessage(MessageType.DESCRIBE, (byte) 'S', serverName));
+    }
+
+    void close(ByteBuf frame, Output out) {
+        ByteBuf p = Messages.payload(frame);
+        byte what = p.readByte();
+        String name = Messages.readCString(p);
+        if (what != 'S' || name.isEmpty()) {
+            forward(frame, Kind.CLOSE, out);
+            return;
+        }
+        frame.release();
+        // the server-side statement stays for other clients; the client's name is gone, as PostgreSQL would say
+        client.remove(name);
+        outstanding.add(Request.closeAnswered());
+    }
+
+    /** Prepares a client's statement on this server if it is not there yet; the ParseComplete is swallowed. */
+    private void ensurePrepared(ClientStatements.Statement s, Output out) {
+        if (statements.contains(s.serverName())) {
+            statements.touch(s.serverName());
+            return;
+        }
+        reprepares++;
+        metrics.reprepared();
+        closeEvicted(statements.add(s.serverName()), out);
+        outstanding.add(Request.reprepare(s.serverName()));
+        out.toServer(parseMessage(s.serverName(), s.key()));
+    }
+
+    private void closeEvicted(List<String> evicted, Output out) {
+        for (String name : evicted) {
+            evictions++;
+            metrics.evicted();
+            outstanding.add(Request.evictionClose(name));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
+        }
+    }
+
+    /** The client's name when the server sees another (the server's error must show the client's own name), else null. */
+    private static String escapedFrom(String clientName, String sentName) {
+        return clientName.equals(sentName) ? null : clientName;
+    }
+
+    /** A name the client never prepared: passed on so the server reports it, unless it could be one of Berth's. */
+    private static String unknown(String clientName) {
+        return clientName.startsWith(PreparedStatementRegistry.PREFIX) ? clientName + "?" : clientName;
+    }
+
+    private ByteBuf parseMessage(String name, StatementKey key) {
+        ByteBuf buf = alloc.buffer(16 + name.length() + key.query().length() * 2 + key.parameterTypes().length * 4);
+        int start = Messages.begin(buf, MessageType.PARSE);
+        Messages.writeCString(buf, name);
+        Messages.writeCString(buf, key.query());
+        buf.writeShort(key.parameterTypes().length);
+        for (int t : key.parameterTypes()) {
+            buf.writeInt(t);
+        }
+        Messages.end(buf, start);
+        return buf;
+    }
+
+    /** A Describe or Close of a statement or portal by name. */
+    private ByteBuf nameMessage(byte type, byte what, String name) {
+        ByteBuf buf = alloc.buffer(8 + name.length());
+        int start = Messages.begin(buf, type);
+        buf.writeByte(what);
+        Messages.writeCString(buf, name);
+        Messages.end(buf, start);
+        return buf;
+    }
+}

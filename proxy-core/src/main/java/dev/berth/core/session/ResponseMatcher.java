@@ -1,0 +1,161 @@
+package dev.berth.core.session;
+
+import dev.berth.core.prepared.ClientStatements;
+import dev.berth.core.prepared.PreparedStatementRegistry;
+import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.MessageType;
+import dev.berth.core.session.OutstandingRequests.Action;
+import dev.berth.core.session.OutstandingRequests.Kind;
+import dev.berth.core.session.OutstandingRequests.Request;
+import dev.berth.core.session.PreparedStatementRelay.Output;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The server-to-client half of {@link PreparedStatementRelay}: matches each server response to the
+ * outstanding request it answers, and forwards, swallows or replaces it as that request says, so the
+ * client sees exactly the responses to its own messages. After an error it drops the requests the server
+ * skips up to Sync and undoes what Berth had recorded for them.
+ */
+final class ResponseMatcher {
+    private static final String PLAN_CHANGED = "cached plan must not change result type";
+
+    private final ServerStatements statements;
+    private final OutstandingRequests outstanding;
+    private final ByteBufAllocator alloc;
+    private ClientStatements client;
+    private PreparedStatementRegistry registry;
+    /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
+    private boolean skippingUntilSync;
+
+    ResponseMatcher(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc) {
+        this.statements = statements;
+        this.outstanding = outstanding;
+        this.alloc = alloc;
+    }
+
+    void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
+        this.client = clientStatements;
+        this.registry = statementRegistry;
+    }
+
+    void detach() {
+        client = null;
+    }
+
+    /** The server reported an error and no Sync was outstanding: it discards the client's messages up to Sync. */
+    boolean skippingUntilSync() {
+        return skippingUntilSync;
+    }
+
+    /** The client's Sync went out: the server reads messages again. */
+    void syncSent() {
+        skippingUntilSync = false;
+    }
+
+    void fromServer(ByteBuf frame, Output out) {
+        byte type = MessageType.of(frame);
+        Request head = outstanding.peek();
+        if (head == null || type == MessageType.NOTICE_RESPONSE || type == MessageType.NOTIFICATION_RESPONSE
+                || type == MessageType.PARAMETER_STATUS) {
+            out.toClient(frame);
+            return;
+        }
+        if (type == MessageType.ERROR_RESPONSE) {
+            onError(head, frame, out);
+            outstanding.answerSynthesized(out);
+            return;
+        }
+        boolean completes = switch (head.kind) {
+            case PARSE -> type == '1';
+            case BIND -> type == '2';
+            case CLOSE -> type == '3';
+            case DESCRIBE_STATEMENT, DESCRIBE_PORTAL -> type == 'T' || type == 'n';
+            case EXECUTE -> type == 'C' || type == 'I' || type == 's';
+            case SYNC, QUERY, FUNCTION_CALL -> type == MessageType.READY_FOR_QUERY;
+        };
+        if (type == 'C' && deallocatedAll(frame)) {
+            // the server really dropped every prepared statement: Berth's record of them goes too
+            statements.clear();
+            if (client != null) {
+                client.clear();
+            }
+        }
+        if (head.action == Action.SWALLOW) {
+            frame.release();
+        } else if (head.action == Action.REPLACE && type == 'I') {
+            frame.release();
+            out.toClient(head.response);
+        } else {
+            out.toClient(frame);
+        }
+        if (completes) {
+            outstanding.poll();
+            if (head.preparesServerStatement()) {
+                registry.prepared(head.serverName);
+            }
+            outstanding.answerSynthesized(out);
+        }
+    }
+
+    private void onError(Request head, ByteBuf frame, Output out) {
+        if (head.kind == Kind.QUERY || head.kind == Kind.FUNCTION_CALL || head.kind == Kind.SYNC) {
+            out.toClient(frame); // a simple query goes on to its ReadyForQuery
+            return;
+        }
+        if (head.errorNameRewrite != null) {
+            // the server named its statement (or the "already exists" probe); the client must see its own name
+            ByteBuf rewritten = ErrorResponse.replaceInMessage(alloc, frame, "\"" + head.serverName + "\"",
+                    "\"" + head.errorNameRewrite + "\"");
+            frame.release();
+            frame = rewritten;
+        }
+        ErrorResponse error = ErrorResponse.decode(frame);
+        if (head.serverName != null && head.key != null && head.kind == Kind.BIND
+                && error.message() != null && error.message().contains(PLAN_CHANGED)) {
+            // the schema changed under a shared statement: from now on it is prepared afresh under a new name
+            String fresh = registry.rename(head.key, head.serverName);
+            client.rename(head.serverName, fresh);
+        }
+        out.toClient(frame);
+        // the server skips the rest up to Sync: those requests get no response, and undo what they assumed
+        Request r = outstanding.poll();
+        forget(r);
+        while ((r = outstanding.peek()) != null && r.kind != Kind.SYNC) {
+            outstanding.poll();
+            forget(r);
+        }
+        if (r == null) {
+            skippingUntilSync = true;
+        }
+    }
+
+    /** A request the server did not carry out: what Berth recorded for it is undone. */
+    private void forget(Request r) {
+        if (r.kind == Kind.CLOSE && r.action == Action.SWALLOW && r.serverName != null) {
+            statements.touch(r.serverName); // the eviction's Close was skipped: the statement is still there
+        }
+        if (r.preparesServerStatement()) {
+            statements.remove(r.serverName);
+        }
+        if (r.clientName != null && client != null) {
+            client.remove(r.clientName); // only a Parse of a new client name carries one
+        }
+        if (r.response != null) {
+            r.response.release();
+        }
+    }
+
+    /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */
+    static boolean deallocatedAll(ByteBuf frame) {
+        int length = frame.getInt(frame.readerIndex() + 1);
+        if (length != 4 + "DISCARD ALL".length() + 1 && length != 4 + "DEALLOCATE ALL".length() + 1) {
+            return false;
+        }
+        String tag = frame.toString(frame.readerIndex() + 5, length - 5, StandardCharsets.US_ASCII);
+        return tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL");
+    }
+}
