@@ -74,14 +74,16 @@ final class BackendLogin {
 
     /** The login failed (the server said so, it timed out, or the connection broke). */
     void failed(ErrorResponse error) {
-        timeout.cancel(false);
+        connectionLost();
         LOG.warning("backend login to " + route.address() + " for pool " + route.key() + " failed: " + error);
         health.backendFailed(error.message());
     }
 
     /** The connection closed during login; the pool is told by the connection. */
     void connectionLost() {
-        timeout.cancel(false);
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
     }
 
     int processId() {

@@ -14,7 +14,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
 import java.util.Set;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -56,18 +55,18 @@ final class ClientRelay {
             if (effect.berthStatement() != null) {
                 // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
                 server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
-                        + "\" does not exist"), session);
+                        + "\" does not exist"), session.link());
                 return;
             }
             if (effect.pins() && session.config().sessionState() == SessionStatePolicy.REJECT) {
                 LOG.fine(() -> session.describe() + " statement rejected: " + effect.pinReason());
                 server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, effect.pinReason()
                         + " is not allowed in transaction pooling: it would leave session state on a shared server connection"
-                        + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), session);
+                        + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), session.link());
                 return;
             }
         }
-        server.write(frame, session);
+        server.write(frame, session.link());
     }
 
     /** The end of a read batch: one flush to the server. */

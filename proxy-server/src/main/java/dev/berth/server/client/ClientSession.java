@@ -5,7 +5,6 @@ import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
-import dev.berth.core.pool.Waiter;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
@@ -14,12 +13,9 @@ import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
 import dev.berth.server.ProxyContext;
-import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
-import dev.berth.server.lifecycle.PauseGate;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -34,13 +30,13 @@ import java.util.logging.Logger;
 
 /**
  * One client connection, and the last handler of its channel. It holds the client's state and hands
- * each phase to its own class: {@link ClientLogin} (startup, authentication, the admin hand-off),
- * {@link ServerWait} (waiting for a server, bringing it in line, the greeting), {@link ClientRelay}
- * (messages to the server, the answers transaction pooling gives without one). Every disconnect Berth
+ * each phase to its own class: {@link ClientLogin} (startup, authentication, the admin hand-off, the
+ * greeting), {@link ServerWait} (waiting for a server and bringing it in line), {@link ClientRelay}
+ * (messages to the server, the answers transaction pooling gives without one) and {@link ClientLink}
+ * (what the server sends back). Every disconnect Berth
  * decides goes through {@link #disconnect}, with a SQLSTATE the client sees and a reason the log records.
  */
-public final class ClientSession extends ChannelInboundHandlerAdapter
-        implements Waiter<ServerConnection>, LinkedClient, PauseGate.Held {
+public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
     /** Bytes a client may queue while it has no server before Berth stops reading it. */
     static final int QUEUE_LIMIT_BYTES = 64 * 1024;
@@ -51,6 +47,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private final ClientLogin login;
     private final ServerWait wait;
     private final ClientRelay relay;
+    private final ClientLink link;
     private final ClientStatements statements = new ClientStatements();
     private final long connectedAtMillis = System.currentTimeMillis();
     private ChannelHandlerContext ctx;
@@ -83,6 +80,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         this.login = new ClientLogin(this);
         this.wait = new ServerWait(this);
         this.relay = new ClientRelay(this);
+        this.link = new ClientLink(this);
     }
 
     @Override
@@ -149,93 +147,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         relay.readComplete();
-    }
-
-    // ---- the pool and the server (see ServerWait) ----
-
-    @Override
-    public void granted(ServerConnection granted) {
-        wait.granted(granted);
-    }
-
-    @Override
-    public void failed(ErrorResponse error) {
-        wait.failed(error);
-    }
-
-    @Override
-    public void waitExpired() {
-        wait.expired();
-    }
-
-    @Override
-    public Object affinity() {
-        return ctx.channel().eventLoop();
-    }
-
-    @Override
-    public void resumed() {
-        wait.resumed();
-    }
-
-    @Override
-    public void pauseExpired() {
-        wait.pauseExpired();
-    }
-
-    // ---- called from the server's event loop (LinkedClient) ----
-
-    @Override
-    public void forwardFromServer(ByteBuf frame) {
-        ctx.write(frame, ctx.voidPromise());
-    }
-
-    @Override
-    public void flushToClient() {
-        Channel channel = ctx.channel();
-        channel.flush();
-        if (!channel.isWritable()) {
-            ServerConnection s = server;
-            if (s != null) {
-                s.autoRead(false); // resumed by channelWritabilityChanged
-            }
-        }
-    }
-
-    @Override
-    public void serverWritabilityChanged(boolean writable) {
-        ctx.channel().config().setAutoRead(writable);
-    }
-
-    @Override
-    public void serverAtRest(ServerConnection s, int consumed) {
-        if (ctx.executor().inEventLoop()) {
-            relay.releaseIfAtRest(s, consumed);
-        } else {
-            ctx.executor().execute(() -> relay.releaseIfAtRest(s, consumed));
-        }
-    }
-
-    @Override
-    public void refuseTransactionBlock() {
-        ctx.executor().execute(() -> disconnect(SqlState.FEATURE_NOT_SUPPORTED,
-                "transaction blocks are not allowed in statement pooling mode; use --pool-mode transaction", Level.INFO));
-    }
-
-    @Override
-    public void parameterReported(String name, String value) {
-        ParameterView current = view;
-        if (current != null) {
-            view = current.with(name, value);
-        }
-    }
-
-    @Override
-    public void serverLost(String reason) {
-        ctx.executor().execute(() -> {
-            server = null;
-            disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
-        });
     }
 
     @Override
@@ -420,6 +331,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     ClientRelay relay() {
         return relay;
+    }
+
+    /** What the server connection talks to. */
+    ClientLink link() {
+        return link;
     }
 
     // ---- read-outs for cancel requests, SHOW CLIENTS and the metrics ----

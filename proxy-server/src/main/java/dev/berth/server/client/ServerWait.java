@@ -4,13 +4,16 @@ import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.Pool;
+import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolStats;
+import dev.berth.core.pool.Waiter;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.ServerConnection;
+import dev.berth.server.lifecycle.PauseGate;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +24,7 @@ import java.util.logging.Level;
  * paused), gets a server or a clear 53300 after the connection timeout, and has the server brought in
  * line with its parameters before anything of its own is sent.
  */
-final class ServerWait {
+final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
     private final ClientSession session;
     private long waitStartNanos;
     /** The client is in its pool's queue (or at the pause gate), not granted at once. */
@@ -43,29 +46,31 @@ final class ServerWait {
         }
         s.moveTo(ClientState.WAITING_FOR_SERVER);
         waitStartNanos = System.nanoTime();
-        if (s.proxy().pauseGate().hold(s, waitStartNanos)) {
+        if (s.proxy().pauseGate().hold(this, waitStartNanos)) {
             queued = true;
             deferredByPause = true;
             return;
         }
-        s.pool().acquire(s);
+        s.pool().acquire(this);
         if (s.state() == ClientState.WAITING_FOR_SERVER) {
             queued = true; // not granted at once: a grant from another loop arrives as a task after this
         }
     }
 
     /** RESUME: join the pool's queue, keeping the time the wait began. */
-    void resumed() {
+    @Override
+    public void resumed() {
         session.executor().execute(() -> {
             if (deferredByPause && session.state() == ClientState.WAITING_FOR_SERVER) {
                 deferredByPause = false;
-                session.pool().acquire(session, waitStartNanos);
+                session.pool().acquire(this, waitStartNanos);
             }
         });
     }
 
     /** Still paused after the connection timeout. */
-    void pauseExpired() {
+    @Override
+    public void pauseExpired() {
         session.executor().execute(() -> {
             if (deferredByPause && session.state() == ClientState.WAITING_FOR_SERVER) {
                 deferredByPause = false;
@@ -79,14 +84,15 @@ final class ServerWait {
     /** The client leaves while waiting. */
     void withdraw() {
         if (deferredByPause) {
-            session.proxy().pauseGate().leave(session);
+            session.proxy().pauseGate().leave(this);
         } else if (session.pool() != null) {
-            session.pool().cancelWait(session);
+            session.pool().cancelWait(this);
         }
     }
 
     /** The pool's sweep found this client waiting longer than the connection timeout, and withdrew it. */
-    void expired() {
+    @Override
+    public void waitExpired() {
         session.executor().execute(() -> {
             if (session.state() == ClientState.WAITING_FOR_SERVER) {
                 timedOut();
@@ -119,7 +125,8 @@ final class ServerWait {
                 "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
     }
 
-    void failed(ErrorResponse error) {
+    @Override
+    public void failed(ErrorResponse error) {
         session.executor().execute(() -> {
             if (session.state() == ClientState.WAITING_FOR_SERVER) {
                 session.failLogin(error);
@@ -131,12 +138,24 @@ final class ServerWait {
      * The pool grants a server: at once when the grant happens on this client's loop (an idle server
      * taken in {@link #acquire}, or one another client of this loop released), otherwise as a task.
      */
-    void granted(ServerConnection granted) {
+    @Override
+    public void granted(ServerConnection granted) {
         if (session.executor().inEventLoop()) {
             link(granted);
         } else {
             session.executor().execute(() -> link(granted));
         }
+    }
+
+    /** Where the client runs: the pool prefers a server of the same event loop. */
+    @Override
+    public Object affinity() {
+        return session.ctx().channel().eventLoop();
+    }
+
+    @Override
+    public PoolKey poolKey() {
+        return session.poolKey();
     }
 
     private void link(ServerConnection granted) {
@@ -150,7 +169,7 @@ final class ServerWait {
         s.server(granted);
         s.relay().linked();
         s.moveTo(ClientState.SYNCING);
-        granted.link(s, s.statements(), s.mode());
+        granted.link(s.link(), s.statements(), s.mode());
         ClientLogin login = s.login();
         Map<String, String> settings = login.startupSettings();
         ParameterView matched = s.view();
@@ -203,10 +222,5 @@ final class ServerWait {
         }
         s.moveTo(ClientState.LINKED);
         s.sendQueued();
-    }
-
-    /** When the current wait began ({@link System#nanoTime()} units). */
-    long waitStartNanos() {
-        return waitStartNanos;
     }
 }

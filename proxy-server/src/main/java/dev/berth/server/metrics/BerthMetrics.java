@@ -77,6 +77,7 @@ public final class BerthMetrics {
                     for (PoolStats p : state.get().pools()) {
                         cb.call(p.active(), p.key().database(), p.key().user(), "active");
                         cb.call(p.idle(), p.key().database(), p.key().user(), "idle");
+                        cb.call(p.tested(), p.key().database(), p.key().user(), "tested");
                         cb.call(p.opening(), p.key().database(), p.key().user(), "login");
                     }
                 }).register(registry);
@@ -86,9 +87,10 @@ public final class BerthMetrics {
         GaugeWithCallback.builder().name("berth_pool_min_server_connections").help("Configured --pool-min")
                 .labelNames("database", "user").callback(cb -> state.get().pools()
                         .forEach(p -> cb.call(p.min(), p.key().database(), p.key().user()))).register(registry);
-        GaugeWithCallback.builder().name("berth_pool_utilization_ratio").help("Active backend connections / pool max")
+        GaugeWithCallback.builder().name("berth_pool_utilization_ratio")
+                .help("Backend connections in use (held by a client or being cleaned up after one) / pool max")
                 .labelNames("database", "user").callback(cb -> state.get().pools()
-                        .forEach(p -> cb.call((double) p.active() / p.max(), p.key().database(), p.key().user()))).register(registry);
+                        .forEach(p -> cb.call((double) (p.active() + p.tested()) / p.max(), p.key().database(), p.key().user()))).register(registry);
         GaugeWithCallback.builder().name("berth_pool_clients").help("Client connections by state: active holds a backend, waiting waits for one, idle holds none")
                 .labelNames("database", "user", "state").callback(cb -> state.get().clients().forEach((key, c) -> {
                     cb.call(c.active(), key.database(), key.user(), "active");
