@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The metrics port under real load, the health and config endpoints, and the admin console. */
 class ObservabilityTest {
@@ -209,7 +208,7 @@ class ObservabilityTest {
 
     @Test
     void promtoolFindsNoProblemsInTheExposition() throws Exception {
-        assumeTrue(commandExists("promtool"), "promtool is not installed (Debian package prometheus)");
+        RequiredTool.requireCommand("promtool", "prometheus");
         try (RunningBerth berth = RunningBerth.start(b -> b.metricsCompat("pgbouncer"));
              Connection c = berth.connectApp(); Statement s = c.createStatement()) {
             s.execute("select 1");
@@ -224,14 +223,6 @@ class ObservabilityTest {
     }
 
     // ---- helpers ----
-
-    static boolean commandExists(String command) {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 
     private static Properties props(String user, String password) {
         Properties p = new Properties();
