@@ -82,7 +82,11 @@ class ObservabilityTest {
 
     @Test
     void errorsAndTimeoutsAreCounted() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(1).connectionTimeoutMs(300))) {
+        // a short timeout keeps the test fast; the one server is opened (warmed) before, so only the client
+        // meant to time out can
+        try (RunningBerth berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend())
+                .poolMin(1).poolMax(1).connectionTimeoutMs(300))) {
+            berth.awaitPool(p -> p.idle() == 1, "the one server warmed");
             Connection holder = PoolLimitsTest.hold(berth.connectApp());
             assertEquals("53300", assertThrows(SQLException.class, berth::connectApp).getSQLState());
             holder.rollback();
