@@ -57,7 +57,7 @@ class ObservabilityTest {
             assertEquals(2, value(busy, "berth_pool_max_server_connections", null, null));
             assertEquals(2, value(busy, "berth_pool_clients", "state", "active"));
             double waitCountBefore = value(busy, "berth_pool_acquire_wait_seconds_count", null, null);
-            Thread.sleep(300);
+            Thread.sleep(300); // not a race: all three are waiting already; this makes each wait last over 300 ms
             h1.close();
             h2.close();
             for (Future<Integer> f : waiting) {
