@@ -27,11 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The files in deploy/: the alert rules, their unit tests and the scrape config pass promtool (when it is
- * installed); the Grafana dashboard is well-formed JSON; every PromQL expression in the dashboard and the
+ * The files in deploy/: the alert rules, their unit tests and the scrape config pass promtool (skipped when
+ * it is missing, failed under CI=true: {@link RequiredTool}); the Grafana dashboard is well-formed JSON; every PromQL expression in the dashboard and the
  * alert rules names only metrics Berth exports (the list below, which is checked against a real scrape).
  */
 class DeployFilesTest {
@@ -59,7 +58,7 @@ class DeployFilesTest {
 
     @Test
     void prometheusFilesPassPromtool() throws Exception {
-        assumeTrue(commandExists("promtool"), "promtool is not installed (Debian package prometheus)");
+        RequiredTool.requireCommand("promtool", "prometheus");
         promtool("check", "rules", "deploy/prometheus/berth-alerts.yml");
         promtool("test", "rules", "deploy/prometheus/berth-alerts.test.yml");
         promtool("check", "config", "deploy/prometheus/prometheus.yml");
@@ -68,7 +67,7 @@ class DeployFilesTest {
     /** promtool parses every dashboard query (as a recording rule, with Grafana's variables filled in). */
     @Test
     void dashboardQueriesAreValidPromQl() throws Exception {
-        assumeTrue(commandExists("promtool"), "promtool is not installed (Debian package prometheus)");
+        RequiredTool.requireCommand("promtool", "prometheus");
         StringBuilder rules = new StringBuilder("groups:\n  - name: berth-dashboard\n    rules:\n");
         int n = 0;
         for (String expr : dashboardExpressions(Json.parse(Files.readString(DASHBOARD)))) {
@@ -443,17 +442,6 @@ class DeployFilesTest {
             m.values().forEach(v -> forEachMap(v, action));
         } else if (node instanceof List<?> l) {
             l.forEach(v -> forEachMap(v, action));
-        }
-    }
-
-    private static boolean commandExists(String command) {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 

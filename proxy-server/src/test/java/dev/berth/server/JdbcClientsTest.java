@@ -176,22 +176,41 @@ abstract class JdbcClientsTest {
     @Test
     void statementCancelReachesTheServerOfThisClient() throws Exception {
         try (Connection c = berth.connectApp(); Statement s = c.createStatement()) {
+            String sql = "select pg_sleep(30) -- cancel me " + mode();
             ExecutorService canceller = Executors.newSingleThreadExecutor();
             Future<?> cancel = canceller.submit(() -> {
-                Thread.sleep(500);
+                // cancel once PostgreSQL runs the query: a cancel that arrives before it is lost, as in PostgreSQL
+                RunningBerth.waitFor(() -> running(sql), "the query running on a backend");
                 s.cancel();
                 return null;
             });
             long start = System.nanoTime();
-            PSQLException e = assertThrows(PSQLException.class, () -> s.execute("select pg_sleep(30)"));
+            PSQLException e = assertThrows(PSQLException.class, () -> s.execute(sql));
             assertEquals("57014", e.getSQLState(), e.getMessage());
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
-            cancel.get();
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertTrue(seconds < 25, "cancelled, not run to its end: " + seconds + " s");
+            cancel.get(30, TimeUnit.SECONDS);
             canceller.shutdown();
             try (ResultSet rs = s.executeQuery("select 42")) {
                 rs.next();
                 assertEquals(42, rs.getInt(1));
             }
+        }
+    }
+
+    /** Whether PostgreSQL is running {@code sql} for the app user now (pg_stat_activity). */
+    static boolean running(String sql) {
+        try (Connection su = TestPostgres.superuser("postgres");
+             PreparedStatement ps = su.prepareStatement("select count(*) from pg_stat_activity"
+                     + " where usename = ? and state = 'active' and query = ?")) {
+            ps.setString(1, TestPostgres.APP_USER);
+            ps.setString(2, sql);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -204,7 +223,7 @@ abstract class JdbcClientsTest {
             try (Statement s = notifier.createStatement()) {
                 s.execute("notify berth_channel, 'hello'");
             }
-            PGNotification[] notes = listener.unwrap(PGConnection.class).getNotifications(5000);
+            PGNotification[] notes = listener.unwrap(PGConnection.class).getNotifications(30_000);
             assertNotNull(notes);
             assertEquals("hello", notes[0].getParameter());
             try (Statement s = notifier.createStatement()) {

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Non-Java drivers through Berth in its default mode (transaction pooling, named prepared statements
@@ -29,7 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * clients on a pool of {@value #POOL_MAX} servers. The driver scripts (src/test/resources/drivers) check
  * that every result is the one their client asked for, print {@code ok <clients*iterations>} and exit 0;
  * each also runs directly against PostgreSQL, which shows the script itself is right. A driver whose
- * runtime or library is missing is skipped.
+ * runtime or library is missing is skipped, or fails under CI=true (see {@link RequiredTool}).
  */
 class OtherDriversTest {
     static final int CLIENTS = 20;
@@ -164,9 +163,9 @@ class OtherDriversTest {
                 return python;
             }
         }
-        assumeTrue(false, "no Python among " + PYTHONS + " can import " + module
+        RequiredTool.require(false, "no Python among " + PYTHONS + " can import " + module
                 + (module.equals("psycopg") ? " with pipeline mode (needs libpq >= 14)" : "")
-                + " (install python3-" + module + ")");
+                + " (Debian package python3-" + module + ")");
         return null;
     }
 
@@ -181,13 +180,13 @@ class OtherDriversTest {
         if (nodeModules == null && nodeProblem == null) {
             nodeProblem = installPg();
         }
-        assumeTrue(nodeProblem == null, nodeProblem);
+        RequiredTool.require(nodeProblem == null, nodeProblem);
         return nodeModules;
     }
 
     private static String installPg() {
         if (exitCode(30, "node", "--version") != 0) {
-            return "node is not installed (install nodejs)";
+            return "node is not installed (Debian package nodejs)";
         }
         try {
             Path target = Path.of(OtherDriversTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
@@ -195,7 +194,7 @@ class OtherDriversTest {
             Path modules = prefix.resolve("node_modules");
             if (!Files.isRegularFile(modules.resolve("pg/package.json"))) {
                 if (exitCode(30, "npm", "--version") != 0) {
-                    return "npm is not installed (install npm), so node-postgres cannot be installed";
+                    return "npm is not installed (Debian package npm), so node-postgres cannot be installed";
                 }
                 Files.createDirectories(prefix);
                 Path log = Files.createTempFile("berth-npm", ".log");

@@ -6,7 +6,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import dev.berth.core.config.PoolMode;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * pgbench through Berth with no failed transactions: session mode with 20 clients on 20 backends, and
@@ -30,7 +28,7 @@ class PgbenchTest {
             "SESSION, 20, 20, simple", "SESSION, 20, 20, extended", "SESSION, 20, 20, prepared",
             "TRANSACTION, 50, 10, simple", "TRANSACTION, 50, 10, extended", "TRANSACTION, 50, 10, prepared"})
     void pgbenchRunsWithoutFailedTransactions(PoolMode poolMode, int clients, int poolMax, String mode) throws Exception {
-        assumeTrue(pgbenchAvailable(), "pgbench is not installed");
+        RequiredTool.require(pgbenchAvailable(), "pgbench is not installed (Debian package postgresql)");
         try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
                 .poolMode(poolMode).poolMax(poolMax).connectionTimeoutMs(10_000))) {
             ensureBenchData(berth.port());
@@ -46,7 +44,7 @@ class PgbenchTest {
 
     @Test
     void pgbenchInitialisesThroughBerth() throws Exception {
-        assumeTrue(pgbenchAvailable(), "pgbench is not installed");
+        RequiredTool.require(pgbenchAvailable(), "pgbench is not installed (Debian package postgresql)");
         try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null))) {
             createDatabase("bench_init");
             String out = pgbench(berth.port(), "-i", "-s", "1", "bench_init");
@@ -77,11 +75,7 @@ class PgbenchTest {
     }
 
     static boolean pgbenchAvailable() {
-        try {
-            return new ProcessBuilder("pgbench", "--version").redirectErrorStream(true).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return RequiredTool.runs("pgbench", "--version");
     }
 
     static String pgbench(int port, String... args) throws Exception {

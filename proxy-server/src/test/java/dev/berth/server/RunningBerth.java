@@ -6,13 +6,18 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
+import dev.berth.core.pool.PoolStats;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /** A Berth server on a free port in front of {@link TestPostgres}, for one test class or one test. */
@@ -30,7 +35,10 @@ public final class RunningBerth implements AutoCloseable {
         this.server = server;
     }
 
-    /** Berth with the default test auth file, SCRAM client auth, backend = the embedded PostgreSQL, client user and database. */
+    /**
+     * Berth with the default test auth file, SCRAM client auth, backend = the embedded PostgreSQL, client user and
+     * database, and generous connection timeouts (30 s), before {@code customize}.
+     */
     public static RunningBerth start(UnaryOperator<BerthConfig.Builder> customize) {
         BerthConfig.Builder builder = BerthConfig.builder()
                 .listen(new HostPort("127.0.0.1", 0))
@@ -39,7 +47,11 @@ public final class RunningBerth implements AutoCloseable {
                 .authFile(TestPostgres.writeTemp("berth-users", AUTH_FILE))
                 .authType(AuthType.SCRAM_SHA_256)
                 .poolMin(0)
-                .poolMax(10);
+                .poolMax(10)
+                // waits that no test means to run into must never trip on a loaded machine; the tests of the
+                // timeouts set short ones themselves
+                .connectionTimeoutMs(30_000)
+                .serverConnectTimeoutMs(30_000);
         try {
             return new RunningBerth(new BerthServer(customize.apply(builder).build()).start());
         } catch (IOException e) {
@@ -49,6 +61,50 @@ public final class RunningBerth implements AutoCloseable {
 
     public static RunningBerth start() {
         return start(b -> b);
+    }
+
+    /**
+     * A backend URL naming the app user (with its password) and appdb: the pool app@appdb is then Berth's
+     * default pool, which {@code poolMin(n)} warms at start-up (see {@link #awaitPool}).
+     */
+    public static BackendUrl appBackend() {
+        return BackendUrl.parse("postgresql://" + TestPostgres.APP_USER + ":" + TestPostgres.APP_PASSWORD
+                + "@127.0.0.1:" + TestPostgres.port() + "/" + TestPostgres.APP_DB);
+    }
+
+    /** Waits (up to 30 s) until the stats of the pool app@appdb satisfy {@code condition}, e.g. {@code p -> p.idle() == 3}. */
+    public RunningBerth awaitPool(Predicate<PoolStats> condition, String what) {
+        return awaitPool(TestPostgres.APP_USER, TestPostgres.APP_DB, condition, what);
+    }
+
+    /** Waits (up to 30 s) until the stats of the pool user@database satisfy {@code condition} (the pool must exist). */
+    public RunningBerth awaitPool(String user, String database, Predicate<PoolStats> condition, String what) {
+        try {
+            waitFor(() -> {
+                List<PoolStats> pools = server.poolStats();
+                return pools.stream().anyMatch(p -> p.key().user().equals(user) && p.key().database().equals(database)
+                        && condition.test(p));
+            }, what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (pools now: " + server.poolStats() + ")", e);
+        }
+        return this;
+    }
+
+    /** Polls {@code condition} every 20 ms until it holds; fails after 30 s naming {@code what}. */
+    public static void waitFor(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after 30 s waiting for: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what, e);
+            }
+        }
     }
 
     public BerthServer server() {
