@@ -70,8 +70,21 @@ public final class BackendBudget {
     }
 
     /** Whether some pool other than {@code pool} waits for a slot (so an idle server should give up its own). */
-    synchronized boolean hasStarvingOtherThan(Pool<?> pool) {
-        return used >= cap && (starving.size() > 1 || (starving.size() == 1 && !starving.contains(pool)));
+    boolean hasStarvingOtherThan(Pool<?> pool) {
+        List<Pool<?>> others;
+        synchronized (this) {
+            if (used < cap || starving.isEmpty()) {
+                return false;
+            }
+            others = new ArrayList<>(starving);
+        }
+        // outside the budget's lock (pools take it under theirs): only a pool that still has clients to serve counts
+        for (Pool<?> other : others) {
+            if (other != pool && other.needsServer()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public synchronized int used() {

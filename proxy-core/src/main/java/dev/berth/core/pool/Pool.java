@@ -345,6 +345,11 @@ public final class Pool<S extends PooledServer> {
         return failures.lastError();
     }
 
+    /** More clients wait than servers are being opened for them. */
+    synchronized boolean needsServer() {
+        return waiters.size() > opening;
+    }
+
     /** True while the pool has no live server (it is connecting, or failing to). */
     public synchronized boolean hasNoServer() {
         return active.isEmpty() && idle.isEmpty() && tested.isEmpty();

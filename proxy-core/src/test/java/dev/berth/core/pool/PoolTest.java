@@ -402,6 +402,22 @@ class PoolTest {
     }
 
     @Test
+    void aPoolWhoseWaiterLeftNoLongerTakesAnotherPoolsServer() {
+        BackendBudget budget = new BackendBudget(1);
+        Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
+        Pool<FakeServer> b = pool("db", "b", 5, 0, budget);
+        acquire(a, "a1");
+        FakeServer sa = opened(a, "sa");
+        RecordingWaiter b1 = acquire(b, "b1");
+        assertTrue(b.cancelWait(b1), "b's only client leaves (or times out)");
+
+        a.release(sa);
+        assertTrue(sa.closeReasons.isEmpty(), "nobody needs the slot: the server stays, idle");
+        assertStats(a, 0, 1, 0, 0);
+        assertEquals(List.of(a), opener.calls);
+    }
+
+    @Test
     void serverReleasedWhileAnotherPoolStarvesIsGivenUp() {
         BackendBudget budget = new BackendBudget(1);
         Pool<FakeServer> a = pool("db", "a", 5, 0, budget);
