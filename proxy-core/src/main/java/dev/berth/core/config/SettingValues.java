@@ -44,9 +44,10 @@ final class SettingValues {
         return text.trim().toLowerCase(Locale.ROOT);
     }
 
-    /** A comma-separated list; blanks around and between names are dropped. */
+    /** A comma-separated list; blanks around and between names are dropped. Immutable, as the record holds it. */
     static Set<String> names(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(n -> !n.isEmpty()).collect(Collectors.toSet());
+        return Arrays.stream(text.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     static Function<Long, String> positiveMillis() {
