@@ -10,7 +10,7 @@ import java.util.Properties;
 /** {@code berth}: the command line entry point. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCli.Version.class,
         description = "Berth, a PostgreSQL connection pooler and proxy.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckConfigCommand.class, SettingsCommand.class, CommandLine.HelpCommand.class})
 public final class BerthCli implements Runnable {
 
     public static void main(String[] args) {

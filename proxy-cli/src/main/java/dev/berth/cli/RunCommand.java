@@ -4,7 +4,8 @@ import dev.berth.core.config.BerthConfig;
 import dev.berth.server.BerthServer;
 import dev.berth.server.Logs;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -12,18 +13,19 @@ import java.util.logging.Level;
 
 /** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM.",
-        sortOptions = false)
+        sortOptions = false, modelTransformer = SettingOptions.class)
 final class RunCommand implements Callable<Integer> {
-    @Mixin
-    Settings settings;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
+        Settings settings = new Settings(SettingOptions.given(spec), System.getenv());
         BerthConfig config = settings.resolveOrReport();
         if (config == null) {
             return 2;
         }
-        Logs.configure(Level.INFO, "json".equals(settings.logFormat()));
+        Logs.configure(Level.INFO, "json".equals(config.logFormat()));
         BerthServer server;
         try {
             server = new BerthServer(config, settings.sources()).start();

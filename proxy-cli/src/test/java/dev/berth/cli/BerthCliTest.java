@@ -78,9 +78,37 @@ class BerthCliTest {
                 "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_METRICS_LISTEN", "--session-state", "BERTH_SESSION_STATE",
                 "--max-prepared-statements", "BERTH_MAX_PREPARED_STATEMENTS", "--prepared-statement-registry-bytes",
                 "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "--metrics-compat", "BERTH_METRICS_COMPAT",
-                "--admin-users", "BERTH_ADMIN_USERS", "--workers", "BERTH_WORKERS")) {
+                "--admin-users", "BERTH_ADMIN_USERS", "--workers", "BERTH_WORKERS", "--log-format", "BERTH_LOG_FORMAT")) {
             assertTrue(all.contains(flag), flag);
         }
+        assertTrue(all.contains("The operator's HTTP port: /metrics, /healthz, /readyz, /config. Env BERTH_METRICS_LISTEN,"
+                + " default 0.0.0.0:9930."), all);
+        assertFalse(all.contains("not served yet"), all);
+    }
+
+    @Test
+    void checkConfigHasTheSameSettingFlagsAsRun() {
+        String run = String.join(" ", berth("run", "--help").out());
+        String check = String.join(" ", berth("check-config", "--help").out());
+        for (String flag : List.of("--pool-max", "--log-format", "--metrics-compat", "--max-message-size")) {
+            assertTrue(run.contains(flag) && check.contains(flag), flag);
+        }
+    }
+
+    @Test
+    void settingsMarkdownPrintsReadmesBlock() {
+        Result r = berth("settings", "--markdown");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(SettingsMarkdown.block(), String.join("\n", r.out()) + "\n");
+        Result plain = berth("settings");
+        assertTrue(plain.out().get(0).startsWith("listen "), plain::toString);
+    }
+
+    @Test
+    void invalidLogFormatExitsTwo() {
+        Result r = berth("check-config", "--auth-type", "trust", "--log-format", "xml");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals(List.of("berth: invalid setting --log-format: 'xml' is not text or json"), r.err(), r::toString);
     }
 
     @Test
@@ -159,22 +187,23 @@ class BerthCliTest {
         expected.put("--auth-file", "none default");
         expected.put("--auth-type", "trust flag");
         expected.put("--pool-mode", "transaction default");
+        expected.put("--session-state", "pin default");
+        expected.put("--max-prepared-statements", "200 default");
+        expected.put("--prepared-statement-registry-bytes", "16777216 default");
         expected.put("--pool-max", "50 flag");
         expected.put("--pool-min", "5 flag");
         expected.put("--idle-timeout", "30000 default");
         expected.put("--connection-timeout", "2000 default");
         expected.put("--max-backend-connections", "50 default");
+        expected.put("--workers", Runtime.getRuntime().availableProcessors() + " default");
         expected.put("--metrics-listen", "0.0.0.0:9930 default");
+        expected.put("--metrics-compat", "none default");
+        expected.put("--admin-users", "none default");
+        expected.put("--log-format", "text default");
         expected.put("--server-reset-query", "DISCARD ALL default");
         expected.put("--server-connect-timeout", "5000 default");
         expected.put("--client-login-timeout", "60000 default");
         expected.put("--max-message-size", "268435456 default");
-        expected.put("--session-state", "pin default");
-        expected.put("--max-prepared-statements", "200 default");
-        expected.put("--prepared-statement-registry-bytes", "16777216 default");
-        expected.put("--workers", Runtime.getRuntime().availableProcessors() + " default");
-        expected.put("--metrics-compat", "none default");
-        expected.put("--admin-users", "none default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

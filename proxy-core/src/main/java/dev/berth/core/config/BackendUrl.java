@@ -11,23 +11,22 @@ import java.nio.charset.StandardCharsets;
  */
 public record BackendUrl(String host, int port, String user, String password, String database, String sslMode) {
 
-    public static final String SETTING = "--backend";
-
+    /** Parses the URL; the exception says what is wrong (password masked), the caller which setting it was. */
     public static BackendUrl parse(String value) {
         if (value == null || value.isBlank()) {
-            throw new ConfigException(SETTING, "is empty");
+            throw new IllegalArgumentException("is empty");
         }
         URI uri;
         try {
             uri = new URI(value.trim());
         } catch (URISyntaxException e) {
-            throw new ConfigException(SETTING, "'" + mask(value) + "' is not a URL: " + e.getReason());
+            throw new IllegalArgumentException("'" + mask(value) + "' is not a URL: " + e.getReason());
         }
         if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
-            throw new ConfigException(SETTING, "'" + mask(value) + "' must start with postgresql://");
+            throw new IllegalArgumentException("'" + mask(value) + "' must start with postgresql://");
         }
         if (uri.getRawAuthority() == null) {
-            throw new ConfigException(SETTING, "'" + mask(value) + "' has no host");
+            throw new IllegalArgumentException("'" + mask(value) + "' has no host");
         }
         // java.net.URI leaves names such as my_db (a compose service) without a host: read the authority itself
         String hostPort = uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1);
@@ -39,10 +38,10 @@ public record BackendUrl(String host, int port, String user, String password, St
             try {
                 port = Integer.parseInt(hostPort.substring(portColon + 1));
             } catch (NumberFormatException e) {
-                throw new ConfigException(SETTING, "'" + mask(value) + "' has a non-numeric port");
+                throw new IllegalArgumentException("'" + mask(value) + "' has a non-numeric port");
             }
             if (port < 1 || port > 65535) {
-                throw new ConfigException(SETTING, "'" + mask(value) + "' has port " + port + ", outside 1-65535");
+                throw new IllegalArgumentException("'" + mask(value) + "' has port " + port + ", outside 1-65535");
             }
         } else {
             host = hostPort;
@@ -51,7 +50,7 @@ public record BackendUrl(String host, int port, String user, String password, St
             host = host.substring(1, host.length() - 1);
         }
         if (host.isEmpty()) {
-            throw new ConfigException(SETTING, "'" + mask(value) + "' has no host");
+            throw new IllegalArgumentException("'" + mask(value) + "' has no host");
         }
         String user = null;
         String password = null;
@@ -69,7 +68,7 @@ public record BackendUrl(String host, int port, String user, String password, St
         if (path != null && path.length() > 1) {
             database = decode(path.substring(1));
             if (database.contains("/")) {
-                throw new ConfigException(SETTING, "'" + mask(value) + "' has a path that is not a database name");
+                throw new IllegalArgumentException("'" + mask(value) + "' has a path that is not a database name");
             }
         }
         String sslMode = "disable";
@@ -80,11 +79,11 @@ public record BackendUrl(String host, int port, String user, String password, St
                 String val = eq < 0 ? "" : decode(pair.substring(eq + 1));
                 if (key.equals("sslmode")) {
                     if (!val.equals("disable") && !val.equals("allow") && !val.equals("prefer")) {
-                        throw new ConfigException(SETTING, "sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
+                        throw new IllegalArgumentException("sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
                     }
                     sslMode = val;
                 } else {
-                    throw new ConfigException(SETTING, "unknown URL parameter '" + key + "' (supported: sslmode)");
+                    throw new IllegalArgumentException("unknown URL parameter '" + key + "' (supported: sslmode)");
                 }
             }
         }

@@ -5,11 +5,41 @@ import dev.berth.core.auth.AuthType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import static dev.berth.core.config.SettingsTable.ADMIN_USERS;
+import static dev.berth.core.config.SettingsTable.ALL;
+import static dev.berth.core.config.SettingsTable.AUTH_FILE;
+import static dev.berth.core.config.SettingsTable.AUTH_TYPE;
+import static dev.berth.core.config.SettingsTable.BACKEND;
+import static dev.berth.core.config.SettingsTable.CLIENT_LOGIN_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.CONNECTION_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.IDLE_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.LISTEN;
+import static dev.berth.core.config.SettingsTable.LOG_FORMAT;
+import static dev.berth.core.config.SettingsTable.MAX_BACKEND_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_MESSAGE_SIZE;
+import static dev.berth.core.config.SettingsTable.MAX_PREPARED_STATEMENTS;
+import static dev.berth.core.config.SettingsTable.METRICS_COMPAT;
+import static dev.berth.core.config.SettingsTable.METRICS_LISTEN;
+import static dev.berth.core.config.SettingsTable.POOL_MAX;
+import static dev.berth.core.config.SettingsTable.POOL_MIN;
+import static dev.berth.core.config.SettingsTable.POOL_MODE;
+import static dev.berth.core.config.SettingsTable.PREPARED_STATEMENT_REGISTRY_BYTES;
+import static dev.berth.core.config.SettingsTable.SERVER_CONNECT_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
+import static dev.berth.core.config.SettingsTable.SESSION_STATE;
+import static dev.berth.core.config.SettingsTable.WORKERS;
 
 /**
  * The effective configuration, immutable once built. {@link Builder#build()} validates it and throws
- * {@link ConfigException} naming the first bad setting.
+ * {@link ConfigException} naming the first bad setting. The settings themselves (defaults, parsing, checks,
+ * display) are described by {@link SettingsTable}.
  */
 public record BerthConfig(
         HostPort listen,
@@ -30,9 +60,10 @@ public record BerthConfig(
         SessionStatePolicy sessionState,
         int maxPreparedStatements,
         long preparedStatementRegistryBytes,
-        java.util.Set<String> adminUsers,
+        Set<String> adminUsers,
         String metricsCompat,
-        int workers) {
+        int workers,
+        String logFormat) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -50,52 +81,46 @@ public record BerthConfig(
         return new Builder();
     }
 
+    /** Holds values by setting; what was not set keeps the table's default. */
     public static final class Builder {
-        private HostPort listen = new HostPort("0.0.0.0", 6432);
-        private BackendUrl backend = BackendUrl.parse("postgresql://127.0.0.1:5432");
-        private Path authFile;
-        private AuthType authType = AuthType.SCRAM_SHA_256;
-        private PoolMode poolMode = PoolMode.TRANSACTION;
-        private int poolMax = DEFAULT_POOL_MAX;
-        private int poolMin = DEFAULT_POOL_MIN;
-        private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
-        private long connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS;
-        private Integer maxBackendConnections;
-        private HostPort metricsListen = new HostPort("0.0.0.0", 9930);
-        private String serverResetQuery = "DISCARD ALL";
-        private long serverConnectTimeoutMs = DEFAULT_SERVER_CONNECT_TIMEOUT_MS;
-        private long clientLoginTimeoutMs = DEFAULT_CLIENT_LOGIN_TIMEOUT_MS;
-        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
-        private SessionStatePolicy sessionState = SessionStatePolicy.PIN;
-        private int maxPreparedStatements = DEFAULT_MAX_PREPARED_STATEMENTS;
-        private long preparedStatementRegistryBytes = DEFAULT_REGISTRY_BYTES;
-        private java.util.Set<String> adminUsers = java.util.Set.of();
-        private String metricsCompat = "none";
-        private int workers = 0;
+        private final Map<Setting<?>, Object> values = new HashMap<>();
 
-        public Builder listen(HostPort v) { listen = v; return this; }
-        public Builder backend(BackendUrl v) { backend = v; return this; }
-        public Builder authFile(Path v) { authFile = v; return this; }
-        public Builder authType(AuthType v) { authType = v; return this; }
-        public Builder poolMode(PoolMode v) { poolMode = v; return this; }
-        public Builder poolMax(int v) { poolMax = v; return this; }
-        public Builder poolMin(int v) { poolMin = v; return this; }
-        public Builder idleTimeoutMs(long v) { idleTimeoutMs = v; return this; }
-        public Builder connectionTimeoutMs(long v) { connectionTimeoutMs = v; return this; }
-        public Builder maxBackendConnections(Integer v) { maxBackendConnections = v; return this; }
-        public Builder metricsListen(HostPort v) { metricsListen = v; return this; }
-        public Builder serverResetQuery(String v) { serverResetQuery = v; return this; }
-        public Builder serverConnectTimeoutMs(long v) { serverConnectTimeoutMs = v; return this; }
-        public Builder clientLoginTimeoutMs(long v) { clientLoginTimeoutMs = v; return this; }
-        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
-        public Builder sessionState(SessionStatePolicy v) { sessionState = v; return this; }
-        public Builder maxPreparedStatements(int v) { maxPreparedStatements = v; return this; }
-        public Builder preparedStatementRegistryBytes(long v) { preparedStatementRegistryBytes = v; return this; }
-        public Builder adminUsers(java.util.Set<String> v) { adminUsers = java.util.Set.copyOf(v); return this; }
-        public Builder metricsCompat(String v) { metricsCompat = v == null ? "none" : v.trim().toLowerCase(java.util.Locale.ROOT); return this; }
+        /** Sets any setting of the table (the value as {@link Setting#parse} returns it). */
+        public <T> Builder set(Setting<T> setting, T value) {
+            values.put(Objects.requireNonNull(setting), value);
+            return this;
+        }
 
+        @SuppressWarnings("unchecked") // set() only stores a Setting<T> with a T
+        private <T> T get(Setting<T> setting) {
+            return values.containsKey(setting) ? (T) values.get(setting) : setting.defaultValue();
+        }
+
+        public Builder listen(HostPort v) { return set(LISTEN, v); }
+        public Builder backend(BackendUrl v) { return set(BACKEND, v); }
+        public Builder authFile(Path v) { return set(AUTH_FILE, v); }
+        public Builder authType(AuthType v) { return set(AUTH_TYPE, v); }
+        public Builder poolMode(PoolMode v) { return set(POOL_MODE, v); }
+        public Builder poolMax(int v) { return set(POOL_MAX, v); }
+        public Builder poolMin(int v) { return set(POOL_MIN, v); }
+        public Builder idleTimeoutMs(long v) { return set(IDLE_TIMEOUT, v); }
+        public Builder connectionTimeoutMs(long v) { return set(CONNECTION_TIMEOUT, v); }
+        /** Null: the pool max. */
+        public Builder maxBackendConnections(Integer v) { return set(MAX_BACKEND_CONNECTIONS, v); }
+        public Builder metricsListen(HostPort v) { return set(METRICS_LISTEN, v); }
+        public Builder serverResetQuery(String v) { return set(SERVER_RESET_QUERY, v); }
+        public Builder serverConnectTimeoutMs(long v) { return set(SERVER_CONNECT_TIMEOUT, v); }
+        public Builder clientLoginTimeoutMs(long v) { return set(CLIENT_LOGIN_TIMEOUT, v); }
+        public Builder maxMessageSize(int v) { return set(MAX_MESSAGE_SIZE, v); }
+        public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
+        public Builder maxPreparedStatements(int v) { return set(MAX_PREPARED_STATEMENTS, v); }
+        public Builder preparedStatementRegistryBytes(long v) { return set(PREPARED_STATEMENT_REGISTRY_BYTES, v); }
+        public Builder adminUsers(Set<String> v) { return set(ADMIN_USERS, Set.copyOf(v)); }
+        public Builder metricsCompat(String v) { return set(METRICS_COMPAT, v == null ? "none" : v.trim().toLowerCase(Locale.ROOT)); }
         /** Event-loop threads; 0 means one per available processor. */
-        public Builder workers(int v) { workers = v; return this; }
+        public Builder workers(int v) { return set(WORKERS, v); }
+        /** text or json. */
+        public Builder logFormat(String v) { return set(LOG_FORMAT, v == null ? "text" : v.trim().toLowerCase(Locale.ROOT)); }
 
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
@@ -103,61 +128,51 @@ public record BerthConfig(
             if (!problems.isEmpty()) {
                 throw problems.get(0);
             }
-            int totalCap = maxBackendConnections == null ? poolMax : maxBackendConnections;
-            return new BerthConfig(listen, backend, authFile, authType, poolMode, poolMax, poolMin, idleTimeoutMs,
-                    connectionTimeoutMs, totalCap, metricsListen, serverResetQuery == null ? "" : serverResetQuery.trim(),
-                    serverConnectTimeoutMs, clientLoginTimeoutMs, maxMessageSize, sessionState, maxPreparedStatements,
-                    preparedStatementRegistryBytes, adminUsers, metricsCompat,
-                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers);
+            Integer totalCap = get(MAX_BACKEND_CONNECTIONS);
+            String resetQuery = get(SERVER_RESET_QUERY);
+            int workers = get(WORKERS);
+            return new BerthConfig(get(LISTEN), get(BACKEND), get(AUTH_FILE), get(AUTH_TYPE), get(POOL_MODE),
+                    get(POOL_MAX), get(POOL_MIN), get(IDLE_TIMEOUT), get(CONNECTION_TIMEOUT),
+                    totalCap == null ? get(POOL_MAX) : totalCap, get(METRICS_LISTEN),
+                    resetQuery == null ? "" : resetQuery.trim(), get(SERVER_CONNECT_TIMEOUT), get(CLIENT_LOGIN_TIMEOUT),
+                    get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
+                    get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
+                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT));
         }
 
-        /** Every invalid setting, each naming its setting; empty when the configuration is valid. */
+        /**
+         * Every invalid setting, each naming its setting; empty when the configuration is valid. First each
+         * setting's own check (from the table, in table order), then the checks that involve several.
+         */
         public List<ConfigException> problems() {
             List<ConfigException> problems = new ArrayList<>();
-            if (poolMax < 1) {
-                problems.add(new ConfigException("--pool-max", "must be at least 1, got " + poolMax));
+            for (Setting<?> setting : ALL) {
+                ConfigException problem = problemOf(setting);
+                if (problem != null) {
+                    problems.add(problem);
+                }
             }
-            if (poolMin < 0) {
-                problems.add(new ConfigException("--pool-min", "must not be negative, got " + poolMin));
-            } else if (poolMin > poolMax && poolMax >= 1) {
-                problems.add(new ConfigException("--pool-min", "(" + poolMin + ") must not be greater than --pool-max (" + poolMax + ")"));
+            int poolMax = get(POOL_MAX);
+            int poolMin = get(POOL_MIN);
+            if (poolMin > poolMax && poolMin >= 0 && poolMax >= 1) {
+                problems.add(new ConfigException(POOL_MIN.name(), "(" + poolMin + ") must not be greater than "
+                        + POOL_MAX.name() + " (" + poolMax + ")"));
             }
-            positive(problems, "--idle-timeout", idleTimeoutMs);
-            positive(problems, "--connection-timeout", connectionTimeoutMs);
-            positive(problems, "--server-connect-timeout", serverConnectTimeoutMs);
-            positive(problems, "--client-login-timeout", clientLoginTimeoutMs);
-            if (maxBackendConnections != null && maxBackendConnections < 1) {
-                problems.add(new ConfigException("--max-backend-connections", "must be at least 1, got " + maxBackendConnections));
-            }
-            if (maxMessageSize < 1024) {
-                problems.add(new ConfigException("--max-message-size", "must be at least 1024 bytes, got " + maxMessageSize));
-            }
-            if (!metricsCompat.equals("none") && !metricsCompat.equals("pgbouncer")) {
-                problems.add(new ConfigException("--metrics-compat", "'" + metricsCompat + "' is not none or pgbouncer"));
-            }
-            if (workers < 0 || workers > 1024) {
-                problems.add(new ConfigException("--workers", "must be between 0 (one per processor) and 1024, got " + workers));
-            }
-            if (maxPreparedStatements < 1) {
-                problems.add(new ConfigException("--max-prepared-statements", "must be at least 1, got " + maxPreparedStatements));
-            }
-            if (preparedStatementRegistryBytes < 0) {
-                problems.add(new ConfigException("--prepared-statement-registry-bytes", "must not be negative, got " + preparedStatementRegistryBytes));
-            }
+            Path authFile = get(AUTH_FILE);
+            AuthType authType = get(AUTH_TYPE);
             if (authFile != null && !Files.isReadable(authFile)) {
-                problems.add(new ConfigException("--auth-file", "cannot read " + authFile));
+                problems.add(new ConfigException(AUTH_FILE.name(), "cannot read " + authFile));
             }
             if (authFile == null && authType != AuthType.TRUST) {
-                problems.add(new ConfigException("--auth-file", "--auth-type " + authType
-                        + " needs an auth file with the users' secrets (or use --auth-type trust on a trusted network)"));
+                problems.add(new ConfigException(AUTH_FILE.name(), AUTH_TYPE.name() + " " + authType
+                        + " needs an auth file with the users' secrets (or " + AUTH_TYPE.name()
+                        + " trust on a trusted network)"));
             }
             return problems;
         }
 
-        private static void positive(List<ConfigException> problems, String setting, long value) {
-            if (value <= 0) {
-                problems.add(new ConfigException(setting, "must be a positive number of milliseconds, got " + value));
-            }
+        private <T> ConfigException problemOf(Setting<T> setting) {
+            return setting.problem(get(setting));
         }
     }
 }

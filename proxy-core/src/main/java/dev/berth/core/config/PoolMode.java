@@ -1,5 +1,7 @@
 package dev.berth.core.config;
 
+import java.util.Locale;
+
 /** When a client gives its backend connection back to the pool. */
 public enum PoolMode {
     /** At disconnect. */
@@ -11,14 +13,14 @@ public enum PoolMode {
 
     public static PoolMode parse(String value) {
         try {
-            return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("--pool-mode", "'" + value + "' is not one of session, transaction, statement");
+            throw new IllegalArgumentException("'" + value + "' is not one of session, transaction, statement");
         }
     }
 
     @Override
     public String toString() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.core.config;
 
+import java.util.Locale;
+
 /** What transaction pooling does with a client that leaves session state on its server (SET, LISTEN, temp tables...). */
 public enum SessionStatePolicy {
     /** The client keeps its server until it disconnects; the server is reset before reuse. */
@@ -11,14 +13,14 @@ public enum SessionStatePolicy {
 
     public static SessionStatePolicy parse(String value) {
         try {
-            return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("--session-state", "'" + value + "' is not one of pin, reject, allow");
+            throw new IllegalArgumentException("'" + value + "' is not one of pin, reject, allow");
         }
     }
 
     @Override
     public String toString() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

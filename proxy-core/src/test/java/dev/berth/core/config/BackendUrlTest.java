@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendUrlTest {
 
+    /** Parsed as the backend setting, so the problem names it. */
     private static ConfigException invalid(String url) {
-        ConfigException e = assertThrows(ConfigException.class, () -> BackendUrl.parse(url));
-        assertTrue(e.getMessage().startsWith("--backend: "), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BackendUrl.parse(url));
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsTable.BACKEND.parse(url));
+        assertEquals("backend", e.setting());
+        assertTrue(e.getMessage().startsWith("backend: "), e.getMessage());
         return e;
     }
 
@@ -74,9 +77,9 @@ class BackendUrlTest {
 
     @Test
     void emptyOrBlankIsRejected() {
-        assertEquals("--backend: is empty", invalid("").getMessage());
-        assertEquals("--backend: is empty", invalid("   ").getMessage());
-        assertEquals("--backend: is empty", invalid(null).getMessage());
+        assertEquals("backend: is empty", invalid("").getMessage());
+        assertEquals("backend: is empty", invalid("   ").getMessage());
+        assertEquals("backend: is empty", invalid(null).getMessage());
     }
 
     @Test

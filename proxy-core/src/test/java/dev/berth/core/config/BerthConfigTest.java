@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,9 @@ class BerthConfigTest {
 
     private static void rejects(BerthConfig.Builder builder, String setting, String detail) {
         ConfigException e = assertThrows(ConfigException.class, builder::build);
+        assertEquals(setting, e.setting(), e.getMessage());
         assertTrue(e.getMessage().startsWith(setting + ": "), e.getMessage());
+        assertFalse(e.problem().contains("--"), "core names settings, not flags: " + e.getMessage());
         assertTrue(e.getMessage().contains(detail), e.getMessage());
     }
 
@@ -41,6 +44,21 @@ class BerthConfigTest {
         assertEquals(256 * 1024 * 1024, c.maxMessageSize());
         assertEquals("DISCARD ALL", c.serverResetQuery());
         assertEquals(null, c.authFile());
+        assertEquals("text", c.logFormat());
+    }
+
+    @Test
+    void logFormatIsOneOfTextOrJson() {
+        assertEquals("json", trust().logFormat(" JSON ").build().logFormat());
+        rejects(trust().logFormat("xml"), "log_format", "'xml' is not text or json");
+    }
+
+    @Test
+    void anySettingCanBeSetThroughTheTable() {
+        BerthConfig c = trust().set(SettingsTable.POOL_MAX, 9).set(SettingsTable.POOL_MIN, SettingsTable.POOL_MIN.parse(" 3 ")).build();
+        assertEquals(9, c.poolMax());
+        assertEquals(3, c.poolMin());
+        rejects(trust().set(SettingsTable.WORKERS, 2000), "workers", "between 0 (one per processor) and 1024, got 2000");
     }
 
     @Test
@@ -51,32 +69,32 @@ class BerthConfigTest {
 
     @Test
     void poolMinAbovePoolMaxIsRejected() {
-        rejects(trust().poolMax(5).poolMin(6), "--pool-min", "(6) must not be greater than --pool-max (5)");
+        rejects(trust().poolMax(5).poolMin(6), "pool_min", "(6) must not be greater than pool_max (5)");
         assertEquals(5, trust().poolMax(5).poolMin(5).build().poolMin());
     }
 
     @Test
     void poolMaxBelowOneAndNegativePoolMinAreRejected() {
-        rejects(trust().poolMax(0).poolMin(0), "--pool-max", "must be at least 1, got 0");
-        rejects(trust().poolMin(-1), "--pool-min", "must not be negative, got -1");
+        rejects(trust().poolMax(0).poolMin(0), "pool_max", "must be at least 1, got 0");
+        rejects(trust().poolMin(-1), "pool_min", "must not be negative, got -1");
     }
 
     @Test
     void nonPositiveTimeoutsAreRejected() {
-        rejects(trust().idleTimeoutMs(-1), "--idle-timeout", "got -1");
-        rejects(trust().connectionTimeoutMs(0), "--connection-timeout", "got 0");
-        rejects(trust().serverConnectTimeoutMs(-5), "--server-connect-timeout", "got -5");
-        rejects(trust().clientLoginTimeoutMs(-1000), "--client-login-timeout", "got -1000");
+        rejects(trust().idleTimeoutMs(-1), "idle_timeout", "got -1");
+        rejects(trust().connectionTimeoutMs(0), "connection_timeout", "got 0");
+        rejects(trust().serverConnectTimeoutMs(-5), "server_connect_timeout", "got -5");
+        rejects(trust().clientLoginTimeoutMs(-1000), "client_login_timeout", "got -1000");
     }
 
     @Test
     void maxBackendConnectionsBelowOneIsRejected() {
-        rejects(trust().maxBackendConnections(0), "--max-backend-connections", "must be at least 1, got 0");
+        rejects(trust().maxBackendConnections(0), "max_backend_connections", "must be at least 1, got 0");
     }
 
     @Test
     void smallMaxMessageSizeIsRejected() {
-        rejects(trust().maxMessageSize(1023), "--max-message-size", "got 1023");
+        rejects(trust().maxMessageSize(1023), "max_message_size", "got 1023");
         assertEquals(1024, trust().maxMessageSize(1024).build().maxMessageSize());
     }
 
@@ -89,21 +107,21 @@ class BerthConfigTest {
 
     @Test
     void preparedStatementLimitsAreValidated() {
-        rejects(trust().maxPreparedStatements(0), "--max-prepared-statements", "got 0");
-        rejects(trust().preparedStatementRegistryBytes(-1), "--prepared-statement-registry-bytes", "got -1");
+        rejects(trust().maxPreparedStatements(0), "max_prepared_statements", "got 0");
+        rejects(trust().preparedStatementRegistryBytes(-1), "prepared_statement_registry_bytes", "got -1");
     }
 
     @Test
     void passwordAuthTypesNeedAnAuthFile() {
-        rejects(BerthConfig.builder(), "--auth-file", "--auth-type scram-sha-256 needs an auth file");
-        rejects(trust().authType(AuthType.MD5), "--auth-file", "--auth-type md5 needs an auth file");
-        rejects(trust().authType(AuthType.PLAIN), "--auth-file", "--auth-type plain needs an auth file");
+        rejects(BerthConfig.builder(), "auth_file", "auth_type scram-sha-256 needs an auth file");
+        rejects(trust().authType(AuthType.MD5), "auth_file", "auth_type md5 needs an auth file");
+        rejects(trust().authType(AuthType.PLAIN), "auth_file", "auth_type plain needs an auth file");
     }
 
     @Test
     void unreadableAuthFileIsRejected(@TempDir Path dir) {
         Path missing = dir.resolve("nope.txt");
-        rejects(BerthConfig.builder().authFile(missing), "--auth-file", "cannot read " + missing);
+        rejects(BerthConfig.builder().authFile(missing), "auth_file", "cannot read " + missing);
     }
 
     @Test
@@ -123,8 +141,9 @@ class BerthConfigTest {
     @Test
     void problemsListsEveryInvalidSettingAndBuildThrowsTheFirst() {
         BerthConfig.Builder b = BerthConfig.builder().poolMax(0).idleTimeoutMs(0).maxPreparedStatements(0);
-        List<String> settings = b.problems().stream().map(e -> e.getMessage().substring(0, e.getMessage().indexOf(':'))).toList();
-        assertEquals(List.of("--pool-max", "--idle-timeout", "--max-prepared-statements", "--auth-file"), settings);
+        List<String> settings = b.problems().stream().map(ConfigException::setting).toList();
+        // each setting's own check in table order, then the checks across settings
+        assertEquals(List.of("max_prepared_statements", "pool_max", "idle_timeout", "auth_file"), settings);
         ConfigException first = assertThrows(ConfigException.class, b::build);
         assertEquals(b.problems().get(0).getMessage(), first.getMessage());
         assertTrue(trust().problems().isEmpty());
@@ -134,7 +153,9 @@ class BerthConfigTest {
     void poolModeParse() {
         assertEquals(PoolMode.SESSION, PoolMode.parse(" Session "));
         assertEquals(PoolMode.TRANSACTION, PoolMode.parse("transaction"));
-        ConfigException e = assertThrows(ConfigException.class, () -> PoolMode.parse("bogus"));
-        assertEquals("--pool-mode: 'bogus' is not one of session, transaction, statement", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolMode.parse("bogus"));
+        assertEquals("'bogus' is not one of session, transaction, statement", e.getMessage());
+        ConfigException named = assertThrows(ConfigException.class, () -> SettingsTable.POOL_MODE.parse("bogus"));
+        assertEquals("pool_mode: 'bogus' is not one of session, transaction, statement", named.getMessage());
     }
 }

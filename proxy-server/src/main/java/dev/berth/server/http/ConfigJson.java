@@ -1,11 +1,12 @@
 package dev.berth.server.http;
 
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.Setting;
+import dev.berth.core.config.SettingsTable;
 import dev.berth.server.Json;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The effective configuration, setting by setting (secrets masked): as JSON for /config, and as the list
@@ -15,30 +16,12 @@ public final class ConfigJson {
     private ConfigJson() {
     }
 
-    /** Every setting by flag, with its effective value (the backend URL's password masked). */
+    /** Every setting of the table by flag, in table order, with its effective value (secrets masked). */
     public static Map<String, Object> values(BerthConfig c) {
         Map<String, Object> values = new LinkedHashMap<>();
-        values.put("--listen", c.listen().toString());
-        values.put("--backend", c.backend().masked());
-        values.put("--auth-file", c.authFile() == null ? null : c.authFile().toString());
-        values.put("--auth-type", c.authType().toString());
-        values.put("--pool-mode", c.poolMode().toString());
-        values.put("--pool-max", c.poolMax());
-        values.put("--pool-min", c.poolMin());
-        values.put("--idle-timeout", c.idleTimeoutMs());
-        values.put("--connection-timeout", c.connectionTimeoutMs());
-        values.put("--max-backend-connections", c.maxBackendConnections());
-        values.put("--metrics-listen", c.metricsListen().toString());
-        values.put("--server-reset-query", c.serverResetQuery());
-        values.put("--server-connect-timeout", c.serverConnectTimeoutMs());
-        values.put("--client-login-timeout", c.clientLoginTimeoutMs());
-        values.put("--max-message-size", c.maxMessageSize());
-        values.put("--session-state", c.sessionState().toString());
-        values.put("--max-prepared-statements", c.maxPreparedStatements());
-        values.put("--prepared-statement-registry-bytes", c.preparedStatementRegistryBytes());
-        values.put("--workers", c.workers());
-        values.put("--metrics-compat", c.metricsCompat());
-        values.put("--admin-users", String.join(",", new TreeSet<>(c.adminUsers())));
+        for (Setting<?> setting : SettingsTable.ALL) {
+            values.put(setting.flag(), setting.display(c));
+        }
         return values;
     }
 

@@ -1,0 +1,185 @@
+package dev.berth.core.config;
+
+import dev.berth.core.auth.AuthType;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static dev.berth.core.config.SettingValues.atLeast;
+import static dev.berth.core.config.SettingValues.notNegative;
+import static dev.berth.core.config.SettingValues.oneOf;
+import static dev.berth.core.config.SettingValues.positiveMillis;
+
+/**
+ * Every setting of Berth, once: the CLI's flags and environment variables, the builder's defaults and
+ * per-setting checks, /config and SHOW CONFIG, and README's options table are all made from {@link #ALL}.
+ *
+ * <p>Reloadable (for the reload that lands with the config file): what pools, logins and the admin console
+ * read afresh at each use — pool sizes and timeouts, the reset query, the session-state policy, the admin
+ * users and the auth file (RELOAD already rereads it). Not reloadable: what is bound or sized at start-up —
+ * listening sockets, event-loop threads, the backend (every pool and credential is keyed by it), the
+ * client auth method (clients mid-login would change method), message and prepared-statement limits
+ * (buffers and per-backend caches are sized by them), metric names (dashboards would see series vanish) and
+ * the log format (handlers are installed once). pool_mode is reloadable, as in pgbouncer: a client gets
+ * the mode in force when it next asks for a backend.
+ */
+public final class SettingsTable {
+    private SettingsTable() {
+    }
+
+    public static final Setting<HostPort> LISTEN = Setting.<HostPort>define("listen", "BERTH_LISTEN", "HOST:PORT")
+            .defaults(new HostPort("0.0.0.0", 6432), "`0.0.0.0:6432`").parser(HostPort::parse).read(BerthConfig::listen)
+            .description("where clients connect").build();
+
+    public static final Setting<BackendUrl> BACKEND = Setting.<BackendUrl>define("backend", "DATABASE_URL", "URL")
+            .defaults(BackendUrl.parse("postgresql://127.0.0.1:5432"), "`postgresql://127.0.0.1:5432`")
+            .parser(BackendUrl::parse).read(c -> c.backend().masked())
+            .description("`postgresql://[user[:password]@]host[:port][/database][?sslmode=disable]`; no database = the"
+                    + " client's database, no user = the client's user").build();
+
+    public static final Setting<Path> AUTH_FILE = Setting.<Path>define("auth_file", "BERTH_AUTH_FILE", "FILE")
+            .defaults(null, "none").parser(Path::of).read(BerthConfig::authFile).reloadable(true)
+            .description("users and secrets (see below); required unless `--auth-type trust`").build();
+
+    public static final Setting<AuthType> AUTH_TYPE = Setting.<AuthType>define("auth_type", "BERTH_AUTH_TYPE", "TYPE")
+            .defaults(AuthType.SCRAM_SHA_256, "`scram-sha-256`").parser(AuthType::parse).read(BerthConfig::authType)
+            .description("how clients are checked: `scram-sha-256`, `md5`, `plain`, `trust`").build();
+
+    public static final Setting<PoolMode> POOL_MODE = Setting.<PoolMode>define("pool_mode", "BERTH_POOL_MODE", "MODE")
+            .defaults(PoolMode.TRANSACTION, "`transaction`").parser(PoolMode::parse).read(BerthConfig::poolMode)
+            .reloadable(true)
+            .description("`transaction`: a backend per transaction; `session`: a backend per client connection;"
+                    + " `statement`: a backend per statement, transaction blocks refused (`0A000`)").build();
+
+    public static final Setting<SessionStatePolicy> SESSION_STATE = Setting.<SessionStatePolicy>define("session_state",
+                    "BERTH_SESSION_STATE", "POLICY")
+            .defaults(SessionStatePolicy.PIN, "`pin`").parser(SessionStatePolicy::parse).read(BerthConfig::sessionState)
+            .reloadable(true)
+            .description("transaction pooling, a client running something that leaves session state: `pin` it to"
+                    + " its backend until it disconnects; `reject` the statement with `0A000` and a message naming"
+                    + " it; `allow` (the state may be seen by other clients)").build();
+
+    public static final Setting<Integer> MAX_PREPARED_STATEMENTS = Setting.<Integer>define("max_prepared_statements",
+                    "BERTH_MAX_PREPARED_STATEMENTS", "N")
+            .defaults(BerthConfig.DEFAULT_MAX_PREPARED_STATEMENTS, "`200`").parser(SettingValues::wholeNumber)
+            .check(atLeast(1, "")).read(BerthConfig::maxPreparedStatements)
+            .description("transaction pooling: prepared statements kept per backend connection; the least recently"
+                    + " used is closed beyond that").build();
+
+    public static final Setting<Long> PREPARED_STATEMENT_REGISTRY_BYTES = Setting.<Long>define(
+                    "prepared_statement_registry_bytes", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "BYTES")
+            .defaults(BerthConfig.DEFAULT_REGISTRY_BYTES, "`16777216`").parser(SettingValues::bytes)
+            .check(notNegative()).read(BerthConfig::preparedStatementRegistryBytes)
+            .description("memory per pool for sharing statement names between clients; beyond it new statements"
+                    + " are prepared under names of their own (still correct, not shared)").build();
+
+    public static final Setting<Integer> POOL_MAX = Setting.<Integer>define("pool_max", "DB_POOL_MAX", "N")
+            .defaults(BerthConfig.DEFAULT_POOL_MAX, "`200`").parser(SettingValues::wholeNumber)
+            .check(atLeast(1, "")).read(BerthConfig::poolMax).reloadable(true)
+            .description("most backend connections per (database, user) pool").build();
+
+    public static final Setting<Integer> POOL_MIN = Setting.<Integer>define("pool_min", "DB_POOL_MIN", "N")
+            .defaults(BerthConfig.DEFAULT_POOL_MIN, "`20`").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(BerthConfig::poolMin).reloadable(true)
+            .description("backend connections kept open per pool once it has connected; the pool of the `--backend`"
+                    + " URL's own user and database is warmed to this at start-up").build();
+
+    public static final Setting<Long> IDLE_TIMEOUT = Setting.<Long>define("idle_timeout", "DB_POOL_IDLE_TIMEOUT", "MS")
+            .defaults(BerthConfig.DEFAULT_IDLE_TIMEOUT_MS, "`30000`").parser(SettingValues::millis)
+            .check(positiveMillis()).read(BerthConfig::idleTimeoutMs).reloadable(true)
+            .description("backend connections idle this long above the minimum are closed").build();
+
+    public static final Setting<Long> CONNECTION_TIMEOUT = Setting.<Long>define("connection_timeout",
+                    "DB_POOL_CONNECTION_TIMEOUT", "MS")
+            .defaults(BerthConfig.DEFAULT_CONNECTION_TIMEOUT_MS, "`2000`").parser(SettingValues::millis)
+            .check(positiveMillis()).read(BerthConfig::connectionTimeoutMs).reloadable(true)
+            .description("longest a client waits for a backend connection; then `53300`").build();
+
+    /** Its default is null: the pool max, filled in by {@link BerthConfig.Builder#build()}. */
+    public static final Setting<Integer> MAX_BACKEND_CONNECTIONS = Setting.<Integer>define("max_backend_connections",
+                    "BERTH_MAX_BACKEND_CONNECTIONS", "N")
+            .defaults(null, "the pool max").parser(SettingValues::wholeNumber)
+            .check(atLeast(1, "")).read(BerthConfig::maxBackendConnections).reloadable(true)
+            .description("cap on backend connections across all pools; when it is reached an idle connection of"
+                    + " another pool is closed to make room").build();
+
+    public static final Setting<Integer> WORKERS = Setting.<Integer>define("workers", "BERTH_WORKERS", "N")
+            .defaults(0, "`0`").parser(SettingValues::wholeNumber)
+            .check(v -> v >= 0 && v <= 1024 ? null : "must be between 0 (one per processor) and 1024, got " + v)
+            .read(BerthConfig::workers)
+            .description("event-loop threads for clients and backends; `0` = one per available processor").build();
+
+    public static final Setting<HostPort> METRICS_LISTEN = Setting.<HostPort>define("metrics_listen",
+                    "BERTH_METRICS_LISTEN", "HOST:PORT")
+            .defaults(new HostPort("0.0.0.0", 9930), "`0.0.0.0:9930`").parser(HostPort::parse)
+            .read(BerthConfig::metricsListen)
+            .description("the operator's HTTP port: `/metrics`, `/healthz`, `/readyz`, `/config`").build();
+
+    public static final Setting<String> METRICS_COMPAT = Setting.<String>define("metrics_compat", "BERTH_METRICS_COMPAT",
+                    "NAME")
+            .defaults("none", "`none`").parser(SettingValues::word).check(oneOf("none", "pgbouncer"))
+            .read(BerthConfig::metricsCompat)
+            .description("`pgbouncer`: also export the pool gauges and totals under"
+                    + " prometheus-community/pgbouncer_exporter's names (`pgbouncer_pools_client_active_connections`,"
+                    + " `pgbouncer_pools_server_idle_connections`, `pgbouncer_stats_queries_pooled_total`, ...), so"
+                    + " existing pgbouncer dashboards and alerts keep working").build();
+
+    public static final Setting<Set<String>> ADMIN_USERS = Setting.<Set<String>>define("admin_users", "BERTH_ADMIN_USERS",
+                    "USER,...")
+            .defaults(Set.of(), "none").parser(SettingValues::names)
+            .read(c -> String.join(",", new TreeSet<>(c.adminUsers()))).reloadable(true)
+            .description("users allowed on the admin console (database `berth` or `pgbouncer`); they log in with the"
+                    + " auth file like everyone else").build();
+
+    public static final Setting<String> LOG_FORMAT = Setting.<String>define("log_format", "BERTH_LOG_FORMAT", "FORMAT")
+            .defaults("text", "`text`").parser(SettingValues::word).check(oneOf("text", "json"))
+            .read(BerthConfig::logFormat)
+            .description("`text`: one line per event on stderr; `json`: one JSON object per line (time, level,"
+                    + " logger, message, error)").build();
+
+    public static final Setting<String> SERVER_RESET_QUERY = Setting.<String>define("server_reset_query",
+                    "BERTH_SERVER_RESET_QUERY", "SQL")
+            .defaults("DISCARD ALL", "`DISCARD ALL`").parser(Function.identity()).read(BerthConfig::serverResetQuery)
+            .reloadable(true)
+            .description("run on a backend connection before another client gets it, after a session-mode or"
+                    + " pinned client; empty for none").build();
+
+    public static final Setting<Long> SERVER_CONNECT_TIMEOUT = Setting.<Long>define("server_connect_timeout",
+                    "BERTH_SERVER_CONNECT_TIMEOUT", "MS")
+            .defaults(BerthConfig.DEFAULT_SERVER_CONNECT_TIMEOUT_MS, "`5000`").parser(SettingValues::millis)
+            .check(positiveMillis()).read(BerthConfig::serverConnectTimeoutMs).reloadable(true)
+            .description("longest a backend TCP connect plus login may take").build();
+
+    public static final Setting<Long> CLIENT_LOGIN_TIMEOUT = Setting.<Long>define("client_login_timeout",
+                    "BERTH_CLIENT_LOGIN_TIMEOUT", "MS")
+            .defaults(BerthConfig.DEFAULT_CLIENT_LOGIN_TIMEOUT_MS, "`60000`").parser(SettingValues::millis)
+            .check(positiveMillis()).read(BerthConfig::clientLoginTimeoutMs).reloadable(true)
+            .description("a client that has not completed its login by then is disconnected (`08006`)").build();
+
+    public static final Setting<Integer> MAX_MESSAGE_SIZE = Setting.<Integer>define("max_message_size",
+                    "BERTH_MAX_MESSAGE_SIZE", "BYTES")
+            .defaults(BerthConfig.DEFAULT_MAX_MESSAGE_SIZE, "`268435456` (256 MiB)").parser(SettingValues::wholeNumber)
+            .check(atLeast(1024, " bytes")).read(BerthConfig::maxMessageSize)
+            .description("largest message a client may send; PostgreSQL allows 1 GiB, but Berth holds a whole message"
+                    + " in memory while forwarding it, so the default bounds what one client can make it buffer."
+                    + " Larger messages get `08P01` and a close").build();
+
+    /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
+    public static final List<Setting<?>> ALL = List.of(LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
+            MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
+            CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
+            LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_MESSAGE_SIZE);
+
+    private static final Map<String, Setting<?>> BY_NAME = ALL.stream()
+            .collect(Collectors.toUnmodifiableMap(Setting::name, s -> s));
+
+    /** The setting with this table name ({@link ConfigException#setting()}); null if there is none. */
+    public static Setting<?> byName(String name) {
+        return BY_NAME.get(name);
+    }
+}
