@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.server.Logs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,7 @@ import java.util.Properties;
 public final class BerthCli implements Runnable {
 
     public static void main(String[] args) {
-        dev.berth.server.Logs.installManager();
+        Logs.installManager();
         // Netty samples buffers for leak reports by default, at a cost on every read; tests run it at
         // "paranoid", the daemon without it unless -Dio.netty.leakDetection.level says otherwise
         if (System.getProperty("io.netty.leakDetection.level") == null) {

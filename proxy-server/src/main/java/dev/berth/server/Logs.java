@@ -7,6 +7,7 @@ import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -21,7 +22,7 @@ public final class Logs {
      * {@code -Djava.util.logging.manager=dev.berth.server.Logs$Manager} or {@link #installManager()}
      * before the first logger is created.
      */
-    public static final class Manager extends java.util.logging.LogManager {
+    public static final class Manager extends LogManager {
         @Override
         public void reset() {
             // handlers stay open until the process exits
