@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -118,11 +119,27 @@ class PreparedStatementProtocolTest {
                 case 'C' -> j.add("C(" + m.text().replace("\0", "") + ")");
                 case 'E' -> j.add("E(" + m.field('C') + " " + m.field('M') + ")");
                 case 'Z' -> j.add("Z" + (char) m.payload()[0]);
-                case 't', 'T' -> j.add(m.type() + "(" + HexFormat.of().formatHex(m.payload()) + ")");
+                case 't' -> j.add("t(" + HexFormat.of().formatHex(m.payload()) + ")");
+                case 'T' -> j.add("T(" + HexFormat.of().formatHex(withoutTableOids(m.payload())) + ")");
                 default -> j.add(String.valueOf(m.type()));
             }
         }
         return j.toString();
+    }
+
+    /** A RowDescription with its table OIDs zeroed: each side of a scenario creates its own tables. */
+    private static byte[] withoutTableOids(byte[] payload) {
+        byte[] copy = payload.clone();
+        int fields = ((copy[0] & 0xff) << 8) | (copy[1] & 0xff);
+        int at = 2;
+        for (int f = 0; f < fields; f++) {
+            while (copy[at] != 0) {
+                at++;
+            }
+            Arrays.fill(copy, at + 1, at + 5, (byte) 0);
+            at += 1 + 18;
+        }
+        return copy;
     }
 
     private static List<String> dataRow(List<Message> messages) {
@@ -754,6 +771,74 @@ class PreparedStatementProtocolTest {
                         List<Message> r = t.expect("deallocate all, then bind, in one write (" + i + ")", a, "CZEZ1Z");
                         assertEquals("prepared statement \"S_x\" does not exist", r.get(2).field('M'));
                     }
+                }
+            });
+        }
+    }
+
+    // ---- 10. schema changes: a shared statement never describes or runs differently from a fresh one ----
+
+    @Test
+    void aStatementPreparedAfterATableIsRecreatedDescribesAndRunsTheNewTable() throws Exception {
+        String insert = "insert into gen_recreated values ($1)";
+        try (RunningBerth berth = berth(2, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient a = side.login()) {
+                    a.send(batch().query("drop table if exists gen_recreated; create table gen_recreated(v date)"));
+                    t.record("create with a date column", a, 1);
+                    a.send(batch().parse("S_ins", insert).describeStatement("S_ins").bind("", "S_ins", "2024-01-01")
+                            .execute("").sync());
+                    t.expect("a inserts a date", a, "1tn2CZ");
+                    a.send(batch().query("drop table gen_recreated; create table gen_recreated(v int)"));
+                    t.record("recreate with an int column", a, 1);
+                }
+                try (RawClient b = side.login()) {
+                    b.send(batch().parse("S_ins", insert).describeStatement("S_ins").bind("", "S_ins", "5").execute("")
+                            .sync());
+                    List<Message> r = t.expect("a new client prepares the same insert", b, "1tn2CZ");
+                    assertEquals(23, r.get(1).int32(2), "the parameter is the new column's int4");
+                    b.send(batch().query("drop table gen_recreated"));
+                    t.record("drop", b, 1);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aColumnTypeChangedOnEveryBackendHoldingTheStatementDoesNotFailAFreshClient() throws Exception {
+        String select = "select v from gen_altered";
+        try (RunningBerth berth = berth(2, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c1 = side.login(); RawClient c2 = side.login()) {
+                    c1.send(batch().query("drop table if exists gen_altered; create table gen_altered(v int);"
+                            + " insert into gen_altered values (1)"));
+                    t.record("create", c1, 1);
+                    // both in a transaction at once: the statement is prepared on both backends
+                    for (RawClient c : List.of(c1, c2)) {
+                        c.send(batch().query("begin").parse("S_sel", select).bind("", "S_sel").execute("").sync());
+                        t.expect("prepare and run in a transaction", c, "CZ12DCZ");
+                    }
+                    for (RawClient c : List.of(c1, c2)) {
+                        c.send(batch().query("commit"));
+                        t.expect("commit", c, "CZ");
+                    }
+                    c1.send(batch().query("alter table gen_altered alter column v type text"));
+                    t.expect("alter the column's type", c1, "CZ");
+                }
+                for (int i = 0; i < 3; i++) {
+                    try (RawClient c3 = side.login(); RawClient c4 = side.login()) {
+                        c3.send(batch().query("begin").parse("S_sel", select).bind("", "S_sel").describePortal("")
+                                .execute("").sync());
+                        t.expect("try " + i + ": a fresh client in a transaction", c3, "CZ12TDCZ");
+                        c4.send(batch().parse("S_sel", select).bind("", "S_sel").describePortal("").execute("").sync());
+                        t.expect("try " + i + ": another fresh client meanwhile", c4, "12TDCZ");
+                        c3.send(batch().query("commit"));
+                        t.expect("try " + i + ": commit", c3, "CZ");
+                    }
+                }
+                try (RawClient c = side.login()) {
+                    c.send(batch().query("drop table gen_altered"));
+                    t.record("drop", c, 1);
                 }
             });
         }

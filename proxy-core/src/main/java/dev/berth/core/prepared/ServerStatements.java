@@ -15,6 +15,8 @@ public final class ServerStatements {
     private final int capacity;
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private long pipeline;
+    /** The registry generation whose older statements were last closed here. */
+    private long generation;
 
     public ServerStatements(int capacity) {
         this.capacity = capacity;
@@ -57,6 +59,26 @@ public final class ServerStatements {
     /** The server deallocated everything (DISCARD ALL, DEALLOCATE ALL). */
     public void clear() {
         prepared.clear();
+    }
+
+    /**
+     * The statements named before the registry generation that began at {@code start}, now forgotten here
+     * (the caller closes them on the server); empty when this server already caught up with it.
+     */
+    public List<String> removeOlderThan(long start) {
+        if (start == generation) {
+            return List.of();
+        }
+        generation = start;
+        List<String> stale = new ArrayList<>();
+        prepared.keySet().removeIf(name -> {
+            boolean old = PreparedStatementRegistry.isOlderGeneration(name, start);
+            if (old) {
+                stale.add(name);
+            }
+            return old;
+        });
+        return stale;
     }
 
     /** A Sync went out: statements used before it may be evicted from now on. */

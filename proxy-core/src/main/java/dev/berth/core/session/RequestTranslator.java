@@ -172,6 +172,14 @@ final class RequestTranslator {
         out.toServer(parseMessage(s.serverName(), s.key()));
     }
 
+    /** Closes the statements this server holds from before the pool's last schema change (their Close swallowed). */
+    void closeOlderGeneration(Output out) {
+        for (String name : statements.removeOlderThan(registry.generationStart())) {
+            outstanding.add(Request.evictionClose(name));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
+        }
+    }
+
     private void closeEvicted(List<String> evicted, Output out) {
         for (String name : evicted) {
             evictions++;

@@ -30,6 +30,8 @@ final class ResponseMatcher {
     private PreparedStatementRegistry registry;
     /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
     private boolean skippingUntilSync;
+    /** A schema change completed; the ReadyForQuery 'I' that commits it starts another generation. */
+    private boolean schemaChangePending;
 
     ResponseMatcher(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc) {
         this.statements = statements;
@@ -77,12 +79,23 @@ final class ResponseMatcher {
             case EXECUTE -> type == 'C' || type == 'I' || type == 's';
             case SYNC, QUERY, FUNCTION_CALL -> type == MessageType.READY_FOR_QUERY;
         };
-        if (type == 'C' && deallocatedAll(frame)) {
-            // the server really dropped every prepared statement: Berth's record of them goes too
-            statements.clear();
-            if (client != null) {
-                client.clear();
+        if (type == 'C') {
+            if (deallocatedAll(frame)) {
+                // the server really dropped every prepared statement: Berth's record of them goes too
+                statements.clear();
+                if (client != null) {
+                    client.clear();
+                }
+            } else if (changesSchema(frame)) {
+                // shared statements prepared before it could describe or run differently from fresh ones: new names,
+                // now for this client's own transaction, and again once it commits for everyone else
+                registry.newGeneration();
+                schemaChangePending = true;
             }
+        } else if (type == MessageType.READY_FOR_QUERY && schemaChangePending
+                && frame.getByte(frame.readerIndex() + 5) == 'I') {
+            schemaChangePending = false;
+            registry.newGeneration();
         }
         if (head.action == Action.SWALLOW) {
             frame.release();
@@ -147,6 +160,29 @@ final class ResponseMatcher {
         if (r.response != null) {
             r.response.release();
         }
+    }
+
+    /** A CommandComplete of a statement that can change what a prepared statement means (the tag is enough). */
+    static boolean changesSchema(ByteBuf frame) {
+        int at = frame.readerIndex() + 5;
+        return switch (frame.getByte(at)) {
+            case 'C' -> tagStartsWith(frame, at, "CREATE ");
+            case 'A' -> tagStartsWith(frame, at, "ALTER ");
+            case 'D' -> tagStartsWith(frame, at, "DROP ") || tagStartsWith(frame, at, "DO\0"); // DO: DDL Berth cannot see
+            default -> false;
+        };
+    }
+
+    private static boolean tagStartsWith(ByteBuf frame, int at, String prefix) {
+        if (frame.writerIndex() - at < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (frame.getByte(at + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */
