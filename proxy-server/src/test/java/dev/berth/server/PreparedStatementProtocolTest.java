@@ -1,6 +1,7 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.PoolMode;
 import dev.berth.server.RawClient.Message;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -839,6 +840,29 @@ class PreparedStatementProtocolTest {
                 try (RawClient c = side.login()) {
                     c.send(batch().query("drop table gen_altered"));
                     t.record("drop", c, 1);
+                }
+            });
+        }
+    }
+
+    // ---- 11. session mode renames nothing ----
+
+    @Test
+    void inSessionModeSqlExecuteRunsAStatementPreparedByProtocol() throws Exception {
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(2)
+                .poolMode(PoolMode.SESSION))) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c = side.login()) {
+                    c.send(batch().parse("S_1", "select $1::int * 2", 23).sync());
+                    t.expect("parse by protocol", c, "1Z");
+                    c.send(batch().query("execute \"S_1\"(21)"));
+                    assertEquals(List.of("42"), dataRow(t.expect("SQL execute", c, "TDCZ")));
+                    c.send(batch().query("deallocate \"S_1\""));
+                    t.expect("SQL deallocate", c, "CZ");
+                    c.send(batch().query("prepare q(int) as select $1 + 1"));
+                    t.expect("SQL prepare", c, "CZ");
+                    c.send(batch().bind("", "q", "1").execute("").sync());
+                    assertEquals(List.of("2"), dataRow(t.expect("protocol bind of a SQL-prepared statement", c, "2DCZ")));
                 }
             });
         }
