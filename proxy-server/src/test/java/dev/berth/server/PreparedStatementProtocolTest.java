@@ -867,4 +867,39 @@ class PreparedStatementProtocolTest {
             });
         }
     }
+
+    // ---- 12. the unnamed statement between round trips ----
+
+    @Test
+    void theUnnamedStatementParsedInOneRoundTripIsTheClientsOwnInTheNext() throws Exception {
+        try (RunningBerth berth = berth(1, 200)) { // one backend: another client's unnamed statement replaces it there
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c = side.login(); RawClient other = side.login()) {
+                    // psql's \gdesc: Parse, Sync; then Describe in a second round trip
+                    c.send(batch().parse("", "select $1::int + 1 as mine", 23).sync());
+                    t.expect("parse the unnamed statement", c, "1Z");
+                    other.send(batch().parse("", "select 'other'::text as theirs").bind("", "").execute("").sync());
+                    t.expect("another client's unnamed statement", other, "12DCZ");
+                    c.send(batch().describeStatement("").sync());
+                    t.expect("describe it in the next round trip", c, "tTZ");
+                    other.send(batch().parse("", "select 'other'::text as theirs").sync());
+                    t.expect("another client again", other, "1Z");
+                    c.send(batch().bind("", "", "41").execute("").sync());
+                    assertEquals(List.of("42"), dataRow(t.expect("and run it", c, "2DCZ")));
+                    // a simple Query destroys it
+                    c.send(batch().query("select 1"));
+                    t.expect("a simple query", c, "TDCZ");
+                    c.send(batch().bind("", "", "1").execute("").sync());
+                    assertEquals(List.of("26000"), RawClient.errorCodes(t.expect("gone after the query", c, "EZ")));
+                    // a failed Parse leaves none
+                    c.send(batch().parse("", "select 1 as ok").sync());
+                    t.expect("parse again", c, "1Z");
+                    c.send(batch().parse("", "selec 1").sync());
+                    t.expect("a failed parse", c, "EZ");
+                    c.send(batch().bind("", "").execute("").sync());
+                    assertEquals(List.of("26000"), RawClient.errorCodes(t.expect("none after the failed parse", c, "EZ")));
+                }
+            });
+        }
+    }
 }

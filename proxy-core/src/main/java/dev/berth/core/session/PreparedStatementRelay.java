@@ -109,7 +109,7 @@ public final class PreparedStatementRelay {
                 statements.syncSent();
                 requests.forward(frame, Kind.SYNC, out);
             }
-            case MessageType.QUERY -> requests.forward(frame, Kind.QUERY, out);
+            case MessageType.QUERY -> requests.query(frame, out);
             case MessageType.FUNCTION_CALL -> requests.forward(frame, Kind.FUNCTION_CALL, out);
             default -> out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
         }

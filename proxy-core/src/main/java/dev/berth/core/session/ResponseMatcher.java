@@ -157,6 +157,9 @@ final class ResponseMatcher {
         if (r.clientName != null && client != null) {
             client.remove(r.clientName); // only a Parse of a new client name carries one
         }
+        if (r.kind == Kind.PARSE && r.serverName == null && r.action != Action.SYNTHESIZE && client != null) {
+            client.forgetUnnamed(); // a Parse of the unnamed statement that failed or was skipped leaves none
+        }
         if (r.response != null) {
             r.response.release();
         }
