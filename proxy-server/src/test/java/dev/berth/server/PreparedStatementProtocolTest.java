@@ -902,4 +902,34 @@ class PreparedStatementProtocolTest {
             });
         }
     }
+
+    // ---- 13. statements dropped where Berth cannot see it ----
+
+    @Test
+    void statementsDeallocatedInAFunctionArePreparedAgainAfterTheServerSaysSo() throws Exception {
+        try (RunningBerth berth = berth(1, 200); RawClient a = RawClient.login(berth.port(), "postgres", "postgres");
+             RawClient b = RawClient.login(berth.port(), "postgres", "postgres")) {
+            b.send(batch().query("create or replace function berth_test_dealloc() returns void language plpgsql"
+                    + " as $$ begin execute 'deallocate all'; end $$"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
+            a.send(batch().parse("S_x", "select 'x'").parse("S_y", "select 'y'").sync());
+            assertEquals("11Z", RawClient.types(a.readUntil('Z')));
+            b.send(batch().query("select berth_test_dealloc()"));
+            assertEquals("TDCZ", RawClient.types(b.readUntil('Z')));
+            // Berth learns it from the first 26000 (not yet retried transparently); from then on both work
+            a.send(batch().bind("", "S_x").execute("").sync());
+            List<Message> first = a.readUntil('Z');
+            if (!RawClient.types(first).equals("2DCZ")) {
+                assertEquals(List.of("26000"), RawClient.errorCodes(first), summary(first, false));
+            }
+            for (int i = 0; i < 3; i++) {
+                a.send(batch().bind("", "S_x").execute("").bind("", "S_y").execute("").sync());
+                List<Message> r = a.readUntil('Z');
+                assertEquals("2DC2DCZ", RawClient.types(r), "try " + i + ": " + summary(r, false));
+                assertEquals(List.of("x", "y"), RawClient.firstColumns(r));
+            }
+            b.send(batch().query("drop function berth_test_dealloc()"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
+        }
+    }
 }

@@ -15,6 +15,7 @@ public final class ServerStatements {
     private final int capacity;
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private long pipeline;
+    private boolean uncertain;
     /** The registry generation whose older statements were last closed here. */
     private long generation;
 
@@ -56,9 +57,25 @@ public final class ServerStatements {
         prepared.remove(name);
     }
 
+    /**
+     * The server lacked a statement Berth believed prepared there (something Berth could not see, such as
+     * DEALLOCATE in a function, dropped it): nothing it holds is known any more. Statements prepared here
+     * from now on are closed first, in case some of the forgotten ones are still there.
+     */
+    public void lost() {
+        prepared.clear();
+        uncertain = true;
+    }
+
+    /** Whether a statement about to be prepared may still exist here (see {@link #lost}). */
+    public boolean uncertain() {
+        return uncertain;
+    }
+
     /** The server deallocated everything (DISCARD ALL, DEALLOCATE ALL). */
     public void clear() {
         prepared.clear();
+        uncertain = false;
     }
 
     /**

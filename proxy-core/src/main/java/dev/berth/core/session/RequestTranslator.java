@@ -103,6 +103,7 @@ final class RequestTranslator {
             return;
         }
         closeEvicted(statements.add(serverName), out);
+        closeIfUncertain(serverName, out);
         outstanding.add(Request.parse(serverName, name));
         out.toServer(parseMessage(serverName, key));
     }
@@ -201,6 +202,7 @@ final class RequestTranslator {
         reprepares++;
         metrics.reprepared();
         closeEvicted(statements.add(s.serverName()), out);
+        closeIfUncertain(s.serverName(), out);
         outstanding.add(Request.reprepare(s.serverName()));
         out.toServer(parseMessage(s.serverName(), s.key()));
     }
@@ -210,6 +212,14 @@ final class RequestTranslator {
         for (String name : statements.removeOlderThan(registry.generationStart())) {
             outstanding.add(Request.evictionClose(name));
             out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
+        }
+    }
+
+    /** After the server lost track of its statements, one may still be there under this name: closed first. */
+    private void closeIfUncertain(String serverName, Output out) {
+        if (statements.uncertain()) {
+            outstanding.add(Request.evictionClose(serverName));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', serverName));
         }
     }
 

@@ -133,6 +133,11 @@ final class ResponseMatcher {
             String fresh = registry.rename(head.key, head.serverName);
             client.rename(head.serverName, fresh);
         }
+        if ((head.kind == Kind.BIND || head.kind == Kind.DESCRIBE_STATEMENT) && isBerths(head.serverName)
+                && "26000".equals(error.sqlState())) {
+            // a statement Berth prepared here is gone without Berth seeing why: forget what this server holds
+            statements.lost();
+        }
         out.toClient(frame);
         // the server skips the rest up to Sync: those requests get no response, and undo what they assumed
         Request r = outstanding.poll();
@@ -144,6 +149,11 @@ final class ResponseMatcher {
         if (r == null) {
             skippingUntilSync = true;
         }
+    }
+
+    /** One of Berth's server-side names (a client's own name of that form is escaped with a trailing '?'). */
+    private static boolean isBerths(String serverName) {
+        return serverName != null && serverName.startsWith(PreparedStatementRegistry.PREFIX) && !serverName.endsWith("?");
     }
 
     /** A request the server did not carry out: what Berth recorded for it is undone. */
