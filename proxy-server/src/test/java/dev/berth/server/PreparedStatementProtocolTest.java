@@ -1,12 +1,14 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.PoolMode;
 import dev.berth.server.RawClient.Message;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -118,11 +120,27 @@ class PreparedStatementProtocolTest {
                 case 'C' -> j.add("C(" + m.text().replace("\0", "") + ")");
                 case 'E' -> j.add("E(" + m.field('C') + " " + m.field('M') + ")");
                 case 'Z' -> j.add("Z" + (char) m.payload()[0]);
-                case 't', 'T' -> j.add(m.type() + "(" + HexFormat.of().formatHex(m.payload()) + ")");
+                case 't' -> j.add("t(" + HexFormat.of().formatHex(m.payload()) + ")");
+                case 'T' -> j.add("T(" + HexFormat.of().formatHex(withoutTableOids(m.payload())) + ")");
                 default -> j.add(String.valueOf(m.type()));
             }
         }
         return j.toString();
+    }
+
+    /** A RowDescription with its table OIDs zeroed: each side of a scenario creates its own tables. */
+    private static byte[] withoutTableOids(byte[] payload) {
+        byte[] copy = payload.clone();
+        int fields = ((copy[0] & 0xff) << 8) | (copy[1] & 0xff);
+        int at = 2;
+        for (int f = 0; f < fields; f++) {
+            while (copy[at] != 0) {
+                at++;
+            }
+            Arrays.fill(copy, at + 1, at + 5, (byte) 0);
+            at += 1 + 18;
+        }
+        return copy;
     }
 
     private static List<String> dataRow(List<Message> messages) {
@@ -756,6 +774,162 @@ class PreparedStatementProtocolTest {
                     }
                 }
             });
+        }
+    }
+
+    // ---- 10. schema changes: a shared statement never describes or runs differently from a fresh one ----
+
+    @Test
+    void aStatementPreparedAfterATableIsRecreatedDescribesAndRunsTheNewTable() throws Exception {
+        String insert = "insert into gen_recreated values ($1)";
+        try (RunningBerth berth = berth(2, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient a = side.login()) {
+                    a.send(batch().query("drop table if exists gen_recreated; create table gen_recreated(v date)"));
+                    t.record("create with a date column", a, 1);
+                    a.send(batch().parse("S_ins", insert).describeStatement("S_ins").bind("", "S_ins", "2024-01-01")
+                            .execute("").sync());
+                    t.expect("a inserts a date", a, "1tn2CZ");
+                    a.send(batch().query("drop table gen_recreated; create table gen_recreated(v int)"));
+                    t.record("recreate with an int column", a, 1);
+                }
+                try (RawClient b = side.login()) {
+                    b.send(batch().parse("S_ins", insert).describeStatement("S_ins").bind("", "S_ins", "5").execute("")
+                            .sync());
+                    List<Message> r = t.expect("a new client prepares the same insert", b, "1tn2CZ");
+                    assertEquals(23, r.get(1).int32(2), "the parameter is the new column's int4");
+                    b.send(batch().query("drop table gen_recreated"));
+                    t.record("drop", b, 1);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aColumnTypeChangedOnEveryBackendHoldingTheStatementDoesNotFailAFreshClient() throws Exception {
+        String select = "select v from gen_altered";
+        try (RunningBerth berth = berth(2, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c1 = side.login(); RawClient c2 = side.login()) {
+                    c1.send(batch().query("drop table if exists gen_altered; create table gen_altered(v int);"
+                            + " insert into gen_altered values (1)"));
+                    t.record("create", c1, 1);
+                    // both in a transaction at once: the statement is prepared on both backends
+                    for (RawClient c : List.of(c1, c2)) {
+                        c.send(batch().query("begin").parse("S_sel", select).bind("", "S_sel").execute("").sync());
+                        t.expect("prepare and run in a transaction", c, "CZ12DCZ");
+                    }
+                    for (RawClient c : List.of(c1, c2)) {
+                        c.send(batch().query("commit"));
+                        t.expect("commit", c, "CZ");
+                    }
+                    c1.send(batch().query("alter table gen_altered alter column v type text"));
+                    t.expect("alter the column's type", c1, "CZ");
+                }
+                for (int i = 0; i < 3; i++) {
+                    try (RawClient c3 = side.login(); RawClient c4 = side.login()) {
+                        c3.send(batch().query("begin").parse("S_sel", select).bind("", "S_sel").describePortal("")
+                                .execute("").sync());
+                        t.expect("try " + i + ": a fresh client in a transaction", c3, "CZ12TDCZ");
+                        c4.send(batch().parse("S_sel", select).bind("", "S_sel").describePortal("").execute("").sync());
+                        t.expect("try " + i + ": another fresh client meanwhile", c4, "12TDCZ");
+                        c3.send(batch().query("commit"));
+                        t.expect("try " + i + ": commit", c3, "CZ");
+                    }
+                }
+                try (RawClient c = side.login()) {
+                    c.send(batch().query("drop table gen_altered"));
+                    t.record("drop", c, 1);
+                }
+            });
+        }
+    }
+
+    // ---- 11. session mode renames nothing ----
+
+    @Test
+    void inSessionModeSqlExecuteRunsAStatementPreparedByProtocol() throws Exception {
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(2)
+                .poolMode(PoolMode.SESSION))) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c = side.login()) {
+                    c.send(batch().parse("S_1", "select $1::int * 2", 23).sync());
+                    t.expect("parse by protocol", c, "1Z");
+                    c.send(batch().query("execute \"S_1\"(21)"));
+                    assertEquals(List.of("42"), dataRow(t.expect("SQL execute", c, "TDCZ")));
+                    c.send(batch().query("deallocate \"S_1\""));
+                    t.expect("SQL deallocate", c, "CZ");
+                    c.send(batch().query("prepare q(int) as select $1 + 1"));
+                    t.expect("SQL prepare", c, "CZ");
+                    c.send(batch().bind("", "q", "1").execute("").sync());
+                    assertEquals(List.of("2"), dataRow(t.expect("protocol bind of a SQL-prepared statement", c, "2DCZ")));
+                }
+            });
+        }
+    }
+
+    // ---- 12. the unnamed statement between round trips ----
+
+    @Test
+    void theUnnamedStatementParsedInOneRoundTripIsTheClientsOwnInTheNext() throws Exception {
+        try (RunningBerth berth = berth(1, 200)) { // one backend: another client's unnamed statement replaces it there
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c = side.login(); RawClient other = side.login()) {
+                    // psql's \gdesc: Parse, Sync; then Describe in a second round trip
+                    c.send(batch().parse("", "select $1::int + 1 as mine", 23).sync());
+                    t.expect("parse the unnamed statement", c, "1Z");
+                    other.send(batch().parse("", "select 'other'::text as theirs").bind("", "").execute("").sync());
+                    t.expect("another client's unnamed statement", other, "12DCZ");
+                    c.send(batch().describeStatement("").sync());
+                    t.expect("describe it in the next round trip", c, "tTZ");
+                    other.send(batch().parse("", "select 'other'::text as theirs").sync());
+                    t.expect("another client again", other, "1Z");
+                    c.send(batch().bind("", "", "41").execute("").sync());
+                    assertEquals(List.of("42"), dataRow(t.expect("and run it", c, "2DCZ")));
+                    // a simple Query destroys it
+                    c.send(batch().query("select 1"));
+                    t.expect("a simple query", c, "TDCZ");
+                    c.send(batch().bind("", "", "1").execute("").sync());
+                    assertEquals(List.of("26000"), RawClient.errorCodes(t.expect("gone after the query", c, "EZ")));
+                    // a failed Parse leaves none
+                    c.send(batch().parse("", "select 1 as ok").sync());
+                    t.expect("parse again", c, "1Z");
+                    c.send(batch().parse("", "selec 1").sync());
+                    t.expect("a failed parse", c, "EZ");
+                    c.send(batch().bind("", "").execute("").sync());
+                    assertEquals(List.of("26000"), RawClient.errorCodes(t.expect("none after the failed parse", c, "EZ")));
+                }
+            });
+        }
+    }
+
+    // ---- 13. statements dropped where Berth cannot see it ----
+
+    @Test
+    void statementsDeallocatedInAFunctionArePreparedAgainAfterTheServerSaysSo() throws Exception {
+        try (RunningBerth berth = berth(1, 200); RawClient a = RawClient.login(berth.port(), "postgres", "postgres");
+             RawClient b = RawClient.login(berth.port(), "postgres", "postgres")) {
+            b.send(batch().query("create or replace function berth_test_dealloc() returns void language plpgsql"
+                    + " as $$ begin execute 'deallocate all'; end $$"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
+            a.send(batch().parse("S_x", "select 'x'").parse("S_y", "select 'y'").sync());
+            assertEquals("11Z", RawClient.types(a.readUntil('Z')));
+            b.send(batch().query("select berth_test_dealloc()"));
+            assertEquals("TDCZ", RawClient.types(b.readUntil('Z')));
+            // Berth learns it from the first 26000 (not yet retried transparently); from then on both work
+            a.send(batch().bind("", "S_x").execute("").sync());
+            List<Message> first = a.readUntil('Z');
+            if (!RawClient.types(first).equals("2DCZ")) {
+                assertEquals(List.of("26000"), RawClient.errorCodes(first), summary(first, false));
+            }
+            for (int i = 0; i < 3; i++) {
+                a.send(batch().bind("", "S_x").execute("").bind("", "S_y").execute("").sync());
+                List<Message> r = a.readUntil('Z');
+                assertEquals("2DC2DCZ", RawClient.types(r), "try " + i + ": " + summary(r, false));
+                assertEquals(List.of("x", "y"), RawClient.firstColumns(r));
+            }
+            b.send(batch().query("drop function berth_test_dealloc()"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
         }
     }
 }

@@ -25,6 +25,8 @@ public final class ClientStatements {
     }
 
     private final Map<String, Statement> statements = new HashMap<>();
+    /** The client's last Parse of the unnamed statement, as sent; null once a Query or a failure destroyed it. */
+    private byte[] unnamedParse;
 
     public Statement get(String clientName) {
         return statements.get(clientName);
@@ -47,6 +49,20 @@ public final class ClientStatements {
                 s.serverName = newName;
             }
         }
+    }
+
+    /** The client parsed the unnamed statement: it lives until replaced or destroyed, on whatever server the client has. */
+    public void unnamedParsed(byte[] parseMessage) {
+        unnamedParse = parseMessage;
+    }
+
+    public byte[] unnamedParse() {
+        return unnamedParse;
+    }
+
+    /** A simple Query (or a failed Parse) destroyed the unnamed statement, as in PostgreSQL. */
+    public void forgetUnnamed() {
+        unnamedParse = null;
     }
 
     public void clear() {

@@ -19,6 +19,8 @@ public final class PreparedStatementRegistry {
     private final AtomicLong counter;
     private final AtomicLong bytes = new AtomicLong();
     private final long maxBytes;
+    /** Names numbered up to this one belong to an earlier generation (before a schema change). */
+    private volatile long generationStart;
 
     public PreparedStatementRegistry(long maxBytes, AtomicLong sharedCounter) {
         this.maxBytes = maxBytes;
@@ -62,6 +64,32 @@ public final class PreparedStatementRegistry {
             return current != null ? current : fresh;
         }
         return fresh;
+    }
+
+    /**
+     * A client's schema change (CREATE, ALTER, DROP...) completed: a statement shared from now on must
+     * describe and run as one prepared afresh would, so every statement gets a new name when next prepared.
+     * Servers close the old names when a client next attaches ({@link #isOlderGeneration}).
+     */
+    public void newGeneration() {
+        names.clear();
+        proven.clear();
+        bytes.set(0);
+        generationStart = counter.get();
+    }
+
+    /** Changes each time {@link #newGeneration} runs; a server compares it with the one it last cleaned up for. */
+    public long generationStart() {
+        return generationStart;
+    }
+
+    /** Whether a server-side name was given out before the generation that began at {@code start}. */
+    public static boolean isOlderGeneration(String serverName, long start) {
+        try {
+            return Long.parseLong(serverName, PREFIX.length(), serverName.length(), 10) <= start;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     public int size() {

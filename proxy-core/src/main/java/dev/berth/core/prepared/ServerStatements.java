@@ -15,6 +15,9 @@ public final class ServerStatements {
     private final int capacity;
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private long pipeline;
+    private boolean uncertain;
+    /** The registry generation whose older statements were last closed here. */
+    private long generation;
 
     public ServerStatements(int capacity) {
         this.capacity = capacity;
@@ -54,9 +57,45 @@ public final class ServerStatements {
         prepared.remove(name);
     }
 
+    /**
+     * The server lacked a statement Berth believed prepared there (something Berth could not see, such as
+     * DEALLOCATE in a function, dropped it): nothing it holds is known any more. Statements prepared here
+     * from now on are closed first, in case some of the forgotten ones are still there.
+     */
+    public void lost() {
+        prepared.clear();
+        uncertain = true;
+    }
+
+    /** Whether a statement about to be prepared may still exist here (see {@link #lost}). */
+    public boolean uncertain() {
+        return uncertain;
+    }
+
     /** The server deallocated everything (DISCARD ALL, DEALLOCATE ALL). */
     public void clear() {
         prepared.clear();
+        uncertain = false;
+    }
+
+    /**
+     * The statements named before the registry generation that began at {@code start}, now forgotten here
+     * (the caller closes them on the server); empty when this server already caught up with it.
+     */
+    public List<String> removeOlderThan(long start) {
+        if (start == generation) {
+            return List.of();
+        }
+        generation = start;
+        List<String> stale = new ArrayList<>();
+        prepared.keySet().removeIf(name -> {
+            boolean old = PreparedStatementRegistry.isOlderGeneration(name, start);
+            if (old) {
+                stale.add(name);
+            }
+            return old;
+        });
+        return stale;
     }
 
     /** A Sync went out: statements used before it may be evicted from now on. */

@@ -32,6 +32,8 @@ final class RequestTranslator {
     private PreparedStatementRegistry registry;
     private long reprepares;
     private long evictions;
+    /** The client parsed the unnamed statement on this server since it was attached. */
+    private boolean unnamedHere;
 
     RequestTranslator(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc,
                       PreparedStatementMetrics metrics) {
@@ -44,6 +46,7 @@ final class RequestTranslator {
     void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
         this.client = clientStatements;
         this.registry = statementRegistry;
+        unnamedHere = false;
     }
 
     void detach() {
@@ -68,7 +71,12 @@ final class RequestTranslator {
         ByteBuf p = Messages.payload(frame);
         String name = Messages.readCString(p);
         if (name.isEmpty()) {
-            forward(frame, Kind.PARSE, out); // the unnamed statement is the server's own, short-lived
+            // the unnamed statement is the server's own; kept for a Bind or Describe after the server changed
+            byte[] copy = new byte[frame.readableBytes()];
+            frame.getBytes(frame.readerIndex(), copy);
+            client.unnamedParsed(copy);
+            unnamedHere = true;
+            forward(frame, Kind.PARSE, out);
             return;
         }
         String query = Messages.readCString(p);
@@ -95,6 +103,7 @@ final class RequestTranslator {
             return;
         }
         closeEvicted(statements.add(serverName), out);
+        closeIfUncertain(serverName, out);
         outstanding.add(Request.parse(serverName, name));
         out.toServer(parseMessage(serverName, key));
     }
@@ -105,6 +114,7 @@ final class RequestTranslator {
         int nameEnd = frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
         String name = frame.toString(portalEnd + 1, nameEnd - portalEnd - 1, StandardCharsets.UTF_8);
         if (name.isEmpty()) {
+            ensureUnnamed(out);
             forward(frame, Kind.BIND, out);
             return;
         }
@@ -132,6 +142,9 @@ final class RequestTranslator {
         byte what = p.readByte();
         String name = Messages.readCString(p);
         if (what != 'S' || name.isEmpty()) {
+            if (what == 'S') {
+                ensureUnnamed(out);
+            }
             forward(frame, what == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
             return;
         }
@@ -159,6 +172,27 @@ final class RequestTranslator {
         outstanding.add(Request.closeAnswered());
     }
 
+    /** A simple Query destroys the unnamed statement. */
+    void query(ByteBuf frame, Output out) {
+        client.forgetUnnamed();
+        unnamedHere = false;
+        forward(frame, Kind.QUERY, out);
+    }
+
+    /**
+     * The client uses the unnamed statement it parsed in an earlier round trip, when it may have had another
+     * server: it is parsed again here first (its ParseComplete swallowed).
+     */
+    private void ensureUnnamed(Output out) {
+        byte[] parse = client.unnamedParse();
+        if (unnamedHere || parse == null) {
+            return; // here already, or never parsed: the server answers as PostgreSQL would
+        }
+        unnamedHere = true;
+        outstanding.add(Request.reprepare(null));
+        out.toServer(alloc.buffer(parse.length).writeBytes(parse));
+    }
+
     /** Prepares a client's statement on this server if it is not there yet; the ParseComplete is swallowed. */
     private void ensurePrepared(ClientStatements.Statement s, Output out) {
         if (statements.contains(s.serverName())) {
@@ -168,8 +202,25 @@ final class RequestTranslator {
         reprepares++;
         metrics.reprepared();
         closeEvicted(statements.add(s.serverName()), out);
+        closeIfUncertain(s.serverName(), out);
         outstanding.add(Request.reprepare(s.serverName()));
         out.toServer(parseMessage(s.serverName(), s.key()));
+    }
+
+    /** Closes the statements this server holds from before the pool's last schema change (their Close swallowed). */
+    void closeOlderGeneration(Output out) {
+        for (String name : statements.removeOlderThan(registry.generationStart())) {
+            outstanding.add(Request.evictionClose(name));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
+        }
+    }
+
+    /** After the server lost track of its statements, one may still be there under this name: closed first. */
+    private void closeIfUncertain(String serverName, Output out) {
+        if (statements.uncertain()) {
+            outstanding.add(Request.evictionClose(serverName));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', serverName));
+        }
     }
 
     private void closeEvicted(List<String> evicted, Output out) {

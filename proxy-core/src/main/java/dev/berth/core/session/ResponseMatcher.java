@@ -30,6 +30,8 @@ final class ResponseMatcher {
     private PreparedStatementRegistry registry;
     /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
     private boolean skippingUntilSync;
+    /** A schema change completed; the ReadyForQuery 'I' that commits it starts another generation. */
+    private boolean schemaChangePending;
 
     ResponseMatcher(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc) {
         this.statements = statements;
@@ -77,12 +79,23 @@ final class ResponseMatcher {
             case EXECUTE -> type == 'C' || type == 'I' || type == 's';
             case SYNC, QUERY, FUNCTION_CALL -> type == MessageType.READY_FOR_QUERY;
         };
-        if (type == 'C' && deallocatedAll(frame)) {
-            // the server really dropped every prepared statement: Berth's record of them goes too
-            statements.clear();
-            if (client != null) {
-                client.clear();
+        if (type == 'C') {
+            if (deallocatedAll(frame)) {
+                // the server really dropped every prepared statement: Berth's record of them goes too
+                statements.clear();
+                if (client != null) {
+                    client.clear();
+                }
+            } else if (changesSchema(frame)) {
+                // shared statements prepared before it could describe or run differently from fresh ones: new names,
+                // now for this client's own transaction, and again once it commits for everyone else
+                registry.newGeneration();
+                schemaChangePending = true;
             }
+        } else if (type == MessageType.READY_FOR_QUERY && schemaChangePending
+                && frame.getByte(frame.readerIndex() + 5) == 'I') {
+            schemaChangePending = false;
+            registry.newGeneration();
         }
         if (head.action == Action.SWALLOW) {
             frame.release();
@@ -120,6 +133,11 @@ final class ResponseMatcher {
             String fresh = registry.rename(head.key, head.serverName);
             client.rename(head.serverName, fresh);
         }
+        if ((head.kind == Kind.BIND || head.kind == Kind.DESCRIBE_STATEMENT) && isBerths(head.serverName)
+                && "26000".equals(error.sqlState())) {
+            // a statement Berth prepared here is gone without Berth seeing why: forget what this server holds
+            statements.lost();
+        }
         out.toClient(frame);
         // the server skips the rest up to Sync: those requests get no response, and undo what they assumed
         Request r = outstanding.poll();
@@ -133,6 +151,11 @@ final class ResponseMatcher {
         }
     }
 
+    /** One of Berth's server-side names (a client's own name of that form is escaped with a trailing '?'). */
+    private static boolean isBerths(String serverName) {
+        return serverName != null && serverName.startsWith(PreparedStatementRegistry.PREFIX) && !serverName.endsWith("?");
+    }
+
     /** A request the server did not carry out: what Berth recorded for it is undone. */
     private void forget(Request r) {
         if (r.kind == Kind.CLOSE && r.action == Action.SWALLOW && r.serverName != null) {
@@ -144,9 +167,35 @@ final class ResponseMatcher {
         if (r.clientName != null && client != null) {
             client.remove(r.clientName); // only a Parse of a new client name carries one
         }
+        if (r.kind == Kind.PARSE && r.serverName == null && r.action != Action.SYNTHESIZE && client != null) {
+            client.forgetUnnamed(); // a Parse of the unnamed statement that failed or was skipped leaves none
+        }
         if (r.response != null) {
             r.response.release();
         }
+    }
+
+    /** A CommandComplete of a statement that can change what a prepared statement means (the tag is enough). */
+    static boolean changesSchema(ByteBuf frame) {
+        int at = frame.readerIndex() + 5;
+        return switch (frame.getByte(at)) {
+            case 'C' -> tagStartsWith(frame, at, "CREATE ");
+            case 'A' -> tagStartsWith(frame, at, "ALTER ");
+            case 'D' -> tagStartsWith(frame, at, "DROP ") || tagStartsWith(frame, at, "DO\0"); // DO: DDL Berth cannot see
+            default -> false;
+        };
+    }
+
+    private static boolean tagStartsWith(ByteBuf frame, int at, String prefix) {
+        if (frame.writerIndex() - at < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (frame.getByte(at + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */

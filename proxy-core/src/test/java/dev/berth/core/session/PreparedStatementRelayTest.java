@@ -436,6 +436,52 @@ class PreparedStatementRelayTest {
         assertEquals(List.of("P|BERTH_2|select * from t", "B||BERTH_2", "E|", "S"), out.sent());
     }
 
+    @Test
+    void aSchemaChangeGivesSharedStatementsNewNamesAndServersCloseTheOldOnesWhenNextAttached() {
+        Backend b1 = backend(100, alice);
+        Backend b2 = backend(100, alice);
+        prepare(b1, "S_1", "select * from t");
+        b2.client(bind("", "S_1"), sync());
+        b2.server(parseComplete(), bindComplete(), ready());
+        out.received();
+        out.sent();
+
+        b1.client(query("alter table t add column c int"));
+        b1.server(commandComplete("ALTER TABLE"), ready());
+        assertEquals(List.of("C", "Z|I"), out.received());
+        out.sent();
+        StatementKey key = new StatementKey("select * from t", new int[0]);
+        String fresh = registry.nameFor(key);
+        assertTrue(!fresh.equals("BERTH_1"), "a client preparing it now gets a new name: " + fresh);
+
+        b2.relay.attach(bob, registry);
+        b2.client(parse("S_1", "select * from t"), sync());
+        assertEquals(List.of("C|S|BERTH_1", "P|" + fresh + "|select * from t", "S"), out.sent());
+        b2.server(closeComplete(), parseComplete(), ready());
+        assertEquals(List.of("1", "Z|I"), out.received(), "the old statement's Close is Berth's own");
+        assertFalse(b2.statements.contains("BERTH_1"));
+        // the client that prepared before the change still runs its statement: prepared again where it was closed
+        b2.relay.attach(alice, registry);
+        b2.client(bind("", "S_1"), sync());
+        assertEquals(List.of("P|BERTH_1|select * from t", "B||BERTH_1", "S"), out.sent());
+        b2.server(parseComplete(), bindComplete(), ready());
+        assertEquals(List.of("2", "Z|I"), out.received());
+    }
+
+    @Test
+    void onlyTagsOfSchemaChangesStartAGeneration() {
+        for (String tag : List.of("CREATE TABLE", "ALTER TABLE", "DROP VIEW", "DO", "CREATE FUNCTION")) {
+            ByteBuf c = commandComplete(tag);
+            assertTrue(ResponseMatcher.changesSchema(c), tag);
+            c.release();
+        }
+        for (String tag : List.of("SELECT 1", "DELETE 3", "DISCARD ALL", "COMMIT", "DOMAIN", "ANALYZE", "COPY 2")) {
+            ByteBuf c = commandComplete(tag);
+            assertFalse(ResponseMatcher.changesSchema(c), tag);
+            c.release();
+        }
+    }
+
     // ---- eviction ----
 
     @Test

@@ -13,6 +13,8 @@ import dev.berth.server.backend.ServerConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -25,6 +27,8 @@ final class ClientRelay {
     private static final Logger LOG = Logger.getLogger(ClientRelay.class.getName());
 
     private final ClientSession session;
+    /** A pool timeout failed an extended-protocol batch: the rest of it, up to its Sync, is discarded. */
+    private boolean discardingUntilSync;
     /** Messages handed to the linked server since it was linked (see {@link #releaseIfAtRest}). */
     private int sent;
     private boolean flushServer;
@@ -89,6 +93,10 @@ final class ClientRelay {
     boolean answeredWithoutServer(ByteBuf frame) {
         ChannelHandlerContext ctx = session.ctx();
         byte type = MessageType.of(frame);
+        if (discardingUntilSync && type != MessageType.TERMINATE) {
+            discardUpToSync(frame);
+            return true;
+        }
         switch (type) {
             case MessageType.PARSE -> {
                 if (!answerParse(frame)) {
@@ -111,6 +119,49 @@ final class ClientRelay {
         }
         frame.release();
         return true;
+    }
+
+    /**
+     * The client waited past the connection timeout after its login: the work it queued fails with
+     * {@code error} as a failing statement does in PostgreSQL, and the client keeps its connection. A Query or
+     * FunctionCall gets the error and ReadyForQuery; an extended-protocol batch gets the error, its messages up
+     * to Sync are discarded and the Sync answered with ReadyForQuery. What the client sent after that is
+     * handled as if it had just arrived.
+     */
+    void failQueued(ErrorResponse error) {
+        ChannelHandlerContext ctx = session.ctx();
+        session.moveTo(ClientState.IDLE);
+        ctx.write(error.encode(ctx.alloc()));
+        ByteBuf first = session.pollQueued();
+        byte type = first == null ? MessageType.SYNC : MessageType.of(first);
+        if (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
+            first.release();
+            ctx.write(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+        } else {
+            discardingUntilSync = true;
+            for (ByteBuf frame = first; frame != null; frame = discardingUntilSync ? session.pollQueued() : null) {
+                discardUpToSync(frame);
+            }
+        }
+        List<ByteBuf> rest = new ArrayList<>();
+        for (ByteBuf frame; (frame = session.pollQueued()) != null; ) {
+            rest.add(frame);
+        }
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+        for (ByteBuf frame : rest) {
+            session.channelRead(ctx, frame);
+        }
+        session.channelReadComplete(ctx);
+    }
+
+    /** A message of a batch that failed before reaching a server: dropped, and its Sync answered. */
+    private void discardUpToSync(ByteBuf frame) {
+        if (MessageType.of(frame) == MessageType.SYNC) {
+            discardingUntilSync = false;
+            session.ctx().writeAndFlush(Messages.readyForQuery(session.ctx().alloc(), (byte) 'I'));
+        }
+        frame.release();
     }
 
     /** A Parse of a named statement some server of the pool already prepared: ParseComplete at once. */

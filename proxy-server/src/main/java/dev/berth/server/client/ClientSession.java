@@ -144,6 +144,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return !early.isEmpty();
     }
 
+    /** The oldest message the client queued while waiting, or null; the caller owns it. */
+    ByteBuf pollQueued() {
+        ByteBuf frame = early.poll();
+        if (frame != null) {
+            earlyBytes -= frame.readableBytes();
+        }
+        return frame;
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         relay.readComplete();

@@ -18,6 +18,7 @@ import dev.berth.server.lifecycle.PauseGate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A client's way to a server: it waits in its pool's queue (or at the pause gate while Berth is
@@ -25,6 +26,7 @@ import java.util.logging.Level;
  * line with its parameters before anything of its own is sent.
  */
 final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
+    private static final Logger LOG = Logger.getLogger(ServerWait.class.getName());
     private final ClientSession session;
     private long waitStartNanos;
     /** The client is in its pool's queue (or at the pause gate), not granted at once. */
@@ -100,20 +102,34 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         });
     }
 
+    /**
+     * The wait passed the connection timeout. A client whose login completed keeps its connection: the
+     * work it queued fails with the error as ERROR, as a failing statement would (an application's own pool
+     * keeps its connections through a burst). Before login there is no session to keep: FATAL.
+     */
     private void timedOut() {
         session.metrics().acquireTimedOut();
+        ErrorResponse error = timeoutError();
+        if (!session.login().loggedIn()) {
+            session.failLogin(error);
+            return;
+        }
+        LOG.warning(() -> session.describe() + " waited past --connection-timeout: " + error);
+        session.metrics().errorToClient(error.sqlState());
+        session.relay().failQueued(error);
+    }
+
+    private ErrorResponse timeoutError() {
         Pool<ServerConnection> pool = session.pool();
         long timeout = session.config().connectionTimeoutMs();
         ErrorResponse lastError = pool.lastOpenError();
         if (pool.hasNoServer() && lastError != null) {
-            session.failLogin(lastError);
-            return;
+            return new ErrorResponse("ERROR", lastError.sqlState(), lastError.message(), lastError.detail(), lastError.hint());
         }
         PoolStats stats = pool.stats();
         if (stats.active() + stats.idle() + stats.tested() == 0 && stats.opening() > 0) {
-            session.disconnect(SqlState.CONNECTION_FAILURE, "backend " + pool.route().address()
-                    + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")", Level.WARNING);
-            return;
+            return ErrorResponse.error(SqlState.CONNECTION_FAILURE, "backend " + pool.route().address()
+                    + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")");
         }
         BackendBudget budget = session.proxy().pools().budget();
         int used = budget.used();
@@ -121,8 +137,8 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         String message = "no backend connection available within " + timeout + " ms (pool " + stats.key() + ": "
                 + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting"
                 + (used >= cap ? "; all " + cap + " connections of --max-backend-connections in use" : "") + ")";
-        session.disconnect(new ErrorResponse("FATAL", SqlState.TOO_MANY_CONNECTIONS, message, null,
-                "raise --pool-max or --connection-timeout, or look for clients holding connections"), Level.WARNING);
+        return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, message)
+                .withHint("raise --pool-max or --connection-timeout, or look for clients holding connections");
     }
 
     @Override

@@ -1,0 +1,137 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthType;
+import dev.berth.server.RawClient.Message;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static dev.berth.server.RawClient.batch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A logged-in client that waits past --connection-timeout gets 53300 as an ERROR for the work it sent and
+ * keeps its connection, as an application's pool needs it to through a burst. One backend, held by another
+ * client in an open transaction; the timeout is short to keep the test fast, and nothing else waits.
+ */
+class PoolTimeoutTest {
+
+    private static RunningBerth berth() {
+        return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(1)
+                .connectionTimeoutMs(500));
+    }
+
+    /** Takes the pool's one backend in an open transaction. */
+    private static RawClient hold(RunningBerth berth) throws Exception {
+        RawClient holder = RawClient.login(berth.port(), "postgres", "postgres");
+        holder.send(batch().query("begin"));
+        assertEquals("CZ", RawClient.types(holder.readUntil('Z')));
+        return holder;
+    }
+
+    private static void release(RawClient holder) throws Exception {
+        holder.send(batch().query("commit"));
+        assertEquals("CZ", RawClient.types(holder.readUntil('Z')));
+    }
+
+    private static void assertTimedOut(Message error) {
+        assertEquals('E', error.type());
+        assertEquals("53300", error.field('C'), error.field('M'));
+        assertEquals("ERROR", error.field('S'), "not FATAL: the client keeps its connection");
+        assertTrue(error.field('M').startsWith("no backend connection available within 500 ms (pool postgres@postgres: 1/1 in use"),
+                error.field('M'));
+        assertEquals("raise --pool-max or --connection-timeout, or look for clients holding connections", error.field('H'));
+    }
+
+    @Test
+    void aTimedOutClientGetsAnErrorForItsWorkAndKeepsItsConnection() throws Exception {
+        try (RunningBerth berth = berth(); RawClient c = RawClient.login(berth.port(), "postgres", "postgres")) {
+            RawClient holder = hold(berth);
+
+            // an extended-protocol batch: the error, then ReadyForQuery at its Sync
+            c.send(batch().parse("", "select 1").bind("", "").execute("").sync());
+            List<Message> r = c.readUntil('Z');
+            assertEquals("EZ", RawClient.types(r));
+            assertTimedOut(r.get(0));
+            assertEquals('I', (char) r.get(1).payload()[0]);
+
+            // a simple query: the error and ReadyForQuery
+            c.send(batch().query("select 2"));
+            r = c.readUntil('Z');
+            assertEquals("EZ", RawClient.types(r));
+            assertTimedOut(r.get(0));
+
+            // a batch still being written when the timeout comes: the rest of it up to Sync is discarded
+            c.send(batch().parse("", "select 3").bind("", "").flush());
+            assertTimedOut(c.read());
+            c.send(batch().execute("").sync());
+            assertEquals("Z", RawClient.types(c.readUntil('Z')));
+
+            // two batches queued: the first fails, the second waits afresh and fails on its own
+            c.send(batch().parse("", "select 4").bind("", "").execute("").sync().query("select 5"));
+            r = c.readUntilReady(2);
+            assertEquals("EZEZ", RawClient.types(r));
+            assertTimedOut(r.get(0));
+            assertTimedOut(r.get(2));
+
+            release(holder);
+            c.send(batch().query("select 6"));
+            r = c.readUntil('Z');
+            assertEquals("TDCZ", RawClient.types(r));
+            assertEquals(List.of("6"), RawClient.firstColumns(r));
+            c.send(batch().parse("", "select 7").bind("", "").execute("").sync());
+            r = c.readUntil('Z');
+            assertEquals("12DCZ", RawClient.types(r));
+            assertEquals(List.of("7"), RawClient.firstColumns(r));
+            holder.close();
+        }
+    }
+
+    @Test
+    void aClientWhoseLoginNeverCompletedIsStillDisconnectedWithFatal() throws Exception {
+        try (RunningBerth berth = berth(); RawClient holder = hold(berth); RawClient c = new RawClient(berth.port())) {
+            c.startup(Map.of("user", "postgres", "database", "postgres"));
+            Message m = c.read();
+            while (m.type() != 'E') {
+                m = c.read(); // AuthenticationOk comes first: only the server's greeting completes the login
+            }
+            assertEquals("53300", m.field('C'));
+            assertEquals("FATAL", m.field('S'));
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void pgjdbcKeepsItsConnectionAfterATimeoutWithExtendedAndSimpleQueries() throws Exception {
+        try (RunningBerth berth = berth()) {
+            for (String mode : List.of("extended", "simple")) {
+                Properties props = new Properties();
+                props.setProperty("user", "postgres");
+                props.setProperty("preferQueryMode", mode);
+                try (Connection c = DriverManager.getConnection(berth.jdbcUrl("postgres"), props)) {
+                    RawClient holder = hold(berth);
+                    try (Statement s = c.createStatement()) {
+                        SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("select 1"));
+                        assertEquals("53300", e.getSQLState(), mode + ": " + e.getMessage());
+                    }
+                    release(holder);
+                    holder.close();
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select 42")) {
+                        rs.next();
+                        assertEquals(42, rs.getInt(1), mode + ": the same connection works after the timeout");
+                    }
+                    assertTrue(c.isValid(5), mode);
+                }
+            }
+        }
+    }
+}
