@@ -41,9 +41,13 @@ public final class ParameterView {
         return existing != null ? existing : view;
     }
 
-    /** This view with one reported parameter changed (a ParameterStatus the client received). */
+    /**
+     * This view with one reported parameter changed (a ParameterStatus the client received). Who the
+     * session runs as is not part of a view: a client that changes it is pinned, and its change must
+     * never be applied to another server.
+     */
     public ParameterView with(String name, String value) {
-        if (value.equals(reported.get(name))) {
+        if (value.equals(reported.get(name)) || ParameterSync.notCarried(name)) {
             return this;
         }
         Map<String, String> changed = new HashMap<>(reported);
@@ -54,6 +58,11 @@ public final class ParameterView {
     /** What the client last saw reported, name to value. */
     public Map<String, String> reported() {
         return reported;
+    }
+
+    /** The client's startup settings. */
+    public Map<String, String> settings() {
+        return settings;
     }
 
     public Set<String> reportedNamesLower() {

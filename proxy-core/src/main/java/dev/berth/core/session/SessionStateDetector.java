@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -21,9 +22,14 @@ import java.util.Set;
  */
 public final class SessionStateDetector {
 
-    /** What a text does beyond its transaction. */
-    public record Effect(String pinReason, String berthStatement) {
-        public static final Effect NONE = new Effect(null, null);
+    /**
+     * What a text does beyond its transaction.
+     *
+     * @param resets the parameters it RESETs, in lower case ("all" for RESET ALL), or null: Berth gives them
+     *               the client's startup values back, as PostgreSQL gives a connection its own
+     */
+    public record Effect(String pinReason, String berthStatement, Set<String> resets) {
+        public static final Effect NONE = new Effect(null, null, null);
 
         public boolean pins() {
             return pinReason != null;
@@ -40,9 +46,15 @@ public final class SessionStateDetector {
     public static Effect inspect(String sql, Set<String> reported) {
         String pin = null;
         String berthStatement = null;
+        Set<String> resets = null;
         for (List<String> statement : statements(sql)) {
             if (statement.isEmpty()) {
                 continue;
+            }
+            String reset = resetName(statement);
+            if (reset != null) {
+                resets = resets == null ? new HashSet<>() : resets;
+                resets.add(reset);
             }
             String named = sqlStatementName(statement);
             if (named != null && named.toLowerCase(Locale.ROOT).startsWith(PREFIX_LOWER) && berthStatement == null) {
@@ -53,7 +65,7 @@ public final class SessionStateDetector {
                 pin = reason;
             }
         }
-        return pin == null && berthStatement == null ? Effect.NONE : new Effect(pin, berthStatement);
+        return pin == null && berthStatement == null && resets == null ? Effect.NONE : new Effect(pin, berthStatement, resets);
     }
 
     /**
@@ -169,6 +181,21 @@ public final class SessionStateDetector {
         return null;
     }
 
+    /** Who the session runs as: never carried across servers, so changing it pins. */
+    private static final Set<String> IDENTITY = Set.of("role", "session_authorization");
+
+    /** The parameter a RESET statement resets (lower case, "all" for RESET ALL), or null. */
+    private static String resetName(List<String> t) {
+        if (!t.get(0).equals("reset")) {
+            return null;
+        }
+        String name = unquoted(at(t, 1)).toLowerCase(Locale.ROOT);
+        if (name.equals("time") && at(t, 2).equals("zone")) {
+            return "timezone";
+        }
+        return name.isEmpty() || name.equals("session") ? null : name;
+    }
+
     private static String pinReason(List<String> t, Set<String> reported) {
         String first = t.get(0);
         switch (first) {
@@ -185,14 +212,14 @@ public final class SessionStateDetector {
                 if (name.equals("time") && at(t, nameAt + 1).equals("zone")) {
                     name = "timezone";
                 }
-                return reported.contains(name) ? null : "SET " + name;
+                return reported.contains(name) && !IDENTITY.contains(name) ? null : "SET " + name;
             }
             case "reset": {
                 String name = unquoted(at(t, 1)).toLowerCase(Locale.ROOT);
                 if (name.equals("time") && at(t, 2).equals("zone")) {
                     name = "timezone";
                 }
-                return reported.contains(name) ? null : "RESET " + name;
+                return reported.contains(name) && !IDENTITY.contains(name) ? null : "RESET " + name;
             }
             case "prepare":
                 return at(t, 1).equals("transaction") ? null : "PREPARE";

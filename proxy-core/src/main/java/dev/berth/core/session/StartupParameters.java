@@ -48,11 +48,6 @@ public final class StartupParameters {
         return settings;
     }
 
-    /** An escape-string literal: correct whatever standard_conforming_strings is. */
-    static String literal(String value) {
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
-    }
-
     /** Parses {@code -c name=value} and {@code --name=value} switches; a backslash escapes the next character. */
     static void parseOptions(String options, Map<String, String> into) {
         List<String> words = new ArrayList<>();

@@ -113,6 +113,15 @@ class SessionStateDetectorTest {
     }
 
     @Test
+    void sessionAuthorizationPinsThoughItIsReported() {
+        assertEquals("SET session_authorization", pin("SET session_authorization = 'bob'"));
+        assertEquals("SET session_authorization", pin("SET SESSION session_authorization TO bob"));
+        assertEquals("RESET session_authorization", pin("RESET session_authorization"));
+        assertEquals("RESET session", pin("RESET SESSION AUTHORIZATION"));
+        assertNull(pin("SET LOCAL session_authorization = 'bob'"), "ends with the transaction");
+    }
+
+    @Test
     void setRolePinsEvenIfRoleWereReported() {
         assertEquals("SET ROLE", SessionStateDetector.inspect("SET ROLE admin", Set.of("role")).pinReason());
     }
@@ -137,13 +146,22 @@ class SessionStateDetectorTest {
 
     @Test
     void resetOfAReportedParameterDoesNotPin() {
-        assertNoEffect("RESET application_name");
-        assertNoEffect("RESET TimeZone");
+        assertFalse(inspect("RESET application_name").pins());
+        assertFalse(inspect("RESET TimeZone").pins());
     }
 
     @Test
     void resetTimeZoneIsTheReportedTimezone() {
-        assertNoEffect("RESET TIME ZONE");
+        assertEquals(Set.of("timezone"), inspect("RESET TIME ZONE").resets());
+    }
+
+    @Test
+    void resetsAreNamedInLowerCaseWhereverTheyAre() {
+        assertEquals(Set.of("timezone", "datestyle"), inspect("SELECT 1; RESET TimeZone; SET x.y = 1; reset \"DateStyle\"").resets());
+        assertEquals(Set.of("all"), inspect("RESET ALL").resets());
+        assertEquals(Set.of("search_path"), inspect("RESET search_path").resets());
+        assertNull(inspect("RESET SESSION AUTHORIZATION").resets());
+        assertNull(inspect("SELECT 'RESET TimeZone'").resets());
     }
 
     // ---- other session state ----

@@ -102,10 +102,4 @@ class StartupParametersTest {
             assertTrue(settings("user", "u", "replication", value).isEmpty(), value);
         }
     }
-
-    @Test
-    void literal() {
-        assertEquals("E''", StartupParameters.literal(""));
-        assertEquals("E'O''Brien\\\\x'", StartupParameters.literal("O'Brien\\x"));
-    }
 }

@@ -10,8 +10,10 @@ import io.netty.channel.Channel;
 import java.util.function.Consumer;
 
 /**
- * One of Berth's own simple queries on a server connection (bringing parameters in line with a client,
- * the rollback and reset after a client): its results are swallowed, its first error is reported. Runs
+ * One of Berth's own requests on a server connection: a simple query (the rollback and reset after a
+ * client) or an extended-protocol pipeline that ends with one Sync (bringing parameters in line with a
+ * client). Either is answered by one ReadyForQuery; everything before it (ParseComplete, BindComplete,
+ * DataRow, CommandComplete...) is swallowed, ParameterStatus recorded, the first error reported. Runs
  * on the connection's event loop.
  */
 final class InternalQuery {
@@ -24,18 +26,35 @@ final class InternalQuery {
     }
 
     void run(String sql, Consumer<ErrorResponse> whenDone) {
+        if (ready(whenDone)) {
+            server.tracker().clientMessage(MessageType.QUERY);
+            server.channel().writeAndFlush(Messages.query(server.channel().alloc(), sql));
+        }
+    }
+
+    /** Sends {@code pipeline}, extended-protocol messages that end with a Sync (taken over, released once sent). */
+    void run(ByteBuf pipeline, Consumer<ErrorResponse> whenDone) {
+        if (!ready(whenDone)) {
+            pipeline.release();
+            return;
+        }
+        server.tracker().clientMessage(MessageType.PARSE);
+        server.tracker().clientMessage(MessageType.SYNC); // answered by one ReadyForQuery, as a Query is
+        server.channel().writeAndFlush(pipeline);
+    }
+
+    private boolean ready(Consumer<ErrorResponse> whenDone) {
         Channel channel = server.channel();
         if (server.state() == ServerConnection.State.CLOSED || !channel.isActive()) {
             whenDone.accept(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection closed"));
-            return;
+            return false;
         }
         server.state(ServerConnection.State.INTERNAL_QUERY);
         server.relay().drainToServer();
         done = whenDone;
         firstError = null;
         channel.config().setAutoRead(true);
-        server.tracker().clientMessage(MessageType.QUERY);
-        channel.writeAndFlush(Messages.query(channel.alloc(), sql));
+        return true;
     }
 
     void onMessage(ByteBuf frame) {

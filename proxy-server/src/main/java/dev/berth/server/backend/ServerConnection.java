@@ -45,6 +45,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final TransactionTracker tracker = new TransactionTracker();
     /** The parameters the server last reported. Read from a client's loop between the server's messages. */
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
+    /** What the server reported at login: the values PostgreSQL gives a fresh connection of this pool. */
+    private volatile Map<String, String> initialParameters = Map.of();
     /** Unreported settings Berth applied for the current or last client (replaced whole, read from client loops). */
     private volatile Map<String, String> applied = Map.of();
     /** The client parameters this server was last brought in line with; null once anything changed since. */
@@ -75,6 +77,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The login completed with the first ReadyForQuery. */
     void loggedIn() {
+        initialParameters = Map.copyOf(parameters);
         state = State.IDLE;
         metrics.serverOpened();
         pool.opened(this);
@@ -138,6 +141,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void runInternalQuery(String sql, Consumer<ErrorResponse> done) {
         channel.eventLoop().execute(() -> internalQuery.run(sql, done));
+    }
+
+    /**
+     * Runs one of Berth's own extended-protocol requests ({@code pipeline} ends with a Sync, and is taken
+     * over) and swallows its results; {@code done} as for {@link #runInternalQuery}.
+     */
+    public void runInternalRequest(ByteBuf pipeline, Consumer<ErrorResponse> done) {
+        channel.eventLoop().execute(() -> internalQuery.run(pipeline, done));
+    }
+
+    /**
+     * Sends one of Berth's own requests ({@code pipeline}, ending with a Sync) right after what the linked
+     * client sent so far; its answers are swallowed but for ParameterStatus (see {@link ServerRelay}).
+     */
+    public void appendRequest(ByteBuf pipeline, LinkedClient sender) {
+        relay.appendOwn(pipeline, sender);
     }
 
     /** Unlinks the client; server messages are no longer forwarded. */
@@ -310,6 +329,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The parameters the server last reported. */
     public Map<String, String> parameters() {
         return parameters;
+    }
+
+    /** The parameters the server reported at login. */
+    public Map<String, String> initialParameters() {
+        return initialParameters;
     }
 
     public Map<String, String> applied() {

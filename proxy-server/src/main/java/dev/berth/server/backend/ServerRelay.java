@@ -14,7 +14,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 
+import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * The relay between a server connection and its linked client, both ways. Client messages are tracked
@@ -24,6 +26,8 @@ import java.util.Map;
  * Confined to the server's event loop, so a write from another loop is handed over as one task.
  */
 final class ServerRelay {
+    private static final Logger LOG = Logger.getLogger(ServerRelay.class.getName());
+
     private final PreparedStatementRegistry registry;
     private final int maxPreparedStatements;
     private final PoolMetrics metrics;
@@ -43,6 +47,13 @@ final class ServerRelay {
     /** When the current request/response cycle and the current transaction began (0: none in progress). */
     private long cycleStartNanos;
     private long transactionStartNanos;
+    /** ReadyForQuery messages received while linked: numbers the requests they answer. */
+    private long readyCount;
+    /** The numbers of Berth's own requests appended to the client's (see {@link #appendOwn}), oldest first. */
+    private final ArrayDeque<Long> own = new ArrayDeque<>(2);
+    /** The client's ReadyForQuery just before one of Berth's own requests is held until that request is answered. */
+    private boolean holdReady;
+    private ByteBuf heldReady;
     /** Writes the statement translation produces. */
     private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
         @Override
@@ -83,6 +94,7 @@ final class ServerRelay {
 
     void link(LinkedClient linked, ClientStatements clientStatements, PoolMode linkedMode) {
         consumed = 0;
+        own.clear();
         mode = linkedMode;
         client = linked;
         if (mode != PoolMode.SESSION) {
@@ -96,6 +108,7 @@ final class ServerRelay {
 
     void unlink() {
         client = null;
+        releaseHeld();
         if (statements != null) {
             statements.detach();
         }
@@ -151,6 +164,62 @@ final class ServerRelay {
         }
     }
 
+    /**
+     * One of Berth's own requests (extended-protocol messages ending with a Sync), sent right after what
+     * the client sent so far, so that it runs before anything the client sends next. Its answers are
+     * swallowed but for ParameterStatus, which the client gets as PostgreSQL would have sent it for the
+     * client's request; the client's ReadyForQuery follows them.
+     */
+    void appendOwn(ByteBuf pipeline, LinkedClient sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> appendOwn(pipeline, sender));
+            return;
+        }
+        if (client != sender) {
+            pipeline.release();
+            return;
+        }
+        tracker.clientMessage(MessageType.PARSE);
+        tracker.clientMessage(MessageType.SYNC);
+        own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
+        toServer.add(pipeline);
+    }
+
+    /** An answer to one of Berth's own requests. */
+    private void ownAnswer(ByteBuf frame, byte type, LinkedClient linked) {
+        if (type == MessageType.PARAMETER_STATUS) {
+            Map.Entry<String, String> parameter = server.parameterStatus(frame);
+            linked.parameterReported(parameter.getKey(), parameter.getValue());
+            forwardToClient(frame);
+            return;
+        }
+        if (type == MessageType.ERROR_RESPONSE) {
+            LOG.info(() -> "server connection " + server + ": Berth's own request failed: " + ErrorResponse.decode(frame));
+        } else if (type == MessageType.READY_FOR_QUERY) {
+            tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
+            readyCount++;
+            own.poll();
+            ByteBuf held = heldReady;
+            heldReady = null;
+            if (held != null) {
+                forwardToClient(held);
+            }
+            if (tracker.isIdle() && statements.isEmpty()) {
+                flushClient();
+                linked.serverAtRest(server, consumed);
+            }
+        }
+        frame.release();
+    }
+
+    private void releaseHeld() {
+        holdReady = false;
+        if (heldReady != null) {
+            heldReady.release();
+            heldReady = null;
+        }
+    }
+
     /** Sends what is gathered for the server now (before one of Berth's own queries). */
     void drainToServer() {
         toServer.drain();
@@ -163,10 +232,19 @@ final class ServerRelay {
             return false;
         }
         byte type = MessageType.of(frame);
+        if (!own.isEmpty()) {
+            long next = own.peekFirst();
+            if (readyCount + 1 == next) {
+                ownAnswer(frame, type, linked);
+                return true;
+            }
+            holdReady = type == MessageType.READY_FOR_QUERY && readyCount + 2 == next;
+        }
         byte status = 0;
         if (type == MessageType.READY_FOR_QUERY) {
             status = frame.getByte(frame.readerIndex() + 5);
             tracker.readyForQuery(status);
+            readyCount++;
             cycleEnded(status);
         } else if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameterStatus(frame);
@@ -180,6 +258,7 @@ final class ServerRelay {
             forwardToClient(frame);
         } else {
             statements.fromServer(frame, output);
+            holdReady = false; // held, or not given on (the translation answered it otherwise)
             if (status != 0 && tracker.isIdle() && statements.isEmpty()) {
                 // flush now: once the client takes the release, channelReadComplete no longer knows it
                 flushClient();
@@ -203,6 +282,11 @@ final class ServerRelay {
     }
 
     private void forwardToClient(ByteBuf frame) {
+        if (holdReady && MessageType.of(frame) == MessageType.READY_FOR_QUERY) {
+            holdReady = false;
+            heldReady = frame;
+            return;
+        }
         if (client != null) {
             metrics.toClient(frame.readableBytes());
             toClient.add(frame);
@@ -254,6 +338,7 @@ final class ServerRelay {
 
     /** The connection closed: drop what was gathered and tell a linked client. */
     void closed(String why) {
+        releaseHeld();
         if (statements != null) {
             statements.close();
         }

@@ -7,8 +7,10 @@ import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
 import dev.berth.core.session.SessionStateDetector;
+import dev.berth.core.session.SetConfigRequest;
 import dev.berth.server.backend.ServerConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,6 +34,8 @@ final class ClientRelay {
     /** Messages handed to the linked server since it was linked (see {@link #releaseIfAtRest}). */
     private int sent;
     private boolean flushServer;
+    /** Startup settings to give back after the next Sync: a Parse of a RESET went to the server. */
+    private List<ParameterSync.Change> restoreAtSync;
 
     ClientRelay(ClientSession session) {
         this.session = session;
@@ -53,9 +57,11 @@ final class ClientRelay {
         sent++;
         flushServer = true;
         session.metrics().fromClient(frame.readableBytes());
+        Set<String> resets = null;
         if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
             SessionStateDetector.Effect effect = inspectSessionState(frame, type);
+            resets = effect.resets();
             if (effect.berthStatement() != null) {
                 // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
                 server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
@@ -71,6 +77,29 @@ final class ClientRelay {
             }
         }
         server.write(frame, session.link());
+        if (resets != null) {
+            restoreAfter(resets, type, server);
+        } else if (type == MessageType.SYNC && restoreAtSync != null) {
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), session.link());
+            restoreAtSync = null;
+        }
+    }
+
+    /**
+     * A RESET makes PostgreSQL give a parameter the value its connection started with; on a shared server
+     * that is not the client's startup setting, so Berth sets that again right after the client's request
+     * (a Query, or the Sync that ends a Parse's batch), where the RESET took effect.
+     */
+    private void restoreAfter(Set<String> resets, byte type, ServerConnection server) {
+        List<ParameterSync.Change> changes = ParameterSync.restore(resets, session.view().settings());
+        if (changes.isEmpty()) {
+            return; // the server's own starting values are the client's
+        }
+        if (type == MessageType.QUERY) {
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), changes), session.link());
+        } else {
+            restoreAtSync = changes;
+        }
     }
 
     /** The end of a read batch: one flush to the server. */

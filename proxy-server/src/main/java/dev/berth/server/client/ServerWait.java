@@ -11,11 +11,12 @@ import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.SetConfigRequest;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.lifecycle.PauseGate;
 
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -193,14 +194,14 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             inLine(granted); // the server's last client had the same parameters, and nothing changed since
             return;
         }
-        Map<String, String> clientView = login.loggedIn() ? matched.reported() : loginView(granted.parameters(), settings);
-        String sql = ParameterSync.query(clientView, settings, granted.parameters(), granted.applied());
-        if (sql == null) {
+        Map<String, String> clientView = login.loggedIn() ? matched.reported() : loginView(granted, settings);
+        List<ParameterSync.Change> changes = ParameterSync.changes(clientView, settings, granted.parameters(), granted.applied());
+        if (changes.isEmpty()) {
             granted.syncedView(matched);
             inLine(granted);
             return;
         }
-        granted.runInternalQuery(sql, error -> s.executor().execute(() -> {
+        granted.runInternalRequest(SetConfigRequest.set(s.ctx().alloc(), changes), error -> s.executor().execute(() -> {
             if (s.state() != ClientState.SYNCING) {
                 return;
             }
@@ -214,15 +215,12 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         }));
     }
 
-    /** At login the client is to see the server's parameters with its startup values applied. */
-    private static Map<String, String> loginView(Map<String, String> serverReported, Map<String, String> settings) {
-        Map<String, String> view = new HashMap<>(serverReported);
-        settings.forEach((name, value) -> {
-            if (serverReported.containsKey(name)) {
-                view.put(name, value);
-            }
-        });
-        return view;
+    /**
+     * At login the client is to see what PostgreSQL gives a new connection: the values this pool's server
+     * reported when it logged in (never what its last client left), with the client's startup settings.
+     */
+    private static Map<String, String> loginView(ServerConnection granted, Map<String, String> settings) {
+        return ParameterSync.loginView(granted.initialParameters(), settings);
     }
 
     /** The server matches this client's parameters: complete the login, or send what the client queued. */
