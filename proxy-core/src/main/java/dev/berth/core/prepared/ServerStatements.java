@@ -1,6 +1,7 @@
 package dev.berth.core.prepared;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,12 +11,18 @@ import java.util.Map;
  * The statements prepared on one server, least recently used first, at most {@code capacity}. A
  * statement used since the last Sync is never chosen for eviction: closing it could close a portal the
  * same pipeline is about to execute.
+ *
+ * <p>A statement whose Parse is still unanswered is counted as prepared, but only the batch (up to the
+ * Sync) that sent the Parse may rely on it: if that batch fails, the server skips the Parse, and a later
+ * batch pipelined behind it would use a statement that does not exist. See {@link #ready}.
  */
 public final class ServerStatements {
     private final int capacity;
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private long pipeline;
     private boolean uncertain;
+    /** Statements whose Parse is unanswered: the pipeline of the latest one, and how many are in flight. */
+    private final HashMap<String, long[]> inFlight = new HashMap<>();
     /** The registry generation whose older statements were last closed here. */
     private long generation;
 
@@ -27,14 +34,30 @@ public final class ServerStatements {
         return prepared.containsKey(name);
     }
 
+    /**
+     * Whether the current batch can use the statement as it is: prepared here, and either answered or
+     * prepared by this same batch (which fails as a whole). A statement still in flight from an earlier
+     * batch may yet be skipped; the caller prepares it again (closing it first, as it may exist).
+     */
+    public boolean ready(String name) {
+        if (!prepared.containsKey(name)) {
+            return false;
+        }
+        long[] flight = inFlight.get(name);
+        return flight == null || flight[0] == pipeline;
+    }
+
     /** Marks a statement used in the current pipeline (and most recently used). */
     public void touch(String name) {
         prepared.put(name, pipeline);
     }
 
-    /** Records a statement as prepared; returns the statements to close to stay within the capacity. */
+    /** Records a statement as prepared (its Parse now in flight); returns the statements to close to stay within the capacity. */
     public List<String> add(String name) {
         prepared.put(name, pipeline);
+        long[] flight = inFlight.computeIfAbsent(name, n -> new long[2]);
+        flight[0] = pipeline;
+        flight[1]++;
         List<String> evicted = null;
         Iterator<Map.Entry<String, Long>> it = prepared.entrySet().iterator();
         int excess = prepared.size() - capacity;
@@ -52,9 +75,32 @@ public final class ServerStatements {
         return evicted == null ? List.of() : evicted;
     }
 
-    /** A Parse that was counted as prepared failed or was skipped by the server. */
+    /** The server answered a Parse of the statement with ParseComplete. */
+    public void parsed(String name) {
+        landed(name);
+    }
+
+    /**
+     * A Parse that was counted as prepared failed or was skipped by the server: the statement is not
+     * there, unless a later Parse of it is still in flight (that one decides).
+     */
     public void remove(String name) {
-        prepared.remove(name);
+        if (landed(name) == 0) {
+            prepared.remove(name);
+        }
+    }
+
+    /** One Parse of the statement was answered; returns how many are still in flight. */
+    private long landed(String name) {
+        long[] flight = inFlight.get(name);
+        if (flight == null) {
+            return 0;
+        }
+        if (--flight[1] <= 0) {
+            inFlight.remove(name);
+            return 0;
+        }
+        return flight[1];
     }
 
     /**
@@ -64,6 +110,7 @@ public final class ServerStatements {
      */
     public void lost() {
         prepared.clear();
+        inFlight.clear();
         uncertain = true;
     }
 
@@ -75,6 +122,7 @@ public final class ServerStatements {
     /** The server deallocated everything (DISCARD ALL, DEALLOCATE ALL). */
     public void clear() {
         prepared.clear();
+        inFlight.clear();
         uncertain = false;
     }
 

@@ -97,11 +97,12 @@ final class RequestTranslator {
         }
         String serverName = registry.nameFor(key);
         client.put(name, key, serverName);
-        if (statements.contains(serverName)) {
+        if (statements.ready(serverName)) {
             statements.touch(serverName);
             outstanding.add(Request.parseAnswered(name));
             return;
         }
+        closeIfInFlight(serverName, out);
         closeEvicted(statements.add(serverName), out);
         closeIfUncertain(serverName, out);
         outstanding.add(Request.parse(serverName, name));
@@ -195,12 +196,13 @@ final class RequestTranslator {
 
     /** Prepares a client's statement on this server if it is not there yet; the ParseComplete is swallowed. */
     private void ensurePrepared(ClientStatements.Statement s, Output out) {
-        if (statements.contains(s.serverName())) {
+        if (statements.ready(s.serverName())) {
             statements.touch(s.serverName());
             return;
         }
         reprepares++;
         metrics.reprepared();
+        closeIfInFlight(s.serverName(), out);
         closeEvicted(statements.add(s.serverName()), out);
         closeIfUncertain(s.serverName(), out);
         outstanding.add(Request.reprepare(s.serverName()));
@@ -212,6 +214,17 @@ final class RequestTranslator {
         for (String name : statements.removeOlderThan(registry.generationStart())) {
             outstanding.add(Request.evictionClose(name));
             out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
+        }
+    }
+
+    /**
+     * The statement's Parse went out in an earlier batch and is unanswered: if that batch fails it is
+     * skipped, so this batch prepares the statement again, closing it first in case it did not fail.
+     */
+    private void closeIfInFlight(String serverName, Output out) {
+        if (statements.contains(serverName) && !statements.uncertain()) {
+            outstanding.add(Request.evictionClose(serverName));
+            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', serverName));
         }
     }
 

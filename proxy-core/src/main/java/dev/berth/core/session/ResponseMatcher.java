@@ -109,6 +109,7 @@ final class ResponseMatcher {
             outstanding.poll();
             if (head.preparesServerStatement()) {
                 registry.prepared(head.serverName);
+                statements.parsed(head.serverName);
             }
             outstanding.answerSynthesized(out);
         }

@@ -387,6 +387,40 @@ class PreparedStatementRelayTest {
     }
 
     @Test
+    void aBatchPipelinedBehindAnUnansweredReprepareDoesNotRelyOnIt() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select $1::int", 23);
+        Backend second = backend(100, alice);
+
+        // one write: the first batch prepares S_1 here, a second batch after its Sync binds it again
+        second.client(bind("", "S_1", "1"), execute(""), sync(), bind("", "S_1", "2"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select $1::int|23", "B||BERTH_1|1", "E|", "S",
+                "C|S|BERTH_1", "P|BERTH_1|select $1::int|23", "B||BERTH_1|2", "E|", "S"), out.sent(),
+                "the second batch closes and prepares again: the first one's Parse may yet be skipped");
+        // the first batch fails before its Parse ran (e.g. an aborted transaction): the second still works
+        second.server(error("25P02", "current transaction is aborted"), ready(),
+                closeComplete(), parseComplete(), bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("E|25P02|current transaction is aborted", "Z|I", "2", "D", "C", "Z|I"), out.received());
+        assertTrue(second.statements.ready("BERTH_1"), "the second Parse decided: it is there");
+
+        second.client(bind("", "S_1", "3"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1|3", "E|", "S"), out.sent(), "answered now: used as it is");
+    }
+
+    @Test
+    void withinOneBatchAStatementPreparedForItIsUsedAsItIs() {
+        Backend first = backend(100, alice);
+        prepare(first, "S_1", "select 1");
+        Backend second = backend(100, alice);
+
+        second.client(bind("", "S_1"), execute(""), bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "B||BERTH_1", "E|", "B||BERTH_1", "E|", "S"), out.sent());
+        second.server(parseComplete(), bindComplete(), commandComplete("SELECT 1"), bindComplete(),
+                commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "C", "2", "C", "Z|I"), out.received());
+    }
+
+    @Test
     void reusingANameWithoutCloseGetsPostgresErrorUnderTheClientsName() {
         Backend b = backend(100, alice);
         prepare(b, "S_1", "select 1");
