@@ -307,6 +307,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return relay;
     }
 
+    InternalQuery internalQuery() {
+        return internalQuery;
+    }
+
     /** The parameters the server last reported. */
     public Map<String, String> parameters() {
         return parameters;

@@ -100,7 +100,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             case STARTUP -> login.onStartup(frame);
             case AUTHENTICATING -> login.onPassword(frame);
             case IDLE -> {
-                if (!relay.answeredWithoutServer(frame)) {
+                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
+                    frame.release(); // a client saying goodbye needs no server
+                    close();
+                } else if (!relay.answeredWithoutServer(frame)) {
                     queue(frame);
                     wait.acquire();
                 }
