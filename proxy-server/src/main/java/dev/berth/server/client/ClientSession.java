@@ -16,6 +16,7 @@ import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -195,6 +196,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         ctx.channel().config().setAutoRead(false);
         ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+        cleanUp();
+    }
+
+    /** The server ended the session with a FATAL error the client already got: close, without a second one. */
+    void closeAfterServerError(String reason) {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        LOG.info(describe() + " disconnected after its server's FATAL error (" + reason + ")");
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         cleanUp();
     }
 
