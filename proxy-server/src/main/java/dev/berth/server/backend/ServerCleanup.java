@@ -24,6 +24,9 @@ final class ServerCleanup {
         Pool<ServerConnection> pool = server.pool();
         server.unlink();
         server.relay().discardToClient(); // what the client left unread
+        if (server.deferWhileCancelling(() -> afterClient(server, resetQuery, reset))) {
+            return; // a late cancel must not hit the rollback or the reset
+        }
         if (server.state() == ServerConnection.State.INTERNAL_QUERY) {
             // the client left while Berth brought the server in line with it: clean up once that is answered
             server.internalQuery().whenDone(() -> afterClient(server, resetQuery, reset));

@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.Map;
@@ -55,6 +56,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
     private String closeDetail;
+    /**
+     * Cancel requests forwarded to this backend that PostgreSQL has not yet answered (by closing the
+     * cancel connection once it signalled the backend). Changed under this object's lock; read without
+     * it on release, where it is almost always 0.
+     */
+    private volatile int cancelsPending;
+    /** What waits for the pending cancels to be answered (the release to the pool, the cleanup); under the lock. */
+    private Runnable afterCancels;
 
     ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
         this.pool = pool;
@@ -124,7 +133,64 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void releaseFromClient() {
         unlink();
-        pool.release(this);
+        if (!deferWhileCancelling(() -> pool.release(this))) {
+            pool.release(this);
+        }
+    }
+
+    // ---- cancel requests ----
+
+    /**
+     * On this connection's loop: registers a cancel request from {@code requester} if a request of that
+     * client is in flight here (linked to it, and not yet answered); then the server is not handed on
+     * before {@link #cancelAnswered}. False, and nothing registered, otherwise.
+     */
+    public boolean cancelling(LinkedClient requester) {
+        synchronized (this) {
+            cancelsPending++;
+        }
+        // after the increment: a release that unlinked before it sees the client gone here, one after it sees the count
+        if (state == State.LINKED && relay.linkedTo(requester) && !relay.quiet()) {
+            return true;
+        }
+        cancelAnswered();
+        return false;
+    }
+
+    /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
+    public void cancelAnswered() {
+        Runnable next = null;
+        synchronized (this) {
+            if (--cancelsPending == 0) {
+                next = afterCancels;
+                afterCancels = null;
+            }
+        }
+        if (next != null) {
+            channel.eventLoop().execute(next);
+        }
+    }
+
+    /** While a cancel to this backend is unanswered, keeps {@code next} until it is; false (run it now) otherwise. */
+    boolean deferWhileCancelling(Runnable next) {
+        if (cancelsPending == 0) {
+            return false;
+        }
+        synchronized (this) {
+            if (cancelsPending == 0) {
+                return false;
+            }
+            Runnable earlier = afterCancels;
+            afterCancels = earlier == null ? next : () -> {
+                earlier.run();
+                next.run();
+            };
+            return true;
+        }
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
     }
 
     /** The client disconnected while linked: clean up (see {@link ServerCleanup}), then back to the pool. */

@@ -97,6 +97,10 @@ final class ServerRelay {
         return client != null;
     }
 
+    boolean linkedTo(LinkedClient c) {
+        return c != null && client == c;
+    }
+
     void unlink() {
         client = null;
         if (statements != null) {

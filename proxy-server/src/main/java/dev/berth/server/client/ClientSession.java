@@ -13,6 +13,7 @@ import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
 import dev.berth.server.ProxyContext;
+import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
@@ -366,6 +367,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The server this client is linked to right now, or null (a cancel then has nothing to cancel). */
     public ServerConnection linkedServer() {
         return state == ClientState.LINKED ? server : null;
+    }
+
+    /** What this client's server knows it as: a cancel request is checked against it ({@link ServerConnection#cancelling}). */
+    public LinkedClient cancelRequester() {
+        return link;
     }
 
     public boolean pinned() {
