@@ -56,14 +56,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
     private String closeDetail;
-    /**
-     * Cancel requests forwarded to this backend that PostgreSQL has not yet answered (by closing the
-     * cancel connection once it signalled the backend). Changed under this object's lock; read without
-     * it on release, where it is almost always 0.
-     */
-    private volatile int cancelsPending;
-    /** What waits for the pending cancels to be answered (the release to the pool, the cleanup); under the lock. */
-    private Runnable afterCancels;
+    private final CancelGate cancels = new CancelGate();
 
     ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
         this.pool = pool;
@@ -146,10 +139,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * before {@link #cancelAnswered}. False, and nothing registered, otherwise.
      */
     public boolean cancelling(LinkedClient requester) {
-        synchronized (this) {
-            cancelsPending++;
-        }
-        // after the increment: a release that unlinked before it sees the client gone here, one after it sees the count
+        cancels.opened();
+        // after opened(): a release that unlinked before it sees the client gone here, one after it sees the gate
         if (state == State.LINKED && relay.linkedTo(requester) && !relay.quiet()) {
             return true;
         }
@@ -159,34 +150,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
     public void cancelAnswered() {
-        Runnable next = null;
-        synchronized (this) {
-            if (--cancelsPending == 0) {
-                next = afterCancels;
-                afterCancels = null;
-            }
-        }
-        if (next != null) {
-            channel.eventLoop().execute(next);
-        }
+        cancels.answered(channel.eventLoop());
     }
 
     /** While a cancel to this backend is unanswered, keeps {@code next} until it is; false (run it now) otherwise. */
     boolean deferWhileCancelling(Runnable next) {
-        if (cancelsPending == 0) {
-            return false;
-        }
-        synchronized (this) {
-            if (cancelsPending == 0) {
-                return false;
-            }
-            Runnable earlier = afterCancels;
-            afterCancels = earlier == null ? next : () -> {
-                earlier.run();
-                next.run();
-            };
-            return true;
-        }
+        return cancels.defer(next);
     }
 
     public EventLoop eventLoop() {

@@ -101,21 +101,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             case ADMIN -> proxy.admin().handle(ctx, frame, describe());
             case STARTUP -> login.onStartup(frame);
             case AUTHENTICATING -> login.onPassword(frame);
-            case IDLE -> {
+            case IDLE, WAITING_FOR_SERVER, SYNCING -> {
                 if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
-                    frame.release(); // a client saying goodbye needs no server
+                    frame.release(); // nothing of this client's waits for a server, and a goodbye needs none
                     close();
+                } else if (state != ClientState.IDLE) {
+                    queue(frame);
                 } else if (!relay.answeredWithoutServer(frame)) {
                     queue(frame);
                     wait.acquire();
-                }
-            }
-            case WAITING_FOR_SERVER, SYNCING -> {
-                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
-                    frame.release(); // nothing of this client's waits for a server: leave the queue now
-                    close();
-                } else {
-                    queue(frame);
                 }
             }
             default -> ReferenceCountUtil.release(frame);
