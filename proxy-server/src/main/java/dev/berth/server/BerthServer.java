@@ -79,7 +79,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.metrics = new BerthMetrics(this::liveState); // read at scrape time only, once all is wired
         BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health);
         PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
-        CancelRegistry cancels = new CancelRegistry(new SecureRandom(), workerGroup, transport, metrics);
+        CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
         this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);
         this.liveState = new PoolsLiveState(proxy);
         metrics.registerReadiness(this::notReadyReason);

@@ -1,5 +1,7 @@
 package dev.berth.server;
 
+import dev.berth.core.config.RuntimeConfig;
+import dev.berth.core.pool.CloseReason;
 import dev.berth.core.protocol.Messages;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.client.ClientSession;
@@ -7,32 +9,36 @@ import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * Gives each client its own BackendKeyData and forwards a CancelRequest for it, with the real key, to
- * the server that client is linked to at that moment, and to no other (a cancel that arrives after the
- * server moved on to another client must not cancel that client's query). The cancel goes to the host
- * and port that server is connected to.
+ * the server on which a request of that client is in flight at that moment, and to no other: a cancel
+ * that arrives after the server answered is dropped, and a server with a cancel on its way serves no
+ * other client until PostgreSQL has answered it. The cancel goes to the host and port that server is
+ * connected to.
  */
 public final class CancelRegistry {
     private static final Logger LOG = Logger.getLogger(CancelRegistry.class.getName());
 
     private final ConcurrentHashMap<Integer, ClientSession> clients = new ConcurrentHashMap<>();
     private final SecureRandom random;
-    private final EventLoopGroup group;
+    private final RuntimeConfig config;
     private final Transport transport;
     private final BerthMetrics metrics;
 
-    CancelRegistry(SecureRandom random, EventLoopGroup group, Transport transport, BerthMetrics metrics) {
+    CancelRegistry(SecureRandom random, RuntimeConfig config, Transport transport, BerthMetrics metrics) {
         this.random = random;
-        this.group = group;
+        this.config = config;
         this.transport = transport;
         this.metrics = metrics;
     }
@@ -67,27 +73,52 @@ public final class CancelRegistry {
             metrics.cancelRequest("no_server");
             return;
         }
+        server.eventLoop().execute(() -> {
+            if (!server.cancelling(client.cancelRequester())) {
+                LOG.fine(() -> "cancel request for " + client.describe() + " ignored: no request of it in flight");
+                metrics.cancelRequest("not_in_flight");
+                return;
+            }
+            send(server, client.describe());
+        });
+    }
+
+    /**
+     * Sends the cancel with the server's real key, on the server's loop. PostgreSQL signals the backend
+     * and then closes the cancel connection; only then may the server serve another client (until then
+     * {@link ServerConnection#cancelling} holds it back), or a late signal could cancel that client's query.
+     */
+    private void send(ServerConnection server, String client) {
         int serverPid = server.processId();
-        int serverKey = server.secretKey();
-        String host = server.route().host();
-        int port = server.route().port();
-        new Bootstrap().group(group).channel(transport.socketChannel())
+        long timeoutMs = config.current().serverConnectTimeoutMs();
+        new Bootstrap().group(server.eventLoop()).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                     }
                 })
-                .connect(host, port)
+                .connect(server.route().host(), server.route().port())
                 .addListener((ChannelFutureListener) f -> {
-                    if (f.isSuccess()) {
-                        f.channel().writeAndFlush(Messages.cancelRequest(f.channel().alloc(), serverPid, serverKey))
-                                .addListener(ChannelFutureListener.CLOSE);
-                    } else {
-                        LOG.warning("cannot forward cancel request for " + client.describe() + " to "
+                    if (!f.isSuccess()) {
+                        LOG.warning("cannot forward cancel request for " + client + " to "
                                 + server.route().address() + ": " + f.cause().getMessage());
+                        server.cancelAnswered(); // never sent: nothing can reach the backend late
+                        return;
                     }
+                    Channel ch = f.channel();
+                    ScheduledFuture<?> unanswered = ch.eventLoop().schedule(() -> {
+                        // it may still arrive: this backend serves no one else
+                        server.close(CloseReason.CANCEL_UNANSWERED, "no answer within " + timeoutMs + " ms");
+                        ch.close();
+                    }, timeoutMs, TimeUnit.MILLISECONDS);
+                    ch.closeFuture().addListener(closed -> {
+                        unanswered.cancel(false);
+                        server.cancelAnswered();
+                    });
+                    ch.writeAndFlush(Messages.cancelRequest(ch.alloc(), serverPid, server.secretKey()));
                 });
-        LOG.info("cancel request for " + client.describe() + " forwarded to server pid " + serverPid);
+        LOG.info("cancel request for " + client + " forwarded to server pid " + serverPid);
         metrics.cancelRequest("forwarded");
     }
 

@@ -4,6 +4,7 @@ import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.KeyDerivation;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.PoolKey;
@@ -109,6 +110,8 @@ public final class ProxyContext {
     }
 
     public ClientAuthenticator newAuthenticator(AuthType type, String user, Secret secret, boolean usersListed) {
-        return new ClientAuthenticator(type, secret, usersListed, user, random, unknownUserKey);
+        SecretSource source = secrets;
+        return new ClientAuthenticator(type, secret, usersListed, user, random, unknownUserKey,
+                source == null || source.mostUsersHaveScramSecrets(), KeyDerivation.executor());
     }
 }

@@ -1,15 +1,20 @@
 package dev.berth.core.auth;
 
+import com.ongres.scram.common.ScramFunctions;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * Users and their secrets, in pgbouncer's {@code userlist.txt} format: one {@code "user" "secret"} per
@@ -17,9 +22,17 @@ import java.util.concurrent.CompletionStage;
  */
 public final class AuthFile implements SecretSource {
     private final Map<String, Secret> secrets;
+    private final boolean mostlyScram;
+    /** Where the SCRAM secrets of plaintext passwords are derived, and the results (per load of the file). */
+    private final Executor derivation;
+    private final ConcurrentHashMap<String, CompletableFuture<Secret>> derived = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
 
-    private AuthFile(Map<String, Secret> secrets) {
+    private AuthFile(Map<String, Secret> secrets, Executor derivation) {
         this.secrets = Collections.unmodifiableMap(secrets);
+        this.derivation = derivation;
+        long scram = secrets.values().stream().filter(s -> s instanceof Secret.Scram).count();
+        this.mostlyScram = scram >= secrets.size() - scram;
     }
 
     public static AuthFile load(Path path) throws IOException {
@@ -27,6 +40,11 @@ public final class AuthFile implements SecretSource {
     }
 
     public static AuthFile parse(List<String> lines, String source) {
+        return parse(lines, source, KeyDerivation.executor());
+    }
+
+    /** As {@link #parse(List, String)}, deriving the SCRAM secrets of plaintext passwords on {@code derivation}. */
+    public static AuthFile parse(List<String> lines, String source, Executor derivation) {
         Map<String, Secret> secrets = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -44,7 +62,7 @@ public final class AuthFile implements SecretSource {
                         + " (expected \"user\" \"password-or-md5-or-SCRAM-secret\")");
             }
         }
-        return new AuthFile(secrets);
+        return new AuthFile(secrets, derivation);
     }
 
     private static String quoted(String line, int[] pos) {
@@ -83,9 +101,32 @@ public final class AuthFile implements SecretSource {
         return secrets.get(user);
     }
 
+    /**
+     * The user's secret. A plaintext password comes with its SCRAM secret, derived on the first lookup off
+     * the caller's thread and kept until the file is reloaded, so that no login derives a key on an event
+     * loop and a plaintext user's SCRAM exchange looks like a stored secret's (a salt stable per user).
+     */
     @Override
     public CompletionStage<Secret> secret(String user) {
-        return CompletableFuture.completedFuture(secrets.get(user));
+        Secret secret = secrets.get(user);
+        if (!(secret instanceof Secret.Plain p) || p.password().isEmpty()) {
+            return CompletableFuture.completedFuture(secret);
+        }
+        CompletableFuture<Secret> result = derived.get(user);
+        if (result == null) {
+            result = derived.computeIfAbsent(user, u -> KeyDerivation.async(() -> new Secret.Plain(p.password(),
+                    ScramServerExchange.scramSecret(p.password(), ScramFunctions.salt(16, random),
+                            ScramServerExchange.DEFAULT_ITERATIONS)), derivation));
+        }
+        if (result.isCompletedExceptionally()) {
+            derived.remove(user, result); // refused while busy: the next login tries again
+        }
+        return result;
+    }
+
+    @Override
+    public boolean mostUsersHaveScramSecrets() {
+        return mostlyScram;
     }
 
     public int size() {

@@ -1,7 +1,6 @@
 package dev.berth.core.auth;
 
 import com.ongres.scram.common.ScramFunctions;
-import com.ongres.scram.common.StringPreparation;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
@@ -11,6 +10,8 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The login conversation with one client, from the first challenge to AuthenticationOk or failure.
@@ -31,6 +32,12 @@ public final class ClientAuthenticator {
     /** The login fails with this SQLSTATE and message; {@code logReason} is for the log only. */
     public record Failure(String sqlState, String message, String logReason) implements Step { }
 
+    /**
+     * The next step needs a key derivation, which runs on the derivation executor, never on the caller's
+     * event loop: go on with {@code next} when it completes (on the caller's loop again).
+     */
+    public record Pending(CompletableFuture<Step> next) implements Step { }
+
     private enum State { START, CLEARTEXT, MD5, SASL_INITIAL, SASL_FINAL, DONE }
 
     private final AuthType type;
@@ -39,6 +46,8 @@ public final class ClientAuthenticator {
     private final String user;
     private final SecureRandom random;
     private final byte[] unknownUserKey;
+    private final boolean unknownAsScram;
+    private final Executor derivation;
     private State state = State.START;
     private byte[] md5Salt;
     private ScramServerExchange scram;
@@ -47,15 +56,19 @@ public final class ClientAuthenticator {
      * @param secret         the user's secret as the {@link SecretSource} gave it, null for an unknown user
      * @param usersListed    whether there is a source of users at all: {@link AuthType#TRUST} without one accepts every user
      * @param unknownUserKey a per-process secret from which fake SCRAM salts for unknown users are derived
+     * @param unknownAsScram under md5, answer an unknown user with SCRAM ({@link SecretSource#mostUsersHaveScramSecrets})
+     * @param derivation     where key derivations run (see {@link KeyDerivation})
      */
     public ClientAuthenticator(AuthType type, Secret secret, boolean usersListed, String user, SecureRandom random,
-                               byte[] unknownUserKey) {
+                               byte[] unknownUserKey, boolean unknownAsScram, Executor derivation) {
         this.type = type;
         this.secret = secret;
         this.usersListed = usersListed;
         this.user = user;
         this.random = random;
         this.unknownUserKey = unknownUserKey;
+        this.unknownAsScram = unknownAsScram;
+        this.derivation = derivation;
     }
 
     public Step start(ByteBufAllocator alloc) {
@@ -70,13 +83,13 @@ public final class ClientAuthenticator {
                 state = State.CLEARTEXT;
                 return new Challenge(Messages.AUTHENTICATION_CLEARTEXT.duplicate());
             case MD5:
-                if (!(secret instanceof Secret.Scram)) {
+                // like PostgreSQL: a SCRAM secret is checked by SCRAM, and an unknown user gets what most users get
+                if (!(secret instanceof Secret.Scram) && (secret != null || !unknownAsScram)) {
                     state = State.MD5;
                     md5Salt = new byte[4];
                     random.nextBytes(md5Salt);
                     return new Challenge(Messages.authenticationMd5(alloc, md5Salt));
                 }
-                // like PostgreSQL: an md5 login against a SCRAM secret is done with SCRAM
                 return startScram(alloc, secret);
             case SCRAM_SHA_256:
             default:
@@ -87,8 +100,15 @@ public final class ClientAuthenticator {
     private Step startScram(ByteBufAllocator alloc, Secret secret) {
         if (secret instanceof Secret.Scram s) {
             scram = ScramServerExchange.forSecret(s);
+        } else if (secret instanceof Secret.Plain p && p.scram() != null && !p.password().isEmpty()) {
+            scram = ScramServerExchange.forSecret(p.scram());
         } else if (secret instanceof Secret.Plain p && !p.password().isEmpty()) {
-            scram = ScramServerExchange.forPassword(p.password(), random);
+            // a source that gave no SCRAM secret for the password: derive one, off the event loop
+            return new Pending(KeyDerivation.async(() -> {
+                scram = ScramServerExchange.forPassword(p.password(), random);
+                state = State.SASL_INITIAL;
+                return new Challenge(Messages.authenticationSasl(alloc, ScramServerExchange.MECHANISM));
+            }, derivation));
         } else {
             scram = ScramServerExchange.forUnknownUser(user, unknownUserKey);
         }
@@ -153,23 +173,24 @@ public final class ClientAuthenticator {
 
     private Step checkCleartext(String password, Secret secret) {
         boolean ok;
-        byte[] clientKey = null;
         if (secret instanceof Secret.Plain p) {
             ok = constantTimeEquals(password, p.password()) && !password.isEmpty(); // like PostgreSQL: never an empty password
         } else if (secret instanceof Secret.Md5 m) {
             ok = constantTimeEquals(Md5.storedHash(password, user), m.hash());
         } else if (secret instanceof Secret.Scram s) {
-            Secret.Scram derived = ScramServerExchange.scramSecret(password, s.salt(), s.iterations());
-            ok = MessageDigest.isEqual(derived.storedKey(), s.storedKey());
-            if (ok) {
-                byte[] salted = ScramFunctions.saltedPassword(ScramServerExchange.SHA_256,
-                        StringPreparation.POSTGRESQL_PREPARATION, password.toCharArray(), s.salt(), s.iterations());
-                clientKey = ScramFunctions.clientKey(ScramServerExchange.SHA_256, salted);
-            }
+            return new Pending(KeyDerivation.async(() -> checkCleartextScram(password, s), derivation));
         } else {
             ok = false;
         }
-        return ok ? new Success(null, clientKey) : passwordFailed(secret);
+        return ok ? new Success(null, null) : passwordFailed(secret);
+    }
+
+    /** A cleartext password against a SCRAM secret: one key derivation, on the derivation executor. */
+    private Step checkCleartextScram(String password, Secret.Scram s) {
+        byte[] salted = KeyDerivation.saltedPassword(password, s.salt(), s.iterations());
+        byte[] clientKey = ScramFunctions.clientKey(ScramServerExchange.SHA_256, salted);
+        boolean ok = MessageDigest.isEqual(ScramFunctions.storedKey(ScramServerExchange.SHA_256, clientKey), s.storedKey());
+        return ok ? new Success(null, clientKey) : passwordFailed(s);
     }
 
     private Step checkMd5(String response, Secret secret) {

@@ -2,14 +2,12 @@ package dev.berth.core.auth;
 
 import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.ScramMechanism;
-import com.ongres.scram.common.StringPreparation;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * Berth's server side of a SCRAM-SHA-256 exchange (RFC 5802/7677, without channel binding), built on the
@@ -38,26 +36,28 @@ public final class ScramServerExchange {
         return new ScramServerExchange(secret, true);
     }
 
-    /** An exchange against a plaintext password: a fresh salt per exchange, as PostgreSQL would store it. */
+    /** An exchange against a plaintext password, with a fresh salt: derives a key, so never on an event loop. */
     public static ScramServerExchange forPassword(String password, SecureRandom random) {
         return new ScramServerExchange(scramSecret(password, ScramFunctions.salt(16, random), DEFAULT_ITERATIONS), true);
     }
 
     /**
-     * An exchange for a user that does not exist: it looks the same to the client (a salt stable per user
-     * name, the usual iteration count) and always fails at the proof, so unknown users cannot be probed.
+     * An exchange for a user that does not exist: it looks the same to the client (a mock salt stable per
+     * user name, PostgreSQL's default iteration count, as its {@code scram_mock_salt}) and always fails at
+     * the proof. Nothing is derived: keys from an HMAC are enough for an exchange that cannot succeed, so
+     * an unknown user costs no more than a known one.
      */
-    public static ScramServerExchange forUnknownUser(String user, byte[] serverNonceKey) {
-        byte[] salt = Arrays.copyOf(
-                ScramFunctions.hmac(SHA_256, serverNonceKey, user.getBytes(StandardCharsets.UTF_8)), 16);
-        // the password is a secret nobody knows; the exchange fails at the proof whatever the client sends
-        String password = HexFormat.of().formatHex(serverNonceKey);
-        return new ScramServerExchange(scramSecret(password, salt, DEFAULT_ITERATIONS), false);
+    public static ScramServerExchange forUnknownUser(String user, byte[] mockKey) {
+        byte[] name = user.getBytes(StandardCharsets.UTF_8);
+        byte[] salt = Arrays.copyOf(ScramFunctions.hmac(SHA_256, mockKey, name), 16);
+        byte[] storedKey = ScramFunctions.hmac(SHA_256, mockKey, ("stored\0" + user).getBytes(StandardCharsets.UTF_8));
+        byte[] serverKey = ScramFunctions.hmac(SHA_256, mockKey, ("server\0" + user).getBytes(StandardCharsets.UTF_8));
+        return new ScramServerExchange(new Secret.Scram(DEFAULT_ITERATIONS, salt, storedKey, serverKey), false);
     }
 
+    /** A SCRAM secret for a password: a key derivation, so never on an event loop (see {@link KeyDerivation}). */
     public static Secret.Scram scramSecret(String password, byte[] salt, int iterations) {
-        byte[] salted = ScramFunctions.saltedPassword(SHA_256, StringPreparation.POSTGRESQL_PREPARATION,
-                password.toCharArray(), salt, iterations);
+        byte[] salted = KeyDerivation.saltedPassword(password, salt, iterations);
         byte[] clientKey = ScramFunctions.clientKey(SHA_256, salted);
         return new Secret.Scram(iterations, salt, ScramFunctions.storedKey(SHA_256, clientKey),
                 ScramFunctions.serverKey(SHA_256, salted));

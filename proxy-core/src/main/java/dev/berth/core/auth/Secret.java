@@ -5,7 +5,15 @@ import java.util.Base64;
 /** A user's secret from the auth file: a plaintext password, an md5 hash or a SCRAM-SHA-256 secret. */
 public sealed interface Secret {
 
-    record Plain(String password) implements Secret {
+    /**
+     * A plaintext password; {@code scram} is its SCRAM secret when the source derived one (off the event
+     * loop, once), so that a SCRAM login needs no key derivation; null otherwise.
+     */
+    record Plain(String password, Scram scram) implements Secret {
+        public Plain(String password) {
+            this(password, null);
+        }
+
         @Override
         public String toString() {
             return "Plain[****]";

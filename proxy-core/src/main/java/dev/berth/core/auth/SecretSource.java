@@ -13,4 +13,14 @@ public interface SecretSource {
      * fails exactly like a wrong password), exceptionally when the source cannot answer.
      */
     CompletionStage<Secret> secret(String user);
+
+    /**
+     * Whether most users have SCRAM secrets. Under md5 authentication a user with a SCRAM secret is
+     * answered with SCRAM and one with an md5 hash (or a password) with an md5 challenge, so an unknown
+     * user gets what most known users get and blends in, as in PostgreSQL (which picks by
+     * {@code password_encryption}, scram-sha-256 by default: the default here too).
+     */
+    default boolean mostUsersHaveScramSecrets() {
+        return true;
+    }
 }

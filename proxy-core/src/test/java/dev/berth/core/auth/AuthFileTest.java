@@ -156,4 +156,22 @@ class AuthFileTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuthFile.load(path));
         assertTrue(e.getMessage().startsWith(path + " line 2: "), e.getMessage());
     }
+
+    @Test
+    void aPlaintextPasswordsScramSecretIsDerivedOnceOffTheCallersThread() throws Exception {
+        java.util.List<Runnable> tasks = new java.util.ArrayList<>();
+        AuthFile file = AuthFile.parse(List.of("\"alice\" \"wonderland\"", "\"bob\" \"md5" + "0".repeat(32) + "\""),
+                "userlist.txt", tasks::add);
+        java.util.concurrent.CompletableFuture<Secret> first = file.secret("alice").toCompletableFuture();
+        assertTrue(!first.isDone(), "derived on the executor, not here");
+        assertTrue(file.secret("bob").toCompletableFuture().isDone(), "an md5 hash needs nothing");
+        assertEquals(1, tasks.size());
+        tasks.get(0).run();
+        Secret.Plain alice = (Secret.Plain) first.join();
+        assertEquals("wonderland", alice.password());
+        assertArrayEquals(ScramServerExchange.scramSecret("wonderland", alice.scram().salt(), 4096).storedKey(),
+                alice.scram().storedKey());
+        assertTrue(file.secret("alice").toCompletableFuture().isDone(), "kept for the next login");
+        assertEquals(1, tasks.size(), "derived once");
+    }
 }

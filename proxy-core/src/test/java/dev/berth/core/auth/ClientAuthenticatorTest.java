@@ -46,7 +46,8 @@ class ClientAuthenticatorTest {
 
     private static ClientAuthenticator auth(AuthType type, AuthFile file, String user) {
         Secret secret = file == null ? null : file.secret(user).toCompletableFuture().join();
-        return new ClientAuthenticator(type, secret, file != null, user, RANDOM, UNKNOWN_USER_KEY);
+        return new ClientAuthenticator(type, secret, file != null, user, RANDOM, UNKNOWN_USER_KEY,
+                file == null || file.mostUsersHaveScramSecrets(), Runnable::run);
     }
 
     /** An Authentication request: its code and the bytes after the code. */
@@ -263,6 +264,56 @@ class ClientAuthenticatorTest {
         assertArrayEquals(SCRAM_SECRET.storedKey(), sha256(s.scramClientKey()));
     }
 
+    @Test
+    void md5AuthTypeAnswersAnUnknownUserAsMostKnownUsersAreAnswered() {
+        // FILE: one SCRAM secret, three others (md5 challenges under md5): an unknown user gets an md5 challenge
+        assertEquals(5, challenge(auth(AuthType.MD5, FILE, "nobody").start(A)).code());
+        AuthFile mostlyScram = AuthFile.parse(List.of(
+                "\"a\" \"" + scramSecretString(SCRAM_SECRET) + "\"",
+                "\"b\" \"" + scramSecretString(SCRAM_SECRET) + "\"",
+                "\"md5user\" \"" + Md5.storedHash("builder", "md5user") + "\""), "mostly scram");
+        assertEquals(10, challenge(auth(AuthType.MD5, mostlyScram, "nobody").start(A)).code(), "SASL, as users a and b get");
+        assertEquals(10, challenge(auth(AuthType.MD5, mostlyScram, "a").start(A)).code());
+        assertEquals(5, challenge(auth(AuthType.MD5, mostlyScram, "md5user").start(A)).code());
+    }
+
+    @Test
+    void unknownUserScramExchangeDerivesNoKey() throws Exception {
+        long before = KeyDerivation.count();
+        ScramRun run = scramLogin(auth(AuthType.SCRAM_SHA_256, FILE, "nobody"), "guess");
+        assertPasswordFailed(run.result(), "nobody");
+        assertEquals(0, KeyDerivation.count() - before, "no PBKDF2 for a user that does not exist");
+    }
+
+    @Test
+    void plaintextUsersScramLoginUsesTheSecretDerivedOnceByTheAuthFile() throws Exception {
+        scramLogin(auth(AuthType.SCRAM_SHA_256, FILE, "plainuser"), "wonder").verifiedSuccess(); // derived now, if not yet
+        long before = KeyDerivation.count();
+        ScramRun again = scramLogin(auth(AuthType.SCRAM_SHA_256, FILE, "plainuser"), "wonder");
+        again.verifiedSuccess();
+        assertEquals(0, KeyDerivation.count() - before, "the login derives nothing itself");
+        ScramRun third = scramLogin(auth(AuthType.SCRAM_SHA_256, FILE, "plainuser"), "wonder");
+        third.verifiedSuccess();
+        assertArrayEquals(again.salt(), third.salt(), "one salt per auth file load, as a stored secret has");
+    }
+
+    @Test
+    void cleartextCheckAgainstAScramSecretDerivesOnTheDerivationExecutor() {
+        List<Runnable> tasks = new java.util.ArrayList<>();
+        ClientAuthenticator auth = new ClientAuthenticator(AuthType.PLAIN, SCRAM_SECRET, true, "scramuser", RANDOM,
+                UNKNOWN_USER_KEY, true, tasks::add);
+        challenge(auth.start(A));
+        long before = KeyDerivation.count();
+        Step step = send(auth, Messages.passwordMessage(A, "pencil"));
+        ClientAuthenticator.Pending pending = assertInstanceOf(ClientAuthenticator.Pending.class, step);
+        assertEquals(0, KeyDerivation.count() - before, "nothing derived on the caller's thread");
+        assertTrue(!pending.next().isDone());
+        assertEquals(1, tasks.size());
+        tasks.get(0).run();
+        assertEquals(1, KeyDerivation.count() - before);
+        assertInstanceOf(Success.class, pending.next().join());
+    }
+
     // ---- plain ----
 
     private static Step plainLogin(String user, String password) {
@@ -273,7 +324,8 @@ class ClientAuthenticatorTest {
         } finally {
             c.message().release();
         }
-        return send(auth, Messages.passwordMessage(A, password));
+        Step step = send(auth, Messages.passwordMessage(A, password));
+        return step instanceof ClientAuthenticator.Pending p ? p.next().join() : step;
     }
 
     @Test

@@ -111,16 +111,20 @@ class ScramServerExchangeTest {
     }
 
     @Test
-    void unknownUserAlwaysFailsEvenForAClientThatKnowsTheDecoyPassword() throws Exception {
+    void unknownUserExchangeDerivesNoKeyAndFailsAtTheProof() throws Exception {
         byte[] key = "per-process-key".getBytes(StandardCharsets.US_ASCII);
+        ScramClient client = client("guess"); // the client derives its own key before the count starts
+        long before = KeyDerivation.count();
         ScramServerExchange server = ScramServerExchange.forUnknownUser("ghost", key);
-        // the decoy secret is derived from the hex of the per-process key: even a client that
-        // produces a proof valid for it must not log in
-        String decoy = java.util.HexFormat.of().formatHex(key);
-        assertArrayEquals(ScramServerExchange.scramSecret(decoy, server.secret().salt(), 4096).storedKey(),
-                server.secret().storedKey());
-        AuthException e = assertThrows(AuthException.class, () -> exchange(server, decoy));
+        String serverFirst = server.onClientFirst(client.clientFirstMessage().toString(), RANDOM);
+        assertEquals(0, KeyDerivation.count() - before, "the mock exchange runs no PBKDF2");
+        assertTrue(serverFirst.endsWith(",i=4096"), serverFirst);
+        client.serverFirstMessage(serverFirst);
+        String clientFinal = client.clientFinalMessage().toString();
+        before = KeyDerivation.count();
+        AuthException e = assertThrows(AuthException.class, () -> server.onClientFinal(clientFinal));
         assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertEquals(0, KeyDerivation.count() - before, "nor does its proof check");
     }
 
     @Test

@@ -76,6 +76,15 @@ final class InternalQuery {
         }
     }
 
+    /** Runs {@code next} (on this loop) after the running query's own callback; call only while one runs. */
+    void whenDone(Runnable next) {
+        Consumer<ErrorResponse> first = done;
+        done = error -> {
+            first.accept(error);
+            next.run();
+        };
+    }
+
     /** The connection closed: a query still running fails. */
     void connectionClosed(String why) {
         if (done != null) {

@@ -28,6 +28,12 @@ public interface LinkedClient {
     /** The server reported a parameter's new value to this client. */
     void parameterReported(String name, String value);
 
-    /** The server connection closed under the client. */
-    void serverLost(String reason);
+    /**
+     * The server connection closed under the client; {@code errorPassedOn}: after a FATAL error of the
+     * server's own that the client already got, so it needs no second one.
+     */
+    void serverLost(String reason, boolean errorPassedOn);
+
+    /** The process id the client knows for itself (from Berth's BackendKeyData). */
+    int processId();
 }

@@ -2,8 +2,10 @@ package dev.berth.server.backend;
 
 import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
+import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * What happens to a server connection whose client disconnected while linked. A server at rest goes
@@ -12,6 +14,8 @@ import java.util.Map;
  * gets another's half-done state. While it is cleaned up the pool counts it as tested.
  */
 final class ServerCleanup {
+    private static final Logger LOG = Logger.getLogger(ServerCleanup.class.getName());
+
     private ServerCleanup() {
     }
 
@@ -20,6 +24,14 @@ final class ServerCleanup {
         Pool<ServerConnection> pool = server.pool();
         server.unlink();
         server.relay().discardToClient(); // what the client left unread
+        if (server.deferWhileCancelling(() -> afterClient(server, resetQuery, reset))) {
+            return; // a late cancel must not hit the rollback or the reset
+        }
+        if (server.state() == ServerConnection.State.INTERNAL_QUERY) {
+            // the client left while Berth brought the server in line with it: clean up once that is answered
+            server.internalQuery().whenDone(() -> afterClient(server, resetQuery, reset));
+            return;
+        }
         if (!server.isUsable()) {
             pool.release(server);
             return;
@@ -29,20 +41,45 @@ final class ServerCleanup {
             pool.release(server);
             return;
         }
-        String sql = (server.tracker().transactionStatus() != 'I' ? "ROLLBACK;" : "") + (reset ? resetQuery : "");
-        if (sql.isEmpty()) {
+        boolean rollback = server.tracker().transactionStatus() != 'I';
+        boolean runReset = reset && !resetQuery.isEmpty();
+        if (!rollback && !runReset) {
             pool.release(server);
             return;
         }
         pool.testing(server);
-        server.runInternalQuery(sql, error -> {
+        // two statements: PostgreSQL runs a multi-statement Query as one transaction block, in which
+        // DISCARD ALL (and other reset queries) cannot run
+        if (rollback) {
+            server.runInternalQuery("ROLLBACK", error -> {
+                if (error != null) {
+                    failed(server, "ROLLBACK", error);
+                } else if (runReset) {
+                    reset(server, resetQuery);
+                    return;
+                }
+                pool.release(server);
+            });
+        } else {
+            reset(server, resetQuery);
+        }
+    }
+
+    private static void reset(ServerConnection server, String resetQuery) {
+        server.runInternalQuery(resetQuery, error -> {
             if (error != null) {
-                server.close(CloseReason.RESET_FAILED, error.toString());
-            } else if (reset && !resetQuery.isEmpty()) {
+                failed(server, resetQuery, error);
+            } else {
                 server.applied(Map.of());
                 server.relay().serverStatementsLost();
             }
-            pool.release(server);
+            server.pool().release(server);
         });
+    }
+
+    private static void failed(ServerConnection server, String sql, ErrorResponse error) {
+        LOG.warning("server connection " + server + ": cleanup after its client failed (" + sql + ": " + error
+                + "); closing it");
+        server.close(CloseReason.RESET_FAILED, sql + ": " + error);
     }
 }

@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.Map;
@@ -57,6 +58,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
     private String closeDetail;
+    private final CancelGate cancels = new CancelGate();
 
     ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
         this.pool = pool;
@@ -127,7 +129,40 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void releaseFromClient() {
         unlink();
-        pool.release(this);
+        if (!deferWhileCancelling(() -> pool.release(this))) {
+            pool.release(this);
+        }
+    }
+
+    // ---- cancel requests ----
+
+    /**
+     * On this connection's loop: registers a cancel request from {@code requester} if a request of that
+     * client is in flight here (linked to it, and not yet answered); then the server is not handed on
+     * before {@link #cancelAnswered}. False, and nothing registered, otherwise.
+     */
+    public boolean cancelling(LinkedClient requester) {
+        cancels.opened();
+        // after opened(): a release that unlinked before it sees the client gone here, one after it sees the gate
+        if (state == State.LINKED && relay.linkedTo(requester) && !relay.quiet()) {
+            return true;
+        }
+        cancelAnswered();
+        return false;
+    }
+
+    /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
+    public void cancelAnswered() {
+        cancels.answered(channel.eventLoop());
+    }
+
+    /** While a cancel to this backend is unanswered, keeps {@code next} until it is; false (run it now) otherwise. */
+    boolean deferWhileCancelling(Runnable next) {
+        return cancels.defer(next);
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
     }
 
     /** The client disconnected while linked: clean up (see {@link ServerCleanup}), then back to the pool. */
@@ -324,6 +359,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     ServerRelay relay() {
         return relay;
+    }
+
+    InternalQuery internalQuery() {
+        return internalQuery;
     }
 
     /** The parameters the server last reported. */

@@ -44,6 +44,8 @@ final class ServerRelay {
     private Coalescer toServer;
     private Coalescer toClient;
     private boolean clientNeedsFlush;
+    /** The server sent the linked client a FATAL error: when it then closes, the client needs no second one. */
+    private boolean fatalPassedOn;
     /** When the current request/response cycle and the current transaction began (0: none in progress). */
     private long cycleStartNanos;
     private long transactionStartNanos;
@@ -95,6 +97,7 @@ final class ServerRelay {
     void link(LinkedClient linked, ClientStatements clientStatements, PoolMode linkedMode) {
         consumed = 0;
         own.clear();
+        fatalPassedOn = false;
         mode = linkedMode;
         client = linked;
         if (mode != PoolMode.SESSION) {
@@ -104,6 +107,10 @@ final class ServerRelay {
 
     boolean linked() {
         return client != null;
+    }
+
+    boolean linkedTo(LinkedClient c) {
+        return c != null && client == c;
     }
 
     void unlink() {
@@ -249,8 +256,12 @@ final class ServerRelay {
         } else if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameterStatus(frame);
             linked.parameterReported(parameter.getKey(), parameter.getValue());
+        } else if (type == MessageType.NOTIFICATION_RESPONSE) {
+            ownNotification(frame, linked);
         } else if (type == MessageType.ERROR_RESPONSE) {
-            metrics.errorToClient(ErrorResponse.sqlState(frame));
+            ErrorResponse error = ErrorResponse.decode(frame);
+            metrics.errorToClient(error.sqlState());
+            fatalPassedOn |= "FATAL".equals(error.severity()) || "PANIC".equals(error.severity());
         } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
             server.applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
         }
@@ -268,6 +279,17 @@ final class ServerRelay {
             }
         }
         return true;
+    }
+
+    /**
+     * A notification the backend sent itself (the session NOTIFYs a channel it LISTENs to) carries the
+     * backend's process id: the client knows its own as the one Berth gave it, so it gets that one.
+     */
+    private void ownNotification(ByteBuf frame, LinkedClient linked) {
+        int at = frame.readerIndex() + 5;
+        if (frame.getInt(at) == server.processId()) {
+            frame.setInt(at, linked.processId());
+        }
     }
 
     /** A ReadyForQuery ended a request/response cycle, and with status 'I' a transaction. */
@@ -343,10 +365,14 @@ final class ServerRelay {
             statements.close();
         }
         toServer.discard();
-        toClient.discard();
         LinkedClient linked = client;
+        if (fatalPassedOn && linked != null) {
+            flushClient(); // the server's last words
+        } else {
+            toClient.discard();
+        }
         if (linked != null) {
-            linked.serverLost(why);
+            linked.serverLost(why, fatalPassedOn);
         }
     }
 }

@@ -69,10 +69,19 @@ final class ClientLink implements LinkedClient {
     }
 
     @Override
-    public void serverLost(String reason) {
+    public void serverLost(String reason, boolean errorPassedOn) {
         session.executor().execute(() -> {
             session.server(null);
-            session.disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
+            if (errorPassedOn) {
+                session.closeAfterServerError(reason);
+            } else {
+                session.disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
+            }
         });
+    }
+
+    @Override
+    public int processId() {
+        return session.processId();
     }
 }

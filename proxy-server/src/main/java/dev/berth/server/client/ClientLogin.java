@@ -19,6 +19,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -121,12 +122,17 @@ final class ClientLogin {
             return; // the client left meanwhile
         }
         if (error != null) {
-            LOG.warning(session.describe() + " secret lookup failed: " + error);
-            session.disconnect(SqlState.CONNECTION_FAILURE, "cannot check the password of user \"" + session.user()
-                    + "\" right now: " + error.getMessage(), null);
+            cannotCheck("secret lookup", error);
             return;
         }
         authenticate(secret, true);
+    }
+
+    private void cannotCheck(String what, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        LOG.warning(session.describe() + " " + what + " failed: " + cause);
+        session.disconnect(SqlState.CONNECTION_FAILURE, "cannot check the password of user \"" + session.user()
+                + "\" right now: " + cause.getMessage(), null);
     }
 
     private void authenticate(Secret secret, boolean usersListed) {
@@ -151,6 +157,19 @@ final class ClientLogin {
             } else {
                 session.serverWait().acquire();
             }
+        } else if (step instanceof ClientAuthenticator.Pending pending) {
+            // a key derivation runs off this loop; the exchange goes on here when it is done
+            pending.next().whenComplete((next, error) -> ctx.executor().execute(() -> {
+                if (session.state() != ClientState.AUTHENTICATING) {
+                    if (next instanceof ClientAuthenticator.Challenge c) {
+                        c.message().release(); // the client left meanwhile
+                    }
+                } else if (error != null) {
+                    cannotCheck("password check", error);
+                } else {
+                    step(next);
+                }
+            }));
         } else if (step instanceof ClientAuthenticator.Failure failure) {
             LOG.warning(session.describe() + " login failed: " + failure.logReason());
             session.disconnect(failure.sqlState(), failure.message(), null);

@@ -13,9 +13,11 @@ import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
 import dev.berth.server.ProxyContext;
+import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -99,18 +101,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             case ADMIN -> proxy.admin().handle(ctx, frame, describe());
             case STARTUP -> login.onStartup(frame);
             case AUTHENTICATING -> login.onPassword(frame);
-            case IDLE -> {
-                if (!relay.answeredWithoutServer(frame)) {
+            case IDLE, WAITING_FOR_SERVER, SYNCING -> {
+                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
+                    frame.release(); // nothing of this client's waits for a server, and a goodbye needs none
+                    close();
+                } else if (state != ClientState.IDLE) {
+                    queue(frame);
+                } else if (!relay.answeredWithoutServer(frame)) {
                     queue(frame);
                     wait.acquire();
-                }
-            }
-            case WAITING_FOR_SERVER, SYNCING -> {
-                if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
-                    frame.release(); // nothing of this client's waits for a server: leave the queue now
-                    close();
-                } else {
-                    queue(frame);
                 }
             }
             default -> ReferenceCountUtil.release(frame);
@@ -201,6 +200,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         ctx.channel().config().setAutoRead(false);
         ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+        cleanUp();
+    }
+
+    /** The server ended the session with a FATAL error the client already got: close, without a second one. */
+    void closeAfterServerError(String reason) {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        LOG.info(describe() + " disconnected after its server's FATAL error (" + reason + ")");
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         cleanUp();
     }
 
@@ -360,6 +370,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The server this client is linked to right now, or null (a cancel then has nothing to cancel). */
     public ServerConnection linkedServer() {
         return state == ClientState.LINKED ? server : null;
+    }
+
+    /** What this client's server knows it as: a cancel request is checked against it ({@link ServerConnection#cancelling}). */
+    public LinkedClient cancelRequester() {
+        return link;
     }
 
     public boolean pinned() {
