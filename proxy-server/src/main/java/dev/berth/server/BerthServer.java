@@ -118,8 +118,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         }
         if (c.metricsListen().port() >= 0) {
             try {
-                http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), metrics.registry(),
-                        this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
+                http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), transport.ioHandlerFactory(),
+                        transport.serverChannel(), metrics.registry(), this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
             } catch (IOException e) {
                 close();
                 throw new IOException("cannot serve metrics on " + c.metricsListen() + ": " + e.getMessage(), e);
