@@ -76,7 +76,7 @@ class SettingsTest {
                 () -> assertEquals(new HostPort("0.0.0.0", 9930), c.metricsListen()),
                 () -> assertEquals("DISCARD ALL", c.serverResetQuery()),
                 () -> assertEquals(5_000, c.serverConnectTimeoutMs()),
-                () -> assertEquals(60_000, c.clientLoginTimeoutMs()),
+                () -> assertEquals(15_000, c.clientLoginTimeoutMs()),
                 () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()));
         for (String flag : FLAGS) {
             assertEquals(flag.equals("--auth-type") ? "flag" : "default", s.sources().get(flag), flag);
