@@ -104,4 +104,21 @@ class OperatorPortTest {
             berth.server().pause(false);
         }
     }
+
+    @Test
+    void closingBerthClosesKeptAliveConnections() throws Exception {
+        RunningBerth own = RunningBerth.start();
+        try (Socket kept = new Socket("127.0.0.1", own.server().metricsPort())) {
+            kept.setSoTimeout(30_000);
+            kept.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = kept.getInputStream();
+            byte[] answer = new byte[4096];
+            int n = in.read(answer);
+            assertTrue(new String(answer, 0, n, StandardCharsets.US_ASCII).endsWith("\r\n\r\nok\n"), "answered and kept alive");
+            own.close();
+            assertEquals(-1, in.read(), "closed with Berth, so a client waiting on it gets an error, not a hang");
+        } finally {
+            own.close();
+        }
+    }
 }

@@ -8,11 +8,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
@@ -37,6 +40,8 @@ public final class HttpEndpoints implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    /** Open connections, closed by {@link #close()}: a connection still being set up at shutdown could outlive its loop. */
+    private final ChannelGroup connections = new DefaultChannelGroup("berth-http", GlobalEventExecutor.INSTANCE);
 
     public HttpEndpoints(String host, int port, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
                          PrometheusRegistry registry, Supplier<String> notReadyReason, Supplier<String> configJson)
@@ -50,6 +55,7 @@ public final class HttpEndpoints implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
                             ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), routes);
                         }
@@ -68,6 +74,7 @@ public final class HttpEndpoints implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }
