@@ -202,7 +202,9 @@ class BerthCliTest {
         expected.put("--log-format", "text default");
         expected.put("--server-reset-query", "DISCARD ALL default");
         expected.put("--server-connect-timeout", "5000 default");
-        expected.put("--client-login-timeout", "60000 default");
+        expected.put("--client-login-timeout", "15000 default");
+        expected.put("--max-client-connections", "10000 default");
+        expected.put("--max-pools", "1000 default");
         expected.put("--max-message-size", "268435456 default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;

@@ -30,7 +30,8 @@ class SettingsTest {
             "--pool-mode", "--session-state", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
-            "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-message-size");
+            "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
+            "--max-pools", "--max-message-size");
 
     @TempDir
     Path dir;
@@ -76,7 +77,7 @@ class SettingsTest {
                 () -> assertEquals(new HostPort("0.0.0.0", 9930), c.metricsListen()),
                 () -> assertEquals("DISCARD ALL", c.serverResetQuery()),
                 () -> assertEquals(5_000, c.serverConnectTimeoutMs()),
-                () -> assertEquals(60_000, c.clientLoginTimeoutMs()),
+                () -> assertEquals(15_000, c.clientLoginTimeoutMs()),
                 () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()));
         for (String flag : FLAGS) {
             assertEquals(flag.equals("--auth-type") ? "flag" : "default", s.sources().get(flag), flag);
@@ -135,6 +136,8 @@ class SettingsTest {
                 Map.entry("BERTH_SERVER_CONNECT_TIMEOUT", "400"),
                 Map.entry("BERTH_CLIENT_LOGIN_TIMEOUT", "500"),
                 Map.entry("BERTH_MAX_MESSAGE_SIZE", "4096"),
+                Map.entry("BERTH_MAX_CLIENT_CONNECTIONS", "600"),
+                Map.entry("BERTH_MAX_POOLS", "7"),
                 Map.entry("BERTH_ADMIN_USERS", "ops"),
                 Map.entry("BERTH_METRICS_COMPAT", "pgbouncer"),
                 Map.entry("BERTH_SESSION_STATE", "allow"),
@@ -163,6 +166,8 @@ class SettingsTest {
                 () -> assertEquals(400, c.serverConnectTimeoutMs()),
                 () -> assertEquals(500, c.clientLoginTimeoutMs()),
                 () -> assertEquals(4096, c.maxMessageSize()),
+                () -> assertEquals(600, c.maxClientConnections()),
+                () -> assertEquals(7, c.maxPools()),
                 () -> assertEquals(java.util.Set.of("ops"), c.adminUsers()),
                 () -> assertEquals("pgbouncer", c.metricsCompat()),
                 () -> assertEquals(SessionStatePolicy.ALLOW, c.sessionState()),

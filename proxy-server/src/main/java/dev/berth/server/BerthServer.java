@@ -55,6 +55,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private final ProxyContext proxy;
     private final BerthMetrics metrics;
     private final PoolsLiveState liveState;
+    private final ClientConnectionLimit connectionLimit;
     private final Map<String, String> sources;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -82,6 +83,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
         this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);
         this.liveState = new PoolsLiveState(proxy);
+        this.connectionLimit = new ClientConnectionLimit(config, metrics);
         metrics.registerReadiness(this::notReadyReason);
         if (initial.metricsCompat().equals("pgbouncer")) {
             metrics.registerPgbouncerCompat(this::liveState);
@@ -107,7 +109,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
+                        if (connectionLimit.admit(ch)) {
+                            ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
+                        }
                     }
                 });
         try {
@@ -116,10 +120,11 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             close();
             throw new IOException("cannot listen on " + c.listen() + ": " + e.getMessage(), e);
         }
+        connectionLimit.checkFileLimit(c.maxBackendConnections());
         if (c.metricsListen().port() >= 0) {
             try {
-                http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), metrics.registry(),
-                        this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
+                http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), transport.ioHandlerFactory(),
+                        transport.serverChannel(), metrics.registry(), this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
             } catch (IOException e) {
                 close();
                 throw new IOException("cannot serve metrics on " + c.metricsListen() + ": " + e.getMessage(), e);
@@ -132,7 +137,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
             proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
         }
-        schedule(new Housekeeper(proxy.pools()::all), Housekeeper.PERIOD_MS);
+        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         return this;
     }

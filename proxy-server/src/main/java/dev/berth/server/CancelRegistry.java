@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -29,6 +30,8 @@ import java.util.logging.Logger;
  */
 public final class CancelRegistry {
     private static final Logger LOG = Logger.getLogger(CancelRegistry.class.getName());
+    /** Anyone can send cancel requests with made-up keys: counted always, logged once per interval. */
+    private final ThrottledLog unknownLog = new ThrottledLog(LOG, Level.INFO, ThrottledLog.DEFAULT_INTERVAL_MS);
 
     private final ConcurrentHashMap<Integer, ClientSession> clients = new ConcurrentHashMap<>();
     private final SecureRandom random;
@@ -63,8 +66,10 @@ public final class CancelRegistry {
     public void forward(int processId, int secretKey, String from) {
         ClientSession client = clients.get(processId);
         if (client == null || !MessageDigest.isEqual(intBytes(secretKey), intBytes(client.secretKey()))) {
-            LOG.info("cancel request from " + from + " for unknown process id " + processId + " ignored");
             metrics.cancelRequest("unknown");
+            unknownLog.event(n -> n == 1 ? "cancel request from " + from + " for unknown process id " + processId + " ignored"
+                    : n + " cancel requests for unknown process ids ignored since the last such line (the latest from "
+                    + from + "; berth_cancel_requests_total{result=\"unknown\"})");
             return;
         }
         ServerConnection server = client.linkedServer();

@@ -34,6 +34,11 @@ public final class ClientRegistry {
         return counts.computeIfAbsent(key, k -> new PoolClients());
     }
 
+    /** The pool of {@code key} was removed (no client uses it). */
+    void forget(PoolKey key) {
+        counts.remove(key);
+    }
+
     /** The counts of the pools that have had clients. */
     public Map<PoolKey, PoolClients> counts() {
         return counts;

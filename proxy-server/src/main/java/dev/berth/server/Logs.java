@@ -68,12 +68,36 @@ public final class Logs {
         }
     }
 
+    /**
+     * Appends {@code text} with its control characters escaped (backslash n, r, t, xNN, and uNNNN for
+     * the Unicode line breaks), so a user name or a database name cannot start a forged line of its own.
+     */
+    static void escapeControls(String text, StringBuilder sb) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x20 && c != 0x7f && c != 0x85 && c != 0x2028 && c != 0x2029) {
+                sb.append(c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (c < 0x100) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+    }
+
     static final class OneLine extends Formatter {
         @Override
         public String format(LogRecord r) {
             String name = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
             StringBuilder sb = new StringBuilder(128).append(Instant.ofEpochMilli(r.getMillis())).append(' ')
-                    .append(r.getLevel().getName()).append(' ').append(name).append(": ").append(formatMessage(r));
+                    .append(r.getLevel().getName()).append(' ').append(name).append(": ");
+            escapeControls(formatMessage(r), sb);
             if (r.getThrown() != null) {
                 StringWriter sw = new StringWriter();
                 r.getThrown().printStackTrace(new PrintWriter(sw));

@@ -7,15 +7,29 @@ import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.ServerOpener;
 import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.SqlState;
 import dev.berth.server.backend.ServerConnection;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
-/** All pools, created on first use with the route a client's login resolved, sharing one budget of backend connections. */
+/**
+ * All pools, created on first use with the route a client's login resolved, sharing one budget of backend
+ * connections; at most --max-pools of them. A pool counts the clients that joined it, and one that nobody
+ * uses any more is removed ({@link #removeUnused}), so logins to databases that do not exist leave nothing
+ * behind.
+ */
 public final class PoolRegistry {
     private final ConcurrentHashMap<PoolKey, Pool<ServerConnection>> pools = new ConcurrentHashMap<>();
+    /** Clients that joined each pool and have not left; changed (from 0) and read only within {@code pools.compute} of the key. */
+    private final ConcurrentHashMap<PoolKey, AtomicInteger> members = new ConcurrentHashMap<>();
+    /** When the housekeeper first saw each pool unused (housekeeper thread only). */
+    private final Map<PoolKey, Long> unusedSince = new HashMap<>();
     private final BackendBudget budget;
     private final ServerOpener<ServerConnection> opener;
 
@@ -24,13 +38,80 @@ public final class PoolRegistry {
         this.opener = opener;
     }
 
-    /** The pool of the route's key, created with that route if it does not exist yet. */
+    /** The pool of the route's key, created with that route if it does not exist yet (the start-up warm-up). */
     public Pool<ServerConnection> poolFor(PoolRoute route) {
-        return pools.computeIfAbsent(route.key(), k -> new Pool<>(route, budget, opener, System::nanoTime));
+        return pools.computeIfAbsent(route.key(), k -> newPool(route));
+    }
+
+    /**
+     * A client joins the pool of the route's key (created if need be, unless {@code maxPools} exist) until
+     * it {@link #leave}s; null when the pool would be one too many.
+     */
+    public Pool<ServerConnection> join(PoolRoute route, int maxPools) {
+        return pools.compute(route.key(), (key, pool) -> {
+            if (pool == null && pools.size() >= maxPools) {
+                return null;
+            }
+            members.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            return pool != null ? pool : newPool(route);
+        });
+    }
+
+    /** A client that joined the pool of {@code key} has gone. */
+    public void leave(PoolKey key) {
+        members.get(key).decrementAndGet();
+    }
+
+    /** What a client gets when its login would need a pool beyond --max-pools. */
+    public static ErrorResponse tooManyPools(int maxPools, PoolKey key) {
+        return new ErrorResponse("FATAL", SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many pools (max_pools " + maxPools
+                + "): no pool for " + key + " can be created", null,
+                "raise --max-pools; pools no client uses are removed, so this clears as clients of other databases and users leave");
+    }
+
+    private Pool<ServerConnection> newPool(PoolRoute route) {
+        return new Pool<>(route, budget, opener, System::nanoTime);
+    }
+
+    /**
+     * Removes the pools that no client has joined, with no server and no minimum to keep: at once if no
+     * server of the pool ever logged in (its database or user may not exist), after {@code graceNanos} of
+     * being unused otherwise. {@code forget} runs for each removed key while no client can join it, so what
+     * else is kept per pool (metrics, statements, client counts) goes with it. Housekeeper thread only.
+     */
+    public synchronized int removeUnused(long nowNanos, long graceNanos, Consumer<PoolKey> forget) {
+        int removed = 0;
+        for (PoolKey key : pools.keySet()) {
+            boolean[] gone = {false};
+            pools.computeIfPresent(key, (k, pool) -> {
+                AtomicInteger joined = members.get(k);
+                if ((joined != null && joined.get() > 0) || !pool.unused()) {
+                    unusedSince.remove(k);
+                    return pool;
+                }
+                long since = unusedSince.computeIfAbsent(k, x -> nowNanos);
+                if (pool.confirmed() && nowNanos - since < graceNanos) {
+                    return pool;
+                }
+                unusedSince.remove(k);
+                members.remove(k);
+                pool.retire();
+                forget.accept(k);
+                gone[0] = true;
+                return null;
+            });
+            removed += gone[0] ? 1 : 0;
+        }
+        unusedSince.keySet().retainAll(pools.keySet());
+        return removed;
     }
 
     public Collection<Pool<ServerConnection>> all() {
         return pools.values();
+    }
+
+    public int size() {
+        return pools.size();
     }
 
     public BackendBudget budget() {

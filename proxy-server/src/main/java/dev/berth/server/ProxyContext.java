@@ -16,6 +16,7 @@ import dev.berth.server.lifecycle.PauseGate;
 import dev.berth.server.metrics.BerthMetrics;
 
 import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every client session shares: the running configuration, the pools and clients, the secrets and
@@ -102,6 +103,19 @@ public final class ProxyContext {
     void authFile(AuthFile file) {
         secrets = file;
         credentials.authFile(file);
+    }
+
+    /**
+     * Removes the pools no client uses (see {@link PoolRegistry#removeUnused}) with their metrics, statement
+     * registry and client counts; confirmed pools after they have been unused for the idle timeout.
+     */
+    public int removeUnusedPools() {
+        long grace = TimeUnit.MILLISECONDS.toNanos(config.current().idleTimeoutMs());
+        return pools.removeUnused(System.nanoTime(), grace, key -> {
+            metrics.removePool(key);
+            registries.remove(key);
+            clients.forget(key);
+        });
     }
 
     /** The prepared statements known in a pool (transaction pooling). */

@@ -21,6 +21,10 @@ final class StatementRegistries implements Function<PoolKey, PreparedStatementRe
         this.config = config;
     }
 
+    void remove(PoolKey key) {
+        registries.remove(key);
+    }
+
     @Override
     public PreparedStatementRegistry apply(PoolKey key) {
         return registries.computeIfAbsent(key, k -> new PreparedStatementRegistry(

@@ -33,7 +33,7 @@ class BadInputTest {
 
     @BeforeAll
     static void start() throws SQLException {
-        // the default login timeout (60 s): real logins here (SCRAM, a backend opened) never race it
+        // the default login timeout (15 s): real logins here (SCRAM, a backend opened) never race it
         berth = RunningBerth.start(b -> b.maxMessageSize(64 * 1024));
         bystander = berth.connectApp();
     }

@@ -43,7 +43,8 @@ class DeployFilesTest {
     private static final Set<String> GAUGES = Set.of(
             "berth_pool_server_connections", "berth_pool_max_server_connections", "berth_pool_min_server_connections",
             "berth_pool_utilization_ratio", "berth_pool_clients", "berth_pool_pinned_clients",
-            "berth_backend_connections", "berth_backend_connections_max", "berth_ready");
+            "berth_backend_connections", "berth_backend_connections_max", "berth_ready", "berth_client_connections",
+            "berth_client_connections_max");
     private static final Set<String> HISTOGRAMS = Set.of(
             "berth_pool_acquire_wait_seconds", "berth_pool_transaction_duration_seconds", "berth_pool_query_duration_seconds");
     private static final Set<String> COUNTERS = Set.of(
@@ -52,7 +53,7 @@ class DeployFilesTest {
             "berth_pool_server_connections_opened_total", "berth_pool_server_connections_closed_total",
             "berth_pool_server_connection_failures_total", "berth_pool_acquire_timeouts_total", "berth_client_errors_total",
             "berth_pool_prepared_statement_reprepares_total", "berth_pool_prepared_statement_evictions_total",
-            "berth_pool_client_pins_total", "berth_cancel_requests_total");
+            "berth_pool_client_pins_total", "berth_cancel_requests_total", "berth_client_connections_refused_total");
 
     // ---- promtool ----
 

@@ -23,7 +23,9 @@ import static dev.berth.core.config.SettingsTable.IDLE_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.LISTEN;
 import static dev.berth.core.config.SettingsTable.LOG_FORMAT;
 import static dev.berth.core.config.SettingsTable.MAX_BACKEND_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_CLIENT_CONNECTIONS;
 import static dev.berth.core.config.SettingsTable.MAX_MESSAGE_SIZE;
+import static dev.berth.core.config.SettingsTable.MAX_POOLS;
 import static dev.berth.core.config.SettingsTable.MAX_PREPARED_STATEMENTS;
 import static dev.berth.core.config.SettingsTable.METRICS_COMPAT;
 import static dev.berth.core.config.SettingsTable.METRICS_LISTEN;
@@ -63,14 +65,24 @@ public record BerthConfig(
         Set<String> adminUsers,
         String metricsCompat,
         int workers,
-        String logFormat) {
+        String logFormat,
+        int maxClientConnections,
+        int maxPools) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
     public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
     public static final long DEFAULT_CONNECTION_TIMEOUT_MS = 2_000;
     public static final long DEFAULT_SERVER_CONNECT_TIMEOUT_MS = 5_000;
-    public static final long DEFAULT_CLIENT_LOGIN_TIMEOUT_MS = 60_000;
+    /** Short, so that connections that never log in hold a file descriptor briefly (pgbouncer's is 60 s). */
+    public static final long DEFAULT_CLIENT_LOGIN_TIMEOUT_MS = 15_000;
+    /**
+     * A sidecar serves one application's connections, so pgbouncer's 100 is too few; at about 4 KB per idle
+     * client 10,000 cost some 40 MB, and they fit the open-file limits containers are given (1,048,576 usually).
+     */
+    public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 10_000;
+    /** Each pool costs its metrics' label sets and a statement registry: bounded so logins cannot grow them without end. */
+    public static final int DEFAULT_MAX_POOLS = 1_000;
     /** PostgreSQL allows 1 GiB; Berth buffers whole messages, so it bounds what one client can make it hold. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
     /** Per server, like pgbouncer's max_prepared_statements. */
@@ -112,6 +124,8 @@ public record BerthConfig(
         public Builder serverConnectTimeoutMs(long v) { return set(SERVER_CONNECT_TIMEOUT, v); }
         public Builder clientLoginTimeoutMs(long v) { return set(CLIENT_LOGIN_TIMEOUT, v); }
         public Builder maxMessageSize(int v) { return set(MAX_MESSAGE_SIZE, v); }
+        public Builder maxClientConnections(int v) { return set(MAX_CLIENT_CONNECTIONS, v); }
+        public Builder maxPools(int v) { return set(MAX_POOLS, v); }
         public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
         public Builder maxPreparedStatements(int v) { return set(MAX_PREPARED_STATEMENTS, v); }
         public Builder preparedStatementRegistryBytes(long v) { return set(PREPARED_STATEMENT_REGISTRY_BYTES, v); }
@@ -137,7 +151,8 @@ public record BerthConfig(
                     resetQuery == null ? "" : resetQuery.trim(), get(SERVER_CONNECT_TIMEOUT), get(CLIENT_LOGIN_TIMEOUT),
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
-                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT));
+                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
+                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS));
         }
 
         /**

@@ -157,23 +157,38 @@ public final class SettingsTable {
 
     public static final Setting<Long> CLIENT_LOGIN_TIMEOUT = Setting.<Long>define("client_login_timeout",
                     "BERTH_CLIENT_LOGIN_TIMEOUT", "MS")
-            .defaults(BerthConfig.DEFAULT_CLIENT_LOGIN_TIMEOUT_MS, "`60000`").parser(SettingValues::millis)
+            .defaults(BerthConfig.DEFAULT_CLIENT_LOGIN_TIMEOUT_MS, "`15000`").parser(SettingValues::millis)
             .check(positiveMillis()).read(BerthConfig::clientLoginTimeoutMs).reloadable(true)
             .description("a client that has not completed its login by then is disconnected (`08006`)").build();
+
+    public static final Setting<Integer> MAX_CLIENT_CONNECTIONS = Setting.<Integer>define("max_client_connections",
+                    "BERTH_MAX_CLIENT_CONNECTIONS", "N")
+            .defaults(BerthConfig.DEFAULT_MAX_CLIENT_CONNECTIONS, "`10000`").parser(SettingValues::wholeNumber)
+            .check(atLeast(1, "")).read(BerthConfig::maxClientConnections).reloadable(true)
+            .description("most client connections open at once, logged in or not; beyond it a new connection gets"
+                    + " `53300` at once and is closed. Keep it below the process's open-file limit (`ulimit -n`) minus"
+                    + " the backend connections").build();
+
+    public static final Setting<Integer> MAX_POOLS = Setting.<Integer>define("max_pools", "BERTH_MAX_POOLS", "N")
+            .defaults(BerthConfig.DEFAULT_MAX_POOLS, "`1000`").parser(SettingValues::wholeNumber)
+            .check(atLeast(1, "")).read(BerthConfig::maxPools).reloadable(true)
+            .description("most (database, user) pools at once; a login that needs another gets `53400`. Pools"
+                    + " with no clients and no backend connections are removed (see Limits and hardening)").build();
 
     public static final Setting<Integer> MAX_MESSAGE_SIZE = Setting.<Integer>define("max_message_size",
                     "BERTH_MAX_MESSAGE_SIZE", "BYTES")
             .defaults(BerthConfig.DEFAULT_MAX_MESSAGE_SIZE, "`268435456` (256 MiB)").parser(SettingValues::wholeNumber)
             .check(atLeast(1024, " bytes")).read(BerthConfig::maxMessageSize)
-            .description("largest message a client may send; PostgreSQL allows 1 GiB, but Berth holds a whole message"
-                    + " in memory while forwarding it, so the default bounds what one client can make it buffer."
-                    + " Larger messages get `08P01` and a close").build();
+            .description("largest message a logged-in client may send (before login: 8192 bytes); PostgreSQL allows"
+                    + " 1 GiB, but Berth holds a whole message in memory while forwarding it, so the default bounds what"
+                    + " one client can make it buffer. Larger messages get `08P01` and a close").build();
 
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
-            LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_MESSAGE_SIZE);
+            LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
+            MAX_MESSAGE_SIZE);
 
     private static final Map<String, Setting<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Setting::name, s -> s));

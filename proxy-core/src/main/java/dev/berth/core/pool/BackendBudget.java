@@ -26,6 +26,13 @@ public final class BackendBudget {
         pools.add(pool);
     }
 
+    void unregister(Pool<?> pool) {
+        pools.remove(pool);
+        synchronized (this) {
+            starving.remove(pool);
+        }
+    }
+
     /** Replaces the cap (a reload). */
     public void cap(int newCap) {
         List<Pool<?>> toWake;

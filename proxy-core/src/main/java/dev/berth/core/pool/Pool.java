@@ -43,6 +43,8 @@ public final class Pool<S extends PooledServer> {
     private final WaitQueue<S> waiters = new WaitQueue<>();
     private int opening;
     private boolean keepMinimum;
+    /** A server of this pool has logged in: the backend knows its database and user. */
+    private boolean confirmed;
     private final OpenFailures failures = new OpenFailures();
     /** The budget was spent when this pool needed a server: ask another pool to give up an idle one. */
     private boolean reclaimPending;
@@ -200,6 +202,7 @@ public final class Pool<S extends PooledServer> {
             opening--;
             failures.succeeded();
             keepMinimum = true;
+            confirmed = true;
             next = waiters.next(server.affinity());
             if (next != null) {
                 active.add(server);
@@ -324,6 +327,24 @@ public final class Pool<S extends PooledServer> {
         }
         closeAll(all, reason);
         failed.forEach(w -> w.failed(toWaiters));
+    }
+
+    /**
+     * No server, none being opened, nobody waiting, and no minimum to keep open: whoever tracks the pool's
+     * clients may drop it (then {@link #retire()} it).
+     */
+    public synchronized boolean unused() {
+        return total() == 0 && waiters.size() == 0 && !(keepMinimum && route.limits().min() > 0);
+    }
+
+    /** Whether a server of this pool has ever logged in (a pool for a database that does not exist never has). */
+    public synchronized boolean confirmed() {
+        return confirmed;
+    }
+
+    /** The pool was dropped: the budget forgets it. */
+    public void retire() {
+        budget.unregister(this);
     }
 
     /** The servers of this pool with their list ("active", "tested" or "idle"), read under the lock (SHOW SERVERS). */

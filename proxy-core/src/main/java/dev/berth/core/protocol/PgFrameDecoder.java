@@ -14,23 +14,40 @@ import java.util.List;
  * (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest). The decoder leaves that phase by itself
  * once it has emitted a packet that is not an SSL/GSS negotiation, so a client that pipelines its first
  * messages after the StartupMessage is still framed correctly.
+ *
+ * <p>Until {@link #loginCompleted()} a client's typed messages may be at most {@link #MAX_LOGIN_MESSAGE}
+ * bytes: before it has authenticated nobody gets to make Berth buffer a large message.
  */
 public final class PgFrameDecoder extends ByteToMessageDecoder {
     /** PostgreSQL itself refuses startup packets above 10000 bytes. */
     public static final int MAX_STARTUP_PACKET = 10_000;
+    /**
+     * The largest message a client may send before its login completes. Authentication needs little:
+     * PostgreSQL caps SASL messages at 1024 bytes (PG_MAX_SASL_MESSAGE_LENGTH); its 65535 for a password
+     * packet (PG_MAX_AUTH_TOKEN_LENGTH) is sized for GSSAPI tokens, which Berth does not take. 8 KiB leaves
+     * room for long cleartext tokens (cloud IAM tokens are 1-4 KB).
+     */
+    public static final int MAX_LOGIN_MESSAGE = 8192;
 
     private final int maxMessageSize;
+    private int limit;
     private boolean startupPhase;
     private boolean failed;
 
     private PgFrameDecoder(boolean startupPhase, int maxMessageSize) {
         this.startupPhase = startupPhase;
         this.maxMessageSize = maxMessageSize;
+        this.limit = startupPhase ? Math.min(MAX_LOGIN_MESSAGE, maxMessageSize) : maxMessageSize;
     }
 
     /** For connections accepted from clients: begins with the untyped startup packets. */
     public static PgFrameDecoder forClient(int maxMessageSize) {
         return new PgFrameDecoder(true, maxMessageSize);
+    }
+
+    /** The client has logged in: from now on it may send messages up to the maximum message size. */
+    public void loginCompleted() {
+        limit = maxMessageSize;
     }
 
     /** For connections Berth opens to PostgreSQL: every message is typed. */
@@ -49,6 +66,16 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
             if (startupPhase) {
                 if (in.readableBytes() < 4) {
                     return;
+                }
+                if (in.getByte(start) == MessageType.TERMINATE) {
+                    // a Terminate before any startup packet ('X' makes the length word far too large)
+                    if (in.readableBytes() < 5) {
+                        return;
+                    }
+                    if (in.getInt(start + 1) == 4) {
+                        out.add(in.readRetainedSlice(5)); // StartupPacket.Kind.TERMINATE: a silent close
+                        return;
+                    }
                 }
                 int length = in.getInt(start);
                 if (length < 8 || length > MAX_STARTUP_PACKET) {
@@ -70,9 +97,10 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
                 if (length < 4) {
                     fail(in, "invalid message length " + length + " for message type '" + printable(in.getByte(start)) + "'");
                 }
-                if (length > maxMessageSize) {
+                if (length > limit) {
                     fail(in, "message of type '" + printable(in.getByte(start)) + "' is " + length
-                            + " bytes, above the maximum of " + maxMessageSize + " bytes (--max-message-size)");
+                            + " bytes, above the maximum of " + limit + " bytes"
+                            + (limit < maxMessageSize ? " before login completes" : " (--max-message-size)"));
                 }
                 if (in.readableBytes() < length + 1) {
                     return;

@@ -9,7 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** An untyped packet of the startup phase: StartupMessage, SSLRequest, GSSENCRequest or CancelRequest. */
+/**
+ * An untyped packet of the startup phase: StartupMessage, SSLRequest, GSSENCRequest or CancelRequest; or a
+ * Terminate sent before any of them (a driver that connects and ends at once), which is closed silently.
+ */
 public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> parameters,
                             List<String> protocolOptions, int cancelProcessId, int cancelSecretKey) {
 
@@ -18,7 +21,7 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
     public static final int SSL_REQUEST_CODE = 80877103;
     public static final int GSSENC_REQUEST_CODE = 80877104;
 
-    public enum Kind { STARTUP, SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST }
+    public enum Kind { STARTUP, SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, TERMINATE }
 
     public int majorVersion() {
         return protocolVersion >>> 16;
@@ -31,6 +34,9 @@ public record StartupPacket(Kind kind, int protocolVersion, Map<String, String> 
     /** Decodes a whole packet as framed by {@link PgFrameDecoder} (length word included). */
     public static StartupPacket decode(ByteBuf packet) {
         int base = packet.readerIndex();
+        if (packet.readableBytes() == 5 && packet.getByte(base) == MessageType.TERMINATE) {
+            return new StartupPacket(Kind.TERMINATE, 0, Map.of(), List.of(), 0, 0);
+        }
         int length = packet.getInt(base);
         int code = packet.getInt(base + 4);
         switch (code) {

@@ -40,7 +40,7 @@ class BerthConfigTest {
         assertEquals(30_000, c.idleTimeoutMs());
         assertEquals(2_000, c.connectionTimeoutMs());
         assertEquals(5_000, c.serverConnectTimeoutMs());
-        assertEquals(60_000, c.clientLoginTimeoutMs());
+        assertEquals(15_000, c.clientLoginTimeoutMs());
         assertEquals(256 * 1024 * 1024, c.maxMessageSize());
         assertEquals("DISCARD ALL", c.serverResetQuery());
         assertEquals(null, c.authFile());

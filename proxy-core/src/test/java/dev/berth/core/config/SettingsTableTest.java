@@ -40,7 +40,8 @@ class SettingsTableTest {
                         "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
                         "BERTH_ADMIN_USERS", "BERTH_LOG_FORMAT", "BERTH_SERVER_RESET_QUERY",
-                        "BERTH_SERVER_CONNECT_TIMEOUT", "BERTH_CLIENT_LOGIN_TIMEOUT", "BERTH_MAX_MESSAGE_SIZE"),
+                        "BERTH_SERVER_CONNECT_TIMEOUT", "BERTH_CLIENT_LOGIN_TIMEOUT", "BERTH_MAX_CLIENT_CONNECTIONS",
+                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE"),
                 SettingsTable.ALL.stream().map(Setting::envVar).toList());
     }
 
@@ -48,7 +49,7 @@ class SettingsTableTest {
     void reloadableSettings() {
         assertEquals(Set.of("pool_max", "pool_min", "idle_timeout", "connection_timeout", "max_backend_connections",
                         "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state",
-                        "admin_users", "auth_file", "pool_mode"),
+                        "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 

@@ -251,4 +251,46 @@ class PgFrameDecoderTest {
         assertFalse(channel.writeInbound(Unpooled.wrappedBuffer(SYNC)));
         assertNull(channel.readInbound());
     }
+
+    @Test
+    void beforeLoginAClientMessageAboveTheLoginLimitIsRefusedFromItsHeader() {
+        channel = new EmbeddedChannel(PgFrameDecoder.forClient(256 * 1024 * 1024));
+        byte[] startup = startupBytes();
+        // a password message declaring 250 MiB: refused from its header, nothing buffered
+        byte[] huge = {'p', 0x0f, (byte) 0xa0, 0, 0};
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(concat(startup, huge))));
+        assertEquals("message of type 'p' is 262144000 bytes, above the maximum of 8192 bytes before login completes",
+                e.getMessage());
+        assertFrames(drain(), startup);
+    }
+
+    @Test
+    void afterLoginCompletedTheMaximumMessageSizeApplies() {
+        PgFrameDecoder decoder = PgFrameDecoder.forClient(64 * 1024);
+        channel = new EmbeddedChannel(decoder);
+        byte[] startup = startupBytes();
+        byte[] big = new byte[20_001];
+        big[0] = 'Q';
+        big[3] = 0x4e;
+        big[4] = 0x20; // length 20000
+        channel.writeInbound(Unpooled.wrappedBuffer(startup));
+        assertFrames(drain(), startup);
+        decoder.loginCompleted();
+        channel.writeInbound(Unpooled.wrappedBuffer(big));
+        assertFrames(drain(), big);
+    }
+
+    @Test
+    void terminateBeforeTheStartupPacketIsFramedAsOne() {
+        channel = new EmbeddedChannel(PgFrameDecoder.forClient(MAX));
+        byte[] terminate = {'X', 0, 0, 0, 4};
+        channel.writeInbound(Unpooled.wrappedBuffer(terminate, 0, 4)); // 'X' 0 0 0 alone is not yet an error
+        assertTrue(drain().isEmpty());
+        channel.writeInbound(Unpooled.wrappedBuffer(terminate, 4, 1));
+        List<byte[]> frames = drain();
+        assertFrames(frames, terminate);
+        ByteBuf frame = Unpooled.wrappedBuffer(frames.get(0));
+        assertEquals(StartupPacket.Kind.TERMINATE, StartupPacket.decode(frame).kind());
+    }
 }

@@ -4,6 +4,7 @@ import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.PgFrameDecoder;
 import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
@@ -66,6 +67,7 @@ final class ClientLogin {
                     session.close();
                 }
                 case STARTUP -> start(packet);
+                case TERMINATE -> session.close(); // connect() then end() in a driver: PostgreSQL closes silently too
             }
         } finally {
             frame.release();
@@ -146,6 +148,7 @@ final class ClientLogin {
             ctx.writeAndFlush(challenge.message());
         } else if (step instanceof ClientAuthenticator.Success success) {
             authenticator = null; // its exchange state is not needed any more
+            authenticated();
             if (success.finalMessage() != null) {
                 ctx.write(success.finalMessage());
             }
@@ -217,6 +220,14 @@ final class ClientLogin {
         greeting.drain();
         ctx.flush();
         LOG.fine(() -> session.describe() + " logged in");
+    }
+
+    /** The client proved who it is: from now on it may send messages up to --max-message-size. */
+    private void authenticated() {
+        PgFrameDecoder decoder = session.ctx().pipeline().get(PgFrameDecoder.class);
+        if (decoder != null) {
+            decoder.loginCompleted();
+        }
     }
 
     boolean loggedIn() {

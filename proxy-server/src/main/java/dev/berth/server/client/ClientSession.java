@@ -254,6 +254,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             boolean reset = pinned || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
             s.releaseAfterClient(config.serverResetQuery(), reset);
         }
+        if (pool != null) {
+            proxy.pools().leave(pool.key()); // last: its server is back in (or on its way to) the pool
+        }
     }
 
     // ---- state shared by the phases ----

@@ -5,12 +5,14 @@ import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.PoolStats;
 import dev.berth.core.pool.Waiter;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
+import dev.berth.server.PoolRegistry;
 import dev.berth.core.session.SetConfigRequest;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.ServerConnection;
@@ -43,7 +45,12 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         ClientSession s = session;
         if (s.pool() == null) {
             ProxyContext proxy = s.proxy();
-            Pool<ServerConnection> pool = proxy.pools().poolFor(RuntimeConfig.routeFor(s.config(), s.database(), s.user()));
+            PoolRoute route = RuntimeConfig.routeFor(s.config(), s.database(), s.user());
+            Pool<ServerConnection> pool = proxy.pools().join(route, s.config().maxPools());
+            if (pool == null) {
+                s.failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));
+                return;
+            }
             s.identify(s.user().intern(), s.database().intern()); // one copy of each name for all the clients that use it
             s.joinPool(pool, proxy.clients().countsFor(pool.key()), proxy.metrics().pool(pool.key()));
         }

@@ -1,103 +1,80 @@
 package dev.berth.server.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The operator's port (--metrics-listen): /metrics (Prometheus text format), /healthz (the process is
  * alive), /readyz (200 only when Berth can serve: listening, not paused or shutting down, and the
  * backend answered last), /config (the effective configuration as JSON, with each value's source).
+ *
+ * <p>Served by Netty on an event loop of its own, apart from the clients' loops, so that probes are
+ * answered while the client port is busy; a connection that stops sending mid-request only holds its own
+ * socket, until the read timeout closes it.
  */
 public final class HttpEndpoints implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(HttpEndpoints.class.getName());
+    /** A request that has not arrived whole within this (or a kept-alive connection idle this long) is closed. */
+    static final int READ_TIMEOUT_SECONDS = 10;
+    /** Requests here are GETs without a body: anything larger is not one of ours. */
+    static final int MAX_REQUEST_BYTES = 8192;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final EventLoopGroup group;
+    private final Channel channel;
+    /** Open connections, closed by {@link #close()}: a connection still being set up at shutdown could outlive its loop. */
+    private final ChannelGroup connections = new DefaultChannelGroup("berth-http", GlobalEventExecutor.INSTANCE);
 
-    public HttpEndpoints(String host, int port, PrometheusRegistry registry, Supplier<String> notReadyReason, Supplier<String> configJson)
+    public HttpEndpoints(String host, int port, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
+                         PrometheusRegistry registry, Supplier<String> notReadyReason, Supplier<String> configJson)
             throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "berth-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        server.createContext("/metrics", exchange -> respond(exchange, () -> {
-            ByteArrayOutputStream body = new ByteArrayOutputStream(16384);
-            writer.write(body, registry.scrape());
-            return new Response(200, writer.getContentType(), body.toByteArray());
-        }));
-        server.createContext("/healthz", exchange -> respond(exchange, () -> text(200, "ok")));
-        server.createContext("/readyz", exchange -> respond(exchange, () -> {
-            String reason = notReadyReason.get();
-            return reason == null ? text(200, "ready") : text(503, reason);
-        }));
-        server.createContext("/config", exchange -> respond(exchange,
-                () -> new Response(200, "application/json", configJson.get().getBytes(StandardCharsets.UTF_8))));
-        server.createContext("/", exchange -> respond(exchange,
-                () -> text(404, "not found; try /metrics, /healthz, /readyz or /config")));
-        server.start();
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("berth-http", true), ioHandlerFactory);
+        HttpRoutes routes = new HttpRoutes(registry, notReadyReason, configJson);
+        try {
+            channel = new ServerBootstrap().group(group).channel(serverChannel)
+                    .option(ChannelOption.SO_BACKLOG, 64)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
+                            ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
+                                    new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), routes);
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     public int port() {
-        return server.getAddress().getPort();
-    }
-
-    private record Response(int status, String contentType, byte[] body) {
-    }
-
-    private interface Handler {
-        Response handle() throws IOException;
-    }
-
-    private static Response text(int status, String message) {
-        return new Response(status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void respond(HttpExchange exchange, Handler handler) {
-        try (exchange) {
-            Response r;
-            if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-                r = text(405, "only GET");
-            } else {
-                try {
-                    r = handler.handle();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "HTTP " + exchange.getRequestURI() + " failed", e);
-                    r = text(500, "internal error: " + e);
-                }
-            }
-            exchange.getResponseHeaders().set("Content-Type", r.contentType());
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            exchange.sendResponseHeaders(r.status(), head ? -1 : r.body().length);
-            if (!head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(r.body());
-                }
-            }
-        } catch (IOException e) {
-            LOG.fine(() -> "HTTP client went away: " + e.getMessage());
-        }
+        return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        channel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -10,22 +10,26 @@ import java.util.logging.Logger;
 /**
  * The periodic care of every pool, in the manner of HikariCP's HouseKeeper and pgbouncer's janitor:
  * close servers idle beyond the idle timeout above the minimum, open up to the minimum (with backoff
- * after failures). A failure is logged and the next round runs as usual.
+ * after failures), and remove the pools no client uses. A failure is logged and the next round runs as usual.
  */
 public final class Housekeeper implements Runnable {
     private static final Logger LOG = Logger.getLogger(Housekeeper.class.getName());
     public static final long PERIOD_MS = 1000;
 
     private final Supplier<? extends Collection<? extends Pool<?>>> pools;
+    private final Runnable removeUnused;
 
-    public Housekeeper(Supplier<? extends Collection<? extends Pool<?>>> pools) {
+    /** @param removeUnused drops the pools no client uses any more (after each round of maintenance) */
+    public Housekeeper(Supplier<? extends Collection<? extends Pool<?>>> pools, Runnable removeUnused) {
         this.pools = pools;
+        this.removeUnused = removeUnused;
     }
 
     @Override
     public void run() {
         try {
             pools.get().forEach(Pool::maintain);
+            removeUnused.run();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "housekeeping failed", e);
         }

@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -69,6 +70,8 @@ public final class BerthMetrics {
     final Counter pins = counter("berth_pool_client_pins", "Clients pinned to their backend for leaving session state");
     private final Counter cancels = Counter.builder().name("berth_cancel_requests")
             .help("Cancel requests received, by result").labelNames("result").register(registry);
+    private final Counter clientConnectionsRefused = Counter.builder().name("berth_client_connections_refused")
+            .help("Client connections refused with 53300 at --max-client-connections").register(registry);
 
     public BerthMetrics(Supplier<LiveState> state) {
         JvmMetrics.builder().register(registry);
@@ -165,12 +168,39 @@ public final class BerthMetrics {
                 .callback(cb -> cb.call(notReadyReason.get() == null ? 1 : 0)).register(registry);
     }
 
+    /** berth_client_connections and berth_client_connections_max: client connections open, against --max-client-connections. */
+    public void registerClientConnections(IntSupplier open, IntSupplier max) {
+        GaugeWithCallback.builder().name("berth_client_connections").help("Client connections open, logged in or not")
+                .callback(cb -> cb.call(open.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("berth_client_connections_max").help("--max-client-connections")
+                .callback(cb -> cb.call(max.getAsInt())).register(registry);
+    }
+
+    public void clientConnectionRefused() {
+        clientConnectionsRefused.inc();
+    }
+
     public PrometheusRegistry registry() {
         return registry;
     }
 
     public PoolMetrics pool(PoolKey key) {
         return pools.computeIfAbsent(key, k -> new PoolMetrics(this, k.database(), k.user()));
+    }
+
+    /** A pool was removed: its label sets go too, so that series of pools that no longer exist do not pile up. */
+    public void removePool(PoolKey key) {
+        pools.remove(key);
+        for (Histogram h : new Histogram[] {acquireWait, transactionDuration, queryDuration}) {
+            h.remove(key.database(), key.user());
+        }
+        for (Counter c : new Counter[] {transactions, queries, bytesFromClients, bytesToClients, serversOpened, serverFailures,
+                acquireTimeouts, reprepares, evictions, pins}) {
+            c.remove(key.database(), key.user());
+        }
+        for (Counter c : new Counter[] {serversClosed, clientErrors}) {
+            c.removeIf(labels -> labels.get(0).equals(key.database()) && labels.get(1).equals(key.user()));
+        }
     }
 
     public void cancelRequest(String result) {
