@@ -12,6 +12,7 @@ import dev.berth.server.client.ClientSession;
 import dev.berth.server.metrics.BerthMetrics;
 import dev.berth.server.metrics.PoolMetrics;
 
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +66,9 @@ final class AdminShow {
         List<List<Object>> rows = new ArrayList<>();
         for (ClientSession c : proxy.clients().all()) {
             PoolKey key = c.poolKey();
+            InetSocketAddress address = c.remoteAddress();
             rows.add(List.of("C", c.user() == null ? "" : c.user(), c.database() == null ? "" : c.database(),
-                    c.stateName(), c.remoteHost(), c.remotePort(), Instant.ofEpochMilli(c.connectedAtMillis()).toString(),
+                    c.stateName(), address == null ? "" : address.getAddress().getHostAddress(), address == null ? 0 : address.getPort(), Instant.ofEpochMilli(c.connectedAtMillis()).toString(),
                     c.pinned() ? "yes" : "no", key == null ? "" : key.toString()));
         }
         return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool"), rows);

@@ -26,7 +26,6 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,8 +39,6 @@ import java.util.logging.Logger;
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
-    /** Bytes a client may queue while it has no server before Berth stops reading it. */
-    static final int QUEUE_LIMIT_BYTES = 64 * 1024;
 
     private final ProxyContext proxy;
     /** The settings this client lives by, taken when it connected. */
@@ -62,9 +59,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private PoolMetrics metrics;
     private PoolMode mode;
     private volatile ServerConnection server;
-    /** Messages a client sent while it had no server (or before its login completed); sent once it has one. */
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
-    private long earlyBytes;
+    private final QueuedMessages early = new QueuedMessages();
     private int processId;
     private int secretKey;
     /** Transaction pooling: the client ran something that leaves session state, so it keeps its server. */
@@ -116,24 +111,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Keeps a message until the client has a server. The client is read on while it waits (most send one
-     * request and wait for its answer; toggling reads costs two system calls), until it has queued
-     * {@link #QUEUE_LIMIT_BYTES}.
-     */
+    /** Keeps a message until the client has a server. */
     void queue(ByteBuf frame) {
-        early.add(frame);
-        earlyBytes += frame.readableBytes();
-        if (earlyBytes > QUEUE_LIMIT_BYTES) {
-            ctx.channel().config().setAutoRead(false); // resumed by linked()
+        if (early.add(frame)) {
+            ctx.channel().config().setAutoRead(false); // resumed by sendQueued()
         }
     }
 
     /** Sends what the client queued while it had no server, now that it has one. */
     void sendQueued() {
-        earlyBytes = 0;
-        while (!early.isEmpty()) {
-            relay.toServer(early.poll());
+        ByteBuf frame;
+        while ((frame = early.poll()) != null) {
+            relay.toServer(frame);
         }
         channelReadComplete(ctx);
         ctx.channel().config().setAutoRead(true);
@@ -145,11 +134,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** The oldest message the client queued while waiting, or null; the caller owns it. */
     ByteBuf pollQueued() {
-        ByteBuf frame = early.poll();
-        if (frame != null) {
-            earlyBytes -= frame.readableBytes();
-        }
-        return frame;
+        return early.poll();
     }
 
     @Override
@@ -241,9 +226,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             counts.unpinned();
         }
         login.cancelTimer();
-        while (!early.isEmpty()) {
-            early.poll().release();
-        }
+        early.releaseAll();
         if (previous == ClientState.WAITING_FOR_SERVER) {
             wait.withdraw(); // if already granted, granted() sees CLOSED and gives the server back
         }
@@ -411,17 +394,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return ctx.executor();
     }
 
-    public String remoteHost() {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";
-    }
-
-    public int remotePort() {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
+    /** Where the client connects from (SHOW CLIENTS, logs); null if not an IP socket. */
+    public InetSocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     String remote() {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
+        InetSocketAddress a = remoteAddress();
+        return a != null ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
     }
 
     public String describe() {
