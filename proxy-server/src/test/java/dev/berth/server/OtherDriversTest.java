@@ -165,7 +165,7 @@ class OtherDriversTest {
         }
         RequiredTool.require(false, "no Python among " + PYTHONS + " can import " + module
                 + (module.equals("psycopg") ? " with pipeline mode (needs libpq >= 14)" : "")
-                + " (Debian package python3-" + module + ")");
+                + " (Debian package python3-" + module.replace('_', '-') + ")");
         return null;
     }
 

@@ -18,6 +18,12 @@ public final class ScramServerExchange {
     public static final String MECHANISM = "SCRAM-SHA-256";
     static final ScramMechanism SHA_256 = ScramMechanism.SCRAM_SHA_256;
     static final int DEFAULT_ITERATIONS = 4096;
+    /**
+     * Random bytes in the server's part of the nonce, sent in base64 as PostgreSQL does (its
+     * SCRAM_RAW_NONCE_LEN): drivers that look for "s=" or "i=" anywhere in the server-first-message (asyncpg
+     * before 0.28) misread a nonce of arbitrary printable characters.
+     */
+    static final int NONCE_BYTES = 18;
 
     private final Secret.Scram secret;
     private final boolean knownUser;
@@ -83,7 +89,7 @@ public final class ScramServerExchange {
         if (clientNonce == null || clientNonce.isEmpty()) {
             throw AuthException.protocol("SCRAM client-first-message has no nonce");
         }
-        nonce = clientNonce + ScramFunctions.nonce(24, random);
+        nonce = clientNonce + Base64.getEncoder().encodeToString(ScramFunctions.salt(NONCE_BYTES, random));
         serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(secret.salt()) + ",i=" + secret.iterations();
         return serverFirst;
     }

@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,8 +83,28 @@ class ScramServerExchangeTest {
         Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
         ScramServerExchange server = ScramServerExchange.forSecret(secret);
         String serverFirst = server.onClientFirst("n,,n=*,r=clientnonce", RANDOM);
-        assertTrue(serverFirst.matches("r=clientnonce[!-+\\--~]{24},s=" + java.util.regex.Pattern.quote(
+        assertTrue(serverFirst.matches("r=clientnonce[A-Za-z0-9+/]{24},s=" + Pattern.quote(
                 Base64.getEncoder().encodeToString(SALT)) + ",i=4096"), serverFirst);
+    }
+
+    /**
+     * The server's part of the nonce is 18 random bytes in base64, as PostgreSQL and pgbouncer send it. Any
+     * printable character would do by RFC 5802, but drivers that find an attribute by searching for "s=" or
+     * "i=" in the whole message (asyncpg before 0.28) took a nonce containing those for the salt or the
+     * iteration count and sent a wrong proof about once in 300 logins.
+     */
+    @Test
+    void serverNonceIsBase64AsPostgresSendsIt() throws Exception {
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramServerExchange.scramSecret("pencil", SALT, 4096));
+        Pattern serverPart = Pattern.compile("[A-Za-z0-9+/]{24}");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 5_000; i++) {
+            String serverFirst = server.onClientFirst("n,,n=*,r=c", RANDOM);
+            String ours = serverFirst.substring("r=c".length(), serverFirst.indexOf(','));
+            assertTrue(serverPart.matcher(ours).matches(), "server nonce " + ours + " in " + serverFirst);
+            seen.add(ours);
+        }
+        assertEquals(5_000, seen.size(), "every exchange gets a fresh nonce");
     }
 
     @Test
