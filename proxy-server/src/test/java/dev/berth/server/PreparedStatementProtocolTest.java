@@ -834,6 +834,35 @@ class PreparedStatementProtocolTest {
         }
     }
 
+    /**
+     * asyncpg's test_prepare_cache_invalidation_silent through Berth: the client changes a column's type
+     * under its own prepared statement and binds it again. PostgreSQL answers 0A000 (the driver then
+     * prepares again); a statement silently prepared afresh would return text to a client that expects
+     * int4 from the row description it cached.
+     */
+    @Test
+    void aClientsOwnStatementAfterItsSchemaChangeGetsPostgresPlanChangedError() throws Exception {
+        try (RunningBerth berth = berth(1, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                try (RawClient c = side.login()) {
+                    c.send(batch().query("drop table if exists gen_own; create table gen_own(a int, b int);"
+                            + " insert into gen_own values (1, 2)"));
+                    t.record("create", c, 1);
+                    c.send(batch().parse("S_own", "select * from gen_own").describeStatement("S_own")
+                            .bind("", "S_own").execute("").sync());
+                    t.expect("prepare, describe, run", c, "1tT2DCZ");
+                    c.send(batch().query("alter table gen_own alter column b type text"));
+                    t.expect("the client changes a column's type", c, "CZ");
+                    c.send(batch().bind("", "S_own").execute("").sync());
+                    List<Message> r = t.expect("the cached statement again", c, "EZ");
+                    assertEquals(List.of("0A000"), RawClient.errorCodes(r));
+                    c.send(batch().query("drop table gen_own"));
+                    t.record("drop", c, 1);
+                }
+            });
+        }
+    }
+
     @Test
     void aColumnTypeChangedOnEveryBackendHoldingTheStatementDoesNotFailAFreshClient() throws Exception {
         String select = "select v from gen_altered";

@@ -19,8 +19,6 @@ public final class PreparedStatementRegistry {
     private final AtomicLong counter;
     private final AtomicLong bytes = new AtomicLong();
     private final long maxBytes;
-    /** Names numbered up to this one belong to an earlier generation (before a schema change). */
-    private volatile long generationStart;
 
     public PreparedStatementRegistry(long maxBytes, AtomicLong sharedCounter) {
         this.maxBytes = maxBytes;
@@ -68,28 +66,15 @@ public final class PreparedStatementRegistry {
 
     /**
      * A client's schema change (CREATE, ALTER, DROP...) completed: a statement shared from now on must
-     * describe and run as one prepared afresh would, so every statement gets a new name when next prepared.
-     * Servers close the old names when a client next attaches ({@link #isOlderGeneration}).
+     * describe and run as one prepared afresh would, so every statement gets a new name when next
+     * prepared. The old names stay where they are prepared, for the clients that hold them: bound there,
+     * PostgreSQL itself answers as it would (0A000 when the result type changed); servers' LRU limits
+     * close them in time.
      */
     public void newGeneration() {
         names.clear();
         proven.clear();
         bytes.set(0);
-        generationStart = counter.get();
-    }
-
-    /** Changes each time {@link #newGeneration} runs; a server compares it with the one it last cleaned up for. */
-    public long generationStart() {
-        return generationStart;
-    }
-
-    /** Whether a server-side name was given out before the generation that began at {@code start}. */
-    public static boolean isOlderGeneration(String serverName, long start) {
-        try {
-            return Long.parseLong(serverName, PREFIX.length(), serverName.length(), 10) <= start;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     public int size() {

@@ -23,8 +23,6 @@ public final class ServerStatements {
     private boolean uncertain;
     /** Statements whose Parse is unanswered: the pipeline of the latest one, and how many are in flight. */
     private final HashMap<String, long[]> inFlight = new HashMap<>();
-    /** The registry generation whose older statements were last closed here. */
-    private long generation;
 
     public ServerStatements(int capacity) {
         this.capacity = capacity;
@@ -124,26 +122,6 @@ public final class ServerStatements {
         prepared.clear();
         inFlight.clear();
         uncertain = false;
-    }
-
-    /**
-     * The statements named before the registry generation that began at {@code start}, now forgotten here
-     * (the caller closes them on the server); empty when this server already caught up with it.
-     */
-    public List<String> removeOlderThan(long start) {
-        if (start == generation) {
-            return List.of();
-        }
-        generation = start;
-        List<String> stale = new ArrayList<>();
-        prepared.keySet().removeIf(name -> {
-            boolean old = PreparedStatementRegistry.isOlderGeneration(name, start);
-            if (old) {
-                stale.add(name);
-            }
-            return old;
-        });
-        return stale;
     }
 
     /** A Sync went out: statements used before it may be evicted from now on. */

@@ -36,8 +36,6 @@ public final class PreparedStatementRelay {
     private final ResponseMatcher responses;
     /** After Berth rejected a Parse the server never saw, the rest of the batch up to Sync is dropped. */
     private boolean droppingUntilSync;
-    /** A client was attached and has sent nothing yet: statements of an earlier generation are closed first. */
-    private boolean attachedNow;
 
     public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc,
                                   PreparedStatementMetrics metrics) {
@@ -51,7 +49,6 @@ public final class PreparedStatementRelay {
     public void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
         requests.attach(clientStatements, statementRegistry);
         responses.attach(clientStatements, statementRegistry);
-        attachedNow = true;
     }
 
     public void detach() {
@@ -85,10 +82,6 @@ public final class PreparedStatementRelay {
     /** Handles one framed client message; takes ownership of it. */
     public void fromClient(ByteBuf frame, Output out) {
         byte type = MessageType.of(frame);
-        if (attachedNow) {
-            attachedNow = false; // the server is at rest: no portal of this client can depend on those statements
-            requests.closeOlderGeneration(out);
-        }
         if (droppingUntilSync && type != MessageType.SYNC) {
             frame.release();
             return;

@@ -209,14 +209,6 @@ final class RequestTranslator {
         out.toServer(parseMessage(s.serverName(), s.key()));
     }
 
-    /** Closes the statements this server holds from before the pool's last schema change (their Close swallowed). */
-    void closeOlderGeneration(Output out) {
-        for (String name : statements.removeOlderThan(registry.generationStart())) {
-            outstanding.add(Request.evictionClose(name));
-            out.toServer(nameMessage(MessageType.CLOSE, (byte) 'S', name));
-        }
-    }
-
     /**
      * The statement's Parse went out in an earlier batch and is unanswered: if that batch fails it is
      * skipped, so this batch prepares the statement again, closing it first in case it did not fail.
