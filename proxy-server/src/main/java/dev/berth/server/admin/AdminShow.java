@@ -67,9 +67,10 @@ final class AdminShow {
             PoolKey key = c.poolKey();
             rows.add(List.of("C", c.user() == null ? "" : c.user(), c.database() == null ? "" : c.database(),
                     c.stateName(), c.remoteHost(), c.remotePort(), Instant.ofEpochMilli(c.connectedAtMillis()).toString(),
-                    c.pinned() ? "yes" : "no", key == null ? "" : key.toString()));
+                    c.pinned() ? "yes" : "no", key == null ? "" : key.toString(), c.pinReason()));
         }
-        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool"), rows);
+        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool",
+                "pin_reason"), rows);
     }
 
     Table servers() {
