@@ -5,16 +5,19 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.berth.core.auth.AuthType;
 import dev.berth.server.ParameterIsolationTest.Client;
 import org.junit.jupiter.api.AfterAll;
+import org.postgresql.PGConnection;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +39,7 @@ class SessionCarryTest {
     static void start() {
         // one backend: every client that is not pinned shares it, so a pin shows as a wait and a leak as a value
         berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend()).authType(AuthType.TRUST).authFile(null)
-                .poolMax(1).connectionTimeoutMs(10_000).adminUsers(java.util.Set.of("app")));
+                .poolMax(1).connectionTimeoutMs(10_000).adminUsers(Set.of("app")));
     }
 
     @AfterAll
@@ -89,7 +92,7 @@ class SessionCarryTest {
                     done.add(pool.submit(() -> {
                         for (int i = 0; i < 20; i++) {
                             try (Connection c = ds.getConnection()) {
-                                Object physical = c.unwrap(org.postgresql.PGConnection.class);
+                                Object physical = c.unwrap(PGConnection.class);
                                 String schema = schemas.get(physical);
                                 if (schema == null) {
                                     schema = "tenant_" + next.incrementAndGet();
@@ -230,7 +233,7 @@ class SessionCarryTest {
 
     @Test
     void discardAllEndsAPinAndShowClientsNamesTheReason() throws Exception {
-        try (Client a = connect(); Connection admin = java.sql.DriverManager.getConnection(
+        try (Client a = connect(); Connection admin = DriverManager.getConnection(
                 "jdbc:postgresql://127.0.0.1:" + berth.port() + "/berth?user=app&preferQueryMode=simple")) {
             a.run("LISTEN carry_channel");
             assertEquals("listen", pinReasons(admin));

@@ -60,9 +60,10 @@ public final class SettingsTable {
                     "BERTH_SESSION_STATE", "POLICY")
             .defaults(SessionStatePolicy.PIN, "`pin`").parser(SessionStatePolicy::parse).read(BerthConfig::sessionState)
             .reloadable(true)
-            .description("transaction pooling, a client running something that leaves session state: `pin` it to"
-                    + " its backend until it disconnects; `reject` the statement with `0A000` and a message naming"
-                    + " it; `allow` (the state may be seen by other clients)").build();
+            .description("transaction pooling, a client running something that leaves session state Berth cannot"
+                    + " carry (LISTEN, PREPARE, temporary objects, session advisory locks...; SETs are carried): `pin` it"
+                    + " to its backend until that state ends or it disconnects; `reject` the statement with `0A000` and a"
+                    + " message naming it; `allow` (the state may be seen by other clients)").build();
 
     public static final Setting<DoBlockPolicy> DO_BLOCKS = Setting.<DoBlockPolicy>define("do_blocks",
                     "BERTH_DO_BLOCKS", "POLICY")
