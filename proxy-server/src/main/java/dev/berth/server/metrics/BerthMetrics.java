@@ -197,10 +197,10 @@ public final class BerthMetrics {
             h.remove(key.database(), key.user());
         }
         for (Counter c : new Counter[] {transactions, queries, bytesFromClients, bytesToClients, serversOpened, serverFailures,
-                acquireTimeouts, reprepares, evictions, pins}) {
+                acquireTimeouts, reprepares, evictions}) {
             c.remove(key.database(), key.user());
         }
-        for (Counter c : new Counter[] {serversClosed, clientErrors}) {
+        for (Counter c : new Counter[] {serversClosed, clientErrors, pins}) {
             c.removeIf(labels -> labels.get(0).equals(key.database()) && labels.get(1).equals(key.user()));
         }
     }
