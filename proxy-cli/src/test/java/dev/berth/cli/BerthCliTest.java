@@ -188,6 +188,7 @@ class BerthCliTest {
         expected.put("--auth-type", "trust flag");
         expected.put("--pool-mode", "transaction default");
         expected.put("--session-state", "pin default");
+        expected.put("--do-blocks", "pin default");
         expected.put("--max-prepared-statements", "200 default");
         expected.put("--prepared-statement-registry-bytes", "16777216 default");
         expected.put("--pool-max", "50 flag");

@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
@@ -27,7 +28,7 @@ class SettingsTest {
 
     /** In the order of the settings table (README's options table). */
     private static final List<String> FLAGS = List.of("--listen", "--backend", "--auth-file", "--auth-type",
-            "--pool-mode", "--session-state", "--max-prepared-statements", "--prepared-statement-registry-bytes",
+            "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
@@ -141,6 +142,7 @@ class SettingsTest {
                 Map.entry("BERTH_ADMIN_USERS", "ops"),
                 Map.entry("BERTH_METRICS_COMPAT", "pgbouncer"),
                 Map.entry("BERTH_SESSION_STATE", "allow"),
+                Map.entry("BERTH_DO_BLOCKS", "allow"),
                 Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
                 Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"),
                 Map.entry("BERTH_WORKERS", "3"),
@@ -171,6 +173,7 @@ class SettingsTest {
                 () -> assertEquals(java.util.Set.of("ops"), c.adminUsers()),
                 () -> assertEquals("pgbouncer", c.metricsCompat()),
                 () -> assertEquals(SessionStatePolicy.ALLOW, c.sessionState()),
+                () -> assertEquals(DoBlockPolicy.ALLOW, c.doBlocks()),
                 () -> assertEquals(10, c.maxPreparedStatements()),
                 () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
                 () -> assertEquals(3, c.workers()),

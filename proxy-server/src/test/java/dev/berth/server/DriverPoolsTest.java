@@ -1,7 +1,6 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthType;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -36,7 +35,6 @@ class DriverPoolsTest {
      * connections pin both backends and the other two wait past --connection-timeout. The same script with
      * the reset less RESET ALL passes with zero pins.
      */
-    @Disabled("pending: RESET ALL / SET carried instead of pinned (branch detect)")
     @Test
     void asyncpgPoolThroughBerthWithFewerBackendsThanConnections() throws Exception {
         String python = OtherDriversTest.pythonWith("asyncpg");

@@ -209,16 +209,21 @@ class TransactionPoolingTest {
     void rejectPolicyAnswersSessionStateWithAClearErrorAndKeepsTheConnection() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2).sessionState(SessionStatePolicy.REJECT));
              Connection c = berth.connectApp(); Statement s = c.createStatement()) {
-            SQLException e = assertThrows(SQLException.class, () -> s.execute("set search_path = elsewhere"));
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("listen elsewhere"));
             assertEquals("0A000", e.getSQLState());
-            assertTrue(e.getMessage().contains("SET search_path is not allowed in transaction pooling"), e.getMessage());
+            assertTrue(e.getMessage().contains("LISTEN is not allowed in transaction pooling"), e.getMessage());
             SQLException temp = assertThrows(SQLException.class, () -> s.execute("create temp table t(x int)"));
             assertEquals("0A000", temp.getSQLState());
-            try (ResultSet rs = s.executeQuery("select current_setting('search_path')")) {
+            try (ResultSet rs = s.executeQuery("select count(*) from pg_listening_channels()")) {
                 rs.next();
-                assertEquals("\"$user\", public", rs.getString(1), "the rejected SET never ran");
+                assertEquals(0, rs.getInt(1), "the rejected LISTEN never ran");
             }
             s.execute("set application_name = 'reported-parameters-are-fine'");
+            s.execute("set search_path = carried_not_rejected");
+            try (ResultSet rs = s.executeQuery("select current_setting('search_path')")) {
+                rs.next();
+                assertEquals("carried_not_rejected", rs.getString(1), "Berth carries a SET: nothing to reject");
+            }
         }
     }
 

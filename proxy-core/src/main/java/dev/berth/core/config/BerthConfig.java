@@ -36,6 +36,7 @@ import static dev.berth.core.config.SettingsTable.PREPARED_STATEMENT_REGISTRY_BY
 import static dev.berth.core.config.SettingsTable.SERVER_CONNECT_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
 import static dev.berth.core.config.SettingsTable.SESSION_STATE;
+import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
 import static dev.berth.core.config.SettingsTable.WORKERS;
 
 /**
@@ -67,7 +68,8 @@ public record BerthConfig(
         int workers,
         String logFormat,
         int maxClientConnections,
-        int maxPools) {
+        int maxPools,
+        DoBlockPolicy doBlocks) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -127,6 +129,7 @@ public record BerthConfig(
         public Builder maxClientConnections(int v) { return set(MAX_CLIENT_CONNECTIONS, v); }
         public Builder maxPools(int v) { return set(MAX_POOLS, v); }
         public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
+        public Builder doBlocks(DoBlockPolicy v) { return set(DO_BLOCKS, v); }
         public Builder maxPreparedStatements(int v) { return set(MAX_PREPARED_STATEMENTS, v); }
         public Builder preparedStatementRegistryBytes(long v) { return set(PREPARED_STATEMENT_REGISTRY_BYTES, v); }
         public Builder adminUsers(Set<String> v) { return set(ADMIN_USERS, Set.copyOf(v)); }
@@ -152,7 +155,7 @@ public record BerthConfig(
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
                     workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
-                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS));
+                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS));
         }
 
         /**

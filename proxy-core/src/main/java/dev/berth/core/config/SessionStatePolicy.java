@@ -2,9 +2,9 @@ package dev.berth.core.config;
 
 import java.util.Locale;
 
-/** What transaction pooling does with a client that leaves session state on its server (SET, LISTEN, temp tables...). */
+/** What transaction pooling does with a client that leaves session state Berth cannot carry (LISTEN, temp tables...). */
 public enum SessionStatePolicy {
-    /** The client keeps its server until it disconnects; the server is reset before reuse. */
+    /** The client keeps its server until that state ends or it disconnects; the server is reset before reuse. */
     PIN,
     /** The statement fails with SQLSTATE 0A000 and a message naming what it would have left behind. */
     REJECT,

@@ -60,9 +60,18 @@ public final class SettingsTable {
                     "BERTH_SESSION_STATE", "POLICY")
             .defaults(SessionStatePolicy.PIN, "`pin`").parser(SessionStatePolicy::parse).read(BerthConfig::sessionState)
             .reloadable(true)
-            .description("transaction pooling, a client running something that leaves session state: `pin` it to"
-                    + " its backend until it disconnects; `reject` the statement with `0A000` and a message naming"
-                    + " it; `allow` (the state may be seen by other clients)").build();
+            .description("transaction pooling, a client running something that leaves session state Berth cannot"
+                    + " carry (LISTEN, PREPARE, temporary objects, session advisory locks...; SETs are carried): `pin` it"
+                    + " to its backend until that state ends or it disconnects; `reject` the statement with `0A000` and a"
+                    + " message naming it; `allow` (the state may be seen by other clients)").build();
+
+    public static final Setting<DoBlockPolicy> DO_BLOCKS = Setting.<DoBlockPolicy>define("do_blocks",
+                    "BERTH_DO_BLOCKS", "POLICY")
+            .defaults(DoBlockPolicy.PIN, "`pin`").parser(DoBlockPolicy::parse).read(BerthConfig::doBlocks)
+            .reloadable(true)
+            .description("transaction pooling, a client running a `DO` block, whose body Berth does not follow: `pin`"
+                    + " it to its backend like other session state; `allow` (for applications whose DO blocks leave no"
+                    + " session state: no SET, LISTEN, temporary objects or session locks)").build();
 
     public static final Setting<Integer> MAX_PREPARED_STATEMENTS = Setting.<Integer>define("max_prepared_statements",
                     "BERTH_MAX_PREPARED_STATEMENTS", "N")
@@ -185,7 +194,7 @@ public final class SettingsTable {
 
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
-            MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
+            DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
             MAX_MESSAGE_SIZE);

@@ -116,6 +116,32 @@ public final class ParameterSync {
         return changes;
     }
 
+    /**
+     * A client's settings after parameters it set took effect, in order: a value replaces the setting, a null
+     * value gives back the startup setting (or none), the name "all" with null gives back every startup
+     * setting. Parameters the server reports are left out: their values come with ParameterStatus.
+     */
+    public static Map<String, String> carried(Map<String, String> settings, List<Change> sets, Map<String, String> startup,
+                                              Set<String> reportedLower) {
+        Map<String, String> result = byKey(settings);
+        Map<String, String> initial = byKey(startup);
+        for (Change change : sets) {
+            String key = key(change.name());
+            if (key.equals("all") && change.value() == null) {
+                result = new HashMap<>(initial);
+            } else if (reportedLower.contains(key) || notCarried(key)) {
+                continue;
+            } else if (change.value() != null) {
+                result.put(key, change.value());
+            } else if (initial.containsKey(key)) {
+                result.put(key, initial.get(key));
+            } else {
+                result.remove(key);
+            }
+        }
+        return result;
+    }
+
     private static Map<String, String> byKey(Map<String, String> parameters) {
         Map<String, String> result = new HashMap<>(parameters.size() * 2);
         parameters.forEach((name, value) -> result.put(key(name), value));

@@ -42,9 +42,9 @@ public final class ParameterView {
     }
 
     /**
-     * This view with one reported parameter changed (a ParameterStatus the client received). Who the
-     * session runs as is not part of a view: a client that changes it is pinned, and its change must
-     * never be applied to another server.
+     * This view with one reported parameter changed (a ParameterStatus the client received). The session
+     * authorization is not part of a view: a client that changes it is pinned, and its change must never be
+     * applied to another server.
      */
     public ParameterView with(String name, String value) {
         if (value.equals(reported.get(name)) || ParameterSync.notCarried(name)) {

@@ -36,7 +36,7 @@ class SettingsTableTest {
     @Test
     void environmentVariablesKeepTheirNames() {
         assertEquals(List.of("BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE", "BERTH_POOL_MODE",
-                        "BERTH_SESSION_STATE", "BERTH_MAX_PREPARED_STATEMENTS", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES",
+                        "BERTH_SESSION_STATE", "BERTH_DO_BLOCKS", "BERTH_MAX_PREPARED_STATEMENTS", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES",
                         "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
                         "BERTH_ADMIN_USERS", "BERTH_LOG_FORMAT", "BERTH_SERVER_RESET_QUERY",
@@ -48,7 +48,7 @@ class SettingsTableTest {
     @Test
     void reloadableSettings() {
         assertEquals(Set.of("pool_max", "pool_min", "idle_timeout", "connection_timeout", "max_backend_connections",
-                        "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state",
+                        "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state", "do_blocks",
                         "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,21 +52,52 @@ class SessionStateDetectorTest {
 
     // ---- SET / RESET ----
 
-    @Test
-    void setOfAnUnreportedParameterPins() {
-        Effect e = inspect("SET search_path = myschema");
-        assertTrue(e.pins());
-        assertEquals("SET search_path", e.pinReason());
+    private static List<ParameterSync.Change> sets(String sql) {
+        Effect e = inspect(sql);
+        assertFalse(e.pins(), sql + " pins: " + e.pinReason());
+        return e.sets();
+    }
+
+    private static List<ParameterSync.Change> set(String name, String value) {
+        return List.of(new ParameterSync.Change(name, value));
     }
 
     @Test
-    void setIsCaseInsensitive() {
-        assertEquals("SET search_path", pin("set Search_Path TO myschema"));
+    void setOfAnUnreportedParameterIsCarriedNotPinned() {
+        assertEquals(set("search_path", "myschema"), sets("SET search_path = myschema"));
+        assertEquals(set("statement_timeout", "5s"), sets("SET statement_timeout = '5s'"));
+        assertEquals(set("statement_timeout", "5000"), sets("set Statement_Timeout TO 5000"));
+        assertEquals(set("search_path", "myschema"), sets("SET SESSION search_path = myschema"));
+        assertEquals(set("lock_timeout", "-1"), sets("SET lock_timeout = -1"));
+        assertEquals(set("work_mem", "64MB"), sets("SET work_mem = '64MB'"));
+        assertEquals(set("app.tenant_id", "5"), sets("SET app.tenant_id = 5"));
+        assertEquals(set("myapp.user_id", "42"), sets("SET SESSION myapp.user_id TO '42'"));
+        assertEquals(set("search_path", "myschema"), sets("SET \"search_path\" = x; SET search_path = myschema").subList(1, 2));
     }
 
     @Test
-    void setSessionOfAnUnreportedParameterPins() {
-        assertEquals("SET search_path", pin("SET SESSION search_path = myschema"));
+    void aListValueIsFlattenedAsPostgresqlStoresIt() {
+        assertEquals(set("search_path", "a, \"B\", \"$user\", public"), sets("SET search_path = a, \"B\", '$user', public"));
+        assertEquals(set("search_path", "\"My Schema\""), sets("SET search_path TO 'My Schema'"));
+        assertEquals(set("search_path", "x"), sets("SET SCHEMA 'x'"));
+        assertEquals(set("search_path", "\"A\""), sets("SET search_path = U&'\\0041'"));
+        assertEquals(set("datestyle", "iso, dmy"), SessionStateDetector.inspect("SET datestyle = iso, dmy", Set.of()).sets());
+    }
+
+    @Test
+    void setToDefaultAndResetGiveTheStartupValueBack() {
+        assertEquals(set("search_path", null), sets("SET search_path TO DEFAULT"));
+        assertEquals(set("search_path", null), sets("RESET search_path"));
+        assertEquals(set("app.tenant", null), sets("RESET app.tenant"));
+        assertEquals(set("all", null), sets("RESET ALL"));
+        assertEquals(set("role", null), sets("RESET ROLE"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SET search_path = E'\\x41'", "SET search_path = 1 + 2", "SET xml option document",
+            "SET statement_timeout", "SET search_path = 'a' || 'b'"})
+    void aSetWhoseValueBerthCannotReadPins(String sql) {
+        assertEquals(PinReason.OTHER.bit(), inspect(sql).pinBits(), sql);
     }
 
     @Test
@@ -95,53 +127,69 @@ class SessionStateDetectorTest {
     }
 
     @Test
-    void setTimeZonePinsWhenTimezoneIsNotReported() {
-        assertEquals("SET timezone", SessionStateDetector.inspect("SET TIME ZONE 'UTC'", Set.of()).pinReason());
+    void setTimeZoneIsCarriedWhenTimezoneIsNotReported() {
+        assertEquals(set("timezone", "UTC"), SessionStateDetector.inspect("SET TIME ZONE 'UTC'", Set.of()).sets());
     }
 
     @Test
     void reportedNamesAreOnlyThoseGiven() {
-        assertEquals("SET application_name", SessionStateDetector.inspect("SET application_name = 'x'", Set.of()).pinReason());
+        assertEquals(set("application_name", "x"), SessionStateDetector.inspect("SET application_name = 'x'", Set.of()).sets());
     }
 
     @Test
-    void setRoleAndSessionAuthorizationPin() {
-        assertEquals("SET ROLE", pin("SET ROLE admin"));
-        assertEquals("SET SESSION ROLE", pin("SET SESSION ROLE admin"));
-        assertEquals("SET SESSION AUTHORIZATION", pin("SET SESSION AUTHORIZATION bob"));
+    void setRoleIsCarried() {
+        assertEquals(set("role", "admin"), sets("SET ROLE admin"));
+        assertEquals(set("role", "Admin"), sets("SET SESSION ROLE \"Admin\""));
+        assertEquals(set("role", "none"), sets("SET ROLE NONE"));
+        assertEquals(set("role", "other"), sets("SELECT \"set_config\"('role', 'other', false)"));
+    }
+
+    @Test
+    void sessionAuthorizationPins() {
+        assertEquals(PinReason.SESSION_AUTHORIZATION.bit(), inspect("SET SESSION AUTHORIZATION bob").pinBits());
+        assertEquals(PinReason.SESSION_AUTHORIZATION.bit(), inspect("SET session_authorization = 'bob'").pinBits());
+        assertEquals(PinReason.SESSION_AUTHORIZATION.bit(), inspect("SET SESSION session_authorization TO bob").pinBits());
+        assertEquals(PinReason.SESSION_AUTHORIZATION.bit(), inspect("SELECT set_config('session_authorization', 'bob', false)").pinBits());
+        assertNull(pin("SET LOCAL session_authorization = 'bob'"), "ends with the transaction");
         assertEquals("SET SESSION CHARACTERISTICS", pin("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
     }
 
-    @Test
-    void sessionAuthorizationPinsThoughItIsReported() {
-        assertEquals("SET session_authorization", pin("SET session_authorization = 'bob'"));
-        assertEquals("SET session_authorization", pin("SET SESSION session_authorization TO bob"));
-        assertEquals("RESET session_authorization", pin("RESET session_authorization"));
-        assertEquals("RESET session", pin("RESET SESSION AUTHORIZATION"));
-        assertNull(pin("SET LOCAL session_authorization = 'bob'"), "ends with the transaction");
+    @ParameterizedTest
+    @ValueSource(strings = {"RESET ALL", "RESET search_path", "DISCARD ALL", "DISCARD PLANS", "DISCARD SEQUENCES",
+            "DISCARD TEMP", "UNLISTEN *", "CLOSE ALL", "DEALLOCATE ALL", "SELECT pg_advisory_unlock_all()",
+            "SET SESSION AUTHORIZATION DEFAULT", "RESET SESSION AUTHORIZATION", "RESET ROLE",
+            "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;"})
+    void statementsThatClearStateNeverPin(String sql) {
+        assertFalse(inspect(sql).pins(), sql);
     }
 
     @Test
-    void setRolePinsEvenIfRoleWereReported() {
-        assertEquals("SET ROLE", SessionStateDetector.inspect("SET ROLE admin", Set.of("role")).pinReason());
+    void statementsThatClearStateEndTheirPins() {
+        assertEquals(PinReason.LISTEN.bit(), inspect("UNLISTEN *").clears());
+        assertEquals(0, inspect("UNLISTEN ch").clears(), "another channel may still be listened to");
+        assertEquals(PinReason.ADVISORY_LOCK.bit(), inspect("SELECT pg_advisory_unlock_all()").clears());
+        assertEquals(PinReason.PREPARE.bit(), inspect("DEALLOCATE ALL").clears());
+        assertEquals(PinReason.TEMP_TABLE.bit(), inspect("DISCARD TEMP").clears());
+        assertEquals(PinReason.HOLD_CURSOR.bit(), inspect("CLOSE ALL").clears());
+        assertEquals(PinReason.SESSION_AUTHORIZATION.bit(), inspect("SET SESSION AUTHORIZATION DEFAULT").clears());
+        assertEquals(PinReason.DISCARD_ALL, inspect("DISCARD ALL").clears());
+        assertEquals(0, inspect("DISCARD ALL").clears() & PinReason.LOAD.bit(), "a loaded library stays");
     }
 
     @Test
-    void customParameterPins() {
-        assertTrue(inspect("SET app.tenant_id = 5").pins());
-        assertTrue(inspect("SET SESSION myapp.user_id TO '42'").pins());
+    void aPinAfterItsClearInOneTextStays() {
+        Effect e = inspect("UNLISTEN *; LISTEN x");
+        assertEquals(PinReason.LISTEN.bit(), e.pinBits());
+        assertEquals(0, e.clears());
+        Effect ended = inspect("LISTEN x; UNLISTEN *");
+        assertEquals(PinReason.LISTEN.bit(), ended.clears());
     }
 
     @Test
-    void quotedParameterNameIsStillSeen() {
-        assertEquals("SET search_path", pin("SET \"search_path\" = x"));
-    }
-
-    @Test
-    void resetOfAnUnreportedParameterPins() {
-        assertEquals("RESET search_path", pin("RESET search_path"));
-        assertEquals("RESET all", pin("RESET ALL"));
-        assertEquals("RESET role", pin("RESET ROLE"));
+    void resetOfAnUnreportedParameterDoesNotPin() {
+        assertFalse(inspect("RESET search_path").pins());
+        assertFalse(inspect("RESET ALL").pins());
+        assertFalse(inspect("RESET ROLE").pins());
     }
 
     @Test
@@ -225,16 +273,71 @@ class SessionStateDetectorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"SELECT pg_advisory_xact_lock(42)", "SELECT pg_try_advisory_xact_lock(1)",
-            "SELECT pg_advisory_xact_lock_shared(1)", "SELECT pg_advisory_unlock_all()",
+            "SELECT pg_advisory_xact_lock_shared(1)",
             "SELECT pg_advisory_lock FROM t"})
     void transactionAdvisoryLocksAndLookalikesDoNotPin(String sql) {
         assertNoEffect(sql);
     }
 
     @Test
-    void setConfigCallPins() {
-        assertEquals("set_config()", pin("SELECT set_config('search_path', 'x', false)"));
-        assertEquals("set_config()", pin("SELECT pg_catalog.set_config('app.user', '1', false)"));
+    void aWholeSetConfigCallIsCarried() {
+        assertEquals(set("search_path", "x"), sets("SELECT set_config('search_path', 'x', false)"));
+        assertEquals(set("app.user", "1"), sets("SELECT pg_catalog.set_config('app.user', '1', false)"));
+        assertEquals(set("app.user", "1"), sets("select set_config('app.user', '1', false) as v"));
+        assertNoEffect("SELECT set_config('app.user', '1', true)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT set_config($1, $2, false)", "SELECT set_config('a.b', x, false) FROM t",
+            "SELECT set_config('a.b', '1', false), set_config('a.c', '2', false)", "SELECT 1 WHERE set_config('a.b', '1', false) = ''",
+            "SELECT set_config('a.b', '1', $1)"})
+    void aSetConfigBerthCannotFollowPins(String sql) {
+        assertEquals(PinReason.OTHER.bit(), inspect(sql).pinBits(), sql);
+    }
+
+    // ---- spellings the lexer normalises (issue 11 item 3) ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT \"set_config\"('search_path','x',false)",
+            "SELECT U&\"set_config\"('search_path','x',false)", "SELECT U&\"\\0073et_config\"('search_path','x',false)",
+            "SELECT u&\"\\+000073et_config\"('search_path','x',false)",
+            "SELECT U&\"!0073et_config\" UESCAPE '!' ('search_path','x',false)",
+            "SELECT \"pg_catalog\".\"set_config\"('search_path','x',false)"})
+    void quotedAndEscapedFunctionNamesAreSeen(String sql) {
+        assertEquals(set("search_path", "x"), sets(sql), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT \"pg_advisory_lock\"(4242)", "SELECT U&\"pg_advisory_\\006cock\"(1)",
+            "SELECT \"pg_catalog\".pg_try_advisory_lock(1)"})
+    void quotedAdvisoryLocksPin(String sql) {
+        assertEquals(PinReason.ADVISORY_LOCK.bit(), inspect(sql).pinBits(), sql);
+    }
+
+    @Test
+    void aQuotedNameInOtherCaseIsAnotherFunction() {
+        assertNoEffect("SELECT \"SET_CONFIG\"('search_path','x',false)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CREATE TABLE pg_temp.t (x int)", "create table PG_TEMP.t (x int)",
+            "CREATE TABLE \"pg_temp\".t (x int)", "CREATE TABLE pg_temp_3.t (x int)", "CREATE FUNCTION pg_temp.f() RETURNS int AS 'select 1' LANGUAGE sql",
+            "SELECT 1 INTO pg_temp.t"})
+    void pgTempIsTemporary(String sql) {
+        assertEquals(PinReason.TEMP_TABLE.bit(), inspect(sql).pinBits(), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DO $$ BEGIN PERFORM set_config('search_path', 'x', false); END $$",
+            "DO 'BEGIN EXECUTE ''SET search_path = x''; END'", "do language plpgsql $b$ begin null; end $b$"})
+    void aDoBlockPins(String sql) {
+        assertEquals(PinReason.DO_BLOCK.bit(), inspect(sql).pinBits(), sql);
+        assertFalse(inspect(sql).withoutPins(PinReason.DO_BLOCK.bit()).pins(), "do_blocks = allow");
+    }
+
+    @Test
+    void doInsideAStatementIsNoBlock() {
+        assertFalse(inspect("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING").pins());
     }
 
     @Test
@@ -301,7 +404,6 @@ class SessionStateDetectorTest {
     @Test
     void dollarQuotedBodiesAreSkipped() {
         assertNoEffect("SELECT $$LISTEN x; SET search_path = y$$");
-        assertNoEffect("DO $$ BEGIN PERFORM pg_advisory_lock(1); END $$");
         assertNoEffect("SELECT $fn$ it's; LISTEN x $$ still $fn$");
         assertNoEffect("SELECT $a_1$ LISTEN x $a_1$");
     }
@@ -314,6 +416,7 @@ class SessionStateDetectorTest {
     @Test
     void positionalParametersAreNotDollarQuotes() {
         assertEquals("set_config()", pin("SELECT set_config($1, $2, false)"));
+        assertEquals("LISTEN", pin("SELECT $1; LISTEN x"));
         assertEquals("LISTEN", pin("SELECT $1, $2; LISTEN x"));
     }
 
@@ -334,14 +437,14 @@ class SessionStateDetectorTest {
 
     @Test
     void everyStatementIsInspected() {
-        assertEquals("SET search_path", pin("SELECT 1; SET search_path = x"));
+        assertEquals("LISTEN", pin("SELECT 1; LISTEN y"));
         assertEquals("LISTEN", pin("SET LOCAL search_path = x; LISTEN y"));
-        assertEquals("SET search_path", pin("BEGIN; SET search_path = x; COMMIT"));
+        assertEquals(set("search_path", "x"), sets("BEGIN; SET search_path = x; COMMIT"));
     }
 
     @Test
     void theFirstPinningStatementGivesTheReason() {
-        assertEquals("LISTEN", pin("LISTEN a; SET search_path = x"));
+        assertEquals("LISTEN", pin("LISTEN a; PREPARE p AS SELECT 1"));
     }
 
     @Test
@@ -349,13 +452,15 @@ class SessionStateDetectorTest {
         assertNoEffect("SELECT ';SET search_path = x'");
     }
 
-    // ---- DISCARD ALL / DEALLOCATE ALL (followed from CommandComplete, not from the text) ----
+    // ---- DISCARD ALL / DEALLOCATE ALL ----
 
     @Test
     void discardAllAndDeallocateAllNeitherPinNorRefer() {
-        assertNoEffect("DISCARD ALL");
-        assertNoEffect("DEALLOCATE ALL");
-        assertNoEffect("deallocate prepare all");
+        for (String sql : List.of("DISCARD ALL", "DEALLOCATE ALL", "deallocate prepare all")) {
+            assertFalse(inspect(sql).pins(), sql);
+            assertNull(inspect(sql).berthStatement(), sql);
+        }
+        assertEquals(Set.of("all"), inspect("DISCARD ALL").resets(), "the startup settings come back");
     }
 
     @Test
@@ -382,7 +487,10 @@ class SessionStateDetectorTest {
                 "deallocate", "pg_advisory_lock", "pg_try_advisory_lock_shared", "pg_catalog.", "set_config", "temp",
                 "TEMPORARY", "into", "with", "hold", "local", "session", "role", "time", "zone", "berth_1", "\"berth_2\"",
                 "select", "x", "1", "$1", "$$", "$q$", "'", "''", "E'", "\\", "\"", "--", "/*", "*/", "\n", " ", " ",
-                ";", "(", ")", ",", ".", "=", "a$set", "_set", "set1", "\u0130", "\u212a", "é"};
+                ";", "(", ")", ",", ".", "=", "a$set", "_set", "set1", "\u0130", "\u212a", "é", "\"set_config\"", "U&\"",
+                "u&'", "\\0073et_config", "UESCAPE", "'!'", "pg_temp", "pg_temp_2", "PG_TEMP.", "do", "DO", "discard", "all",
+                "unlisten", "*", "close", "pg_advisory_unlock_all", "\"pg_advisory_lock\"", "false", "'x'", "authorization",
+                "default", "\"pg_catalog\"."};
         java.util.Random random = new java.util.Random(20261127);
         int withEffect = 0;
         int skipped = 0;

@@ -68,10 +68,12 @@ final class AdminShow {
             PoolKey key = c.poolKey();
             InetSocketAddress address = c.remoteAddress();
             rows.add(List.of("C", c.user() == null ? "" : c.user(), c.database() == null ? "" : c.database(),
-                    c.stateName(), address == null ? "" : address.getAddress().getHostAddress(), address == null ? 0 : address.getPort(), Instant.ofEpochMilli(c.connectedAtMillis()).toString(),
-                    c.pinned() ? "yes" : "no", key == null ? "" : key.toString()));
+                    c.stateName(), address == null ? "" : address.getAddress().getHostAddress(), address == null ? 0 : address.getPort(),
+                    Instant.ofEpochMilli(c.connectedAtMillis()).toString(), c.pinned() ? "yes" : "no", key == null ? "" : key.toString(),
+                    c.pinReason()));
         }
-        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool"), rows);
+        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool",
+                "pin_reason"), rows);
     }
 
     Table servers() {

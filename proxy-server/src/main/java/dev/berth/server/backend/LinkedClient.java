@@ -1,5 +1,6 @@
 package dev.berth.server.backend;
 
+import dev.berth.core.session.SessionChanges;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -24,6 +25,12 @@ public interface LinkedClient {
 
     /** Statement pooling: the client opened a transaction block. */
     void refuseTransactionBlock();
+
+    /**
+     * Transaction pooling: what the client's statements changed in its session took effect (at the
+     * ReadyForQuery that ended their transaction, after {@code consumed} of its messages).
+     */
+    void sessionChanged(ServerConnection server, SessionChanges.Outcome outcome, int consumed);
 
     /** The server reported a parameter's new value to this client. */
     void parameterReported(String name, String value);

@@ -11,6 +11,7 @@ import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.session.TransactionTracker;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
@@ -111,6 +112,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Forwards a client's message; the caller flushes once per read batch. */
     public void write(ByteBuf frame, LinkedClient sender) {
         relay.write(frame, sender);
+    }
+
+    /**
+     * Transaction pooling: the Query or Parse just written changes the client's session ({@link
+     * SessionStateDetector.Effect#changesSession}); the client is told what took effect once it has.
+     */
+    public void expectSessionChange(SessionStateDetector.Effect effect, LinkedClient sender) {
+        relay.expectSessionChange(effect, sender);
     }
 
     /** Transaction pooling, a statement Berth refuses: answers the client's Query or Parse with {@code error}. */

@@ -6,7 +6,10 @@ import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
+import dev.berth.core.protocol.Messages;
 import dev.berth.core.session.PreparedStatementRelay;
+import dev.berth.core.session.SessionChanges;
+import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.session.TransactionTracker;
 import dev.berth.server.Coalescer;
 import dev.berth.server.metrics.PoolMetrics;
@@ -53,6 +56,8 @@ final class ServerRelay {
     private long readyCount;
     /** The numbers of Berth's own requests appended to the client's (see {@link #appendOwn}), oldest first. */
     private final ArrayDeque<Long> own = new ArrayDeque<>(2);
+    /** What the linked client's statements changed in its session, until it takes effect. */
+    private final SessionChanges changes = new SessionChanges();
     /** The client's ReadyForQuery just before one of Berth's own requests is held until that request is answered. */
     private boolean holdReady;
     private ByteBuf heldReady;
@@ -97,6 +102,7 @@ final class ServerRelay {
     void link(LinkedClient linked, ClientStatements clientStatements, PoolMode linkedMode) {
         consumed = 0;
         own.clear();
+        changes.clear();
         fatalPassedOn = false;
         mode = linkedMode;
         client = linked;
@@ -115,6 +121,7 @@ final class ServerRelay {
 
     void unlink() {
         client = null;
+        changes.clear();
         releaseHeld();
         if (statements != null) {
             statements.detach();
@@ -142,6 +149,17 @@ final class ServerRelay {
             toServer.add(frame);
         } else {
             statements.fromClient(frame, output);
+        }
+    }
+
+    /** After {@link #write} of a Query or Parse: it is answered by the ReadyForQuery of its Query, or of the next Sync. */
+    void expectSessionChange(SessionStateDetector.Effect effect, LinkedClient sender) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> expectSessionChange(effect, sender));
+            return;
+        }
+        if (client == sender) {
+            changes.sent(readyCount + tracker.outstanding() + (tracker.extendedOpen() ? 1 : 0), effect);
         }
     }
 
@@ -250,9 +268,16 @@ final class ServerRelay {
         byte status = 0;
         if (type == MessageType.READY_FOR_QUERY) {
             status = frame.getByte(frame.readerIndex() + 5);
+            byte previous = tracker.transactionStatus();
             tracker.readyForQuery(status);
             readyCount++;
             cycleEnded(status);
+            if (changes.active()) {
+                SessionChanges.Outcome outcome = changes.readyForQuery(readyCount, previous, status);
+                if (outcome != null) {
+                    linked.sessionChanged(server, outcome, consumed);
+                }
+            }
         } else if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameterStatus(frame);
             linked.parameterReported(parameter.getKey(), parameter.getValue());
@@ -262,8 +287,16 @@ final class ServerRelay {
             ErrorResponse error = ErrorResponse.decode(frame);
             metrics.errorToClient(error.sqlState());
             fatalPassedOn |= "FATAL".equals(error.severity()) || "PANIC".equals(error.severity());
-        } else if (type == 'C' && mode != PoolMode.SESSION && PreparedStatementRelay.deallocatedAll(frame)) {
-            server.applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
+            if (changes.active()) {
+                changes.error();
+            }
+        } else if (type == 'C' && mode != PoolMode.SESSION) {
+            if (PreparedStatementRelay.deallocatedAll(frame)) {
+                server.applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
+            }
+            if (changes.active()) {
+                changes.commandComplete(Messages.readCString(Messages.payload(frame)));
+            }
         }
         if (mode == PoolMode.SESSION) {
             forwardToClient(frame);

@@ -1,7 +1,10 @@
 package dev.berth.server.client;
 
 import dev.berth.core.protocol.SqlState;
+import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.PinReason;
+import dev.berth.core.session.SessionChanges;
 import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
 import io.netty.buffer.ByteBuf;
@@ -9,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The client as its server connection sees it: the server's messages written to the client, flushes
@@ -16,6 +20,7 @@ import java.util.logging.Level;
  * Called on the server's event loop; work that touches the client's state goes to the client's loop.
  */
 final class ClientLink implements LinkedClient {
+    private static final Logger LOG = Logger.getLogger(ClientLink.class.getName());
     private final ClientSession session;
 
     ClientLink(ClientSession session) {
@@ -58,6 +63,43 @@ final class ClientLink implements LinkedClient {
     public void refuseTransactionBlock() {
         session.executor().execute(() -> session.disconnect(SqlState.FEATURE_NOT_SUPPORTED,
                 "transaction blocks are not allowed in statement pooling mode; use --pool-mode transaction", Level.INFO));
+    }
+
+    /**
+     * Parameters the client set are now its own: its view carries them to its next servers, and this server
+     * is known to hold them. Pins whose cause ended end (on the client's loop, before the release this
+     * ReadyForQuery may bring); where it is not certain what took effect, the client is pinned instead.
+     */
+    @Override
+    public void sessionChanged(ServerConnection s, SessionChanges.Outcome outcome, int consumed) {
+        if (outcome.uncertain()) {
+            onClientLoop(() -> {
+                if (session.server() == s) {
+                    session.pin(PinReason.OTHER.bit());
+                    LOG.fine(() -> session.describe() + " pinned to its server: what its transaction changed is not certain");
+                }
+            });
+            return;
+        }
+        ParameterView current = session.view();
+        if (!outcome.sets().isEmpty() && current != null) {
+            ParameterView next = ParameterView.of(current.reported(), ParameterSync.carried(current.settings(), outcome.sets(),
+                    session.login().startupSettings(), current.reportedNamesLower()));
+            session.view(next);
+            s.applied(ParameterSync.unreported(next.settings(), s.parameters()));
+            s.syncedView(next);
+        }
+        if (outcome.clears() != 0) {
+            onClientLoop(() -> session.relay().pinsEnded(s, outcome.clears(), consumed));
+        }
+    }
+
+    private void onClientLoop(Runnable task) {
+        if (session.executor().inEventLoop()) {
+            task.run();
+        } else {
+            session.executor().execute(task);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.berth.server.client;
 
+import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
 import dev.berth.core.prepared.StatementKey;
@@ -9,6 +10,7 @@ import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.PinReason;
 import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.session.SetConfigRequest;
 import dev.berth.server.backend.ServerConnection;
@@ -57,11 +59,10 @@ final class ClientRelay {
         sent++;
         flushServer = true;
         session.metrics().fromClient(frame.readableBytes());
-        Set<String> resets = null;
+        SessionStateDetector.Effect effect = SessionStateDetector.Effect.NONE;
         if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
-            SessionStateDetector.Effect effect = inspectSessionState(frame, type);
-            resets = effect.resets();
+            effect = inspectSessionState(frame, type);
             if (effect.berthStatement() != null) {
                 // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
                 server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
@@ -69,16 +70,20 @@ final class ClientRelay {
                 return;
             }
             if (effect.pins() && session.config().sessionState() == SessionStatePolicy.REJECT) {
-                LOG.fine(() -> session.describe() + " statement rejected: " + effect.pinReason());
-                server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, effect.pinReason()
+                String what = effect.pinReason();
+                LOG.fine(() -> session.describe() + " statement rejected: " + what);
+                server.reject(frame, ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, what
                         + " is not allowed in transaction pooling: it would leave session state on a shared server connection"
                         + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), session.link());
                 return;
             }
         }
         server.write(frame, session.link());
-        if (resets != null) {
-            restoreAfter(resets, type, server);
+        if (effect.changesSession()) {
+            server.expectSessionChange(effect, session.link());
+        }
+        if (effect.resets() != null) {
+            restoreAfter(effect.resets(), type, server);
         } else if (type == MessageType.SYNC && restoreAtSync != null) {
             server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), session.link());
             restoreAtSync = null;
@@ -91,7 +96,7 @@ final class ClientRelay {
      * (a Query, or the Sync that ends a Parse's batch), where the RESET took effect.
      */
     private void restoreAfter(Set<String> resets, byte type, ServerConnection server) {
-        List<ParameterSync.Change> changes = ParameterSync.restore(resets, session.view().settings());
+        List<ParameterSync.Change> changes = ParameterSync.restore(resets, session.login().startupSettings());
         if (changes.isEmpty()) {
             return; // the server's own starting values are the client's
         }
@@ -210,8 +215,8 @@ final class ClientRelay {
         if (serverName == null) {
             return false; // never prepared: a server must check it
         }
-        if (mayHaveEffect(frame, MessageType.PARSE)) {
-            inspectSessionState(query);
+        if (mayHaveEffect(frame, MessageType.PARSE) && inspectSessionState(query).changesSession()) {
+            return false; // a server must run it, so that Berth follows what it changes
         }
         session.statements().put(name, key, serverName);
         session.ctx().write(Messages.PARSE_COMPLETE.duplicate());
@@ -229,7 +234,7 @@ final class ClientRelay {
         return nul < 0 || SessionStateDetector.mayHaveEffect(frame, start, nul);
     }
 
-    /** Transaction pooling: notices statements that would leave state on the server, and pins the client. */
+    /** Transaction pooling: notices what a statement does to the session, and pins the client for what Berth cannot carry. */
     private SessionStateDetector.Effect inspectSessionState(ByteBuf frame, byte type) {
         ByteBuf payload = Messages.payload(frame);
         if (type == MessageType.PARSE) {
@@ -240,10 +245,15 @@ final class ClientRelay {
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {
         ParameterView view = session.view();
-        SessionStateDetector.Effect effect = SessionStateDetector.inspect(sql, view == null ? Set.of() : view.reportedNamesLower());
-        if (effect.pins() && !session.pinned() && session.config().sessionState() == SessionStatePolicy.PIN) {
-            session.pin();
-            LOG.fine(() -> session.describe() + " pinned to its server: " + effect.pinReason());
+        SessionStateDetector.Effect found = SessionStateDetector.inspect(sql, view == null ? Set.of() : view.reportedNamesLower());
+        SessionStateDetector.Effect effect = session.config().doBlocks() == DoBlockPolicy.ALLOW
+                ? found.withoutPins(PinReason.DO_BLOCK.bit()) : found;
+        if (effect.pins() && session.config().sessionState() == SessionStatePolicy.PIN) {
+            boolean was = session.pinned();
+            session.pin(effect.pinBits());
+            if (!was) {
+                LOG.fine(() -> session.describe() + " pinned to its server: " + effect.pinReason());
+            }
         }
         return effect;
     }
@@ -255,6 +265,16 @@ final class ClientRelay {
     void releaseIfAtRest(ServerConnection s, int consumed) {
         if (session.state() == ClientState.LINKED && session.server() == s && sent == consumed && !session.pinned()) {
             release(s);
+        }
+    }
+
+    /** Pin causes ended on {@code s} after {@code consumed} of this client's messages: they end, unless it sent more since. */
+    void pinsEnded(ServerConnection s, int causes, int consumed) {
+        if (session.server() == s && sent == consumed && session.pinned()) {
+            session.unpin(causes);
+            if (!session.pinned()) {
+                LOG.fine(() -> session.describe() + " no longer pinned: what pinned it has ended");
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
+import dev.berth.core.session.PinReason;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
@@ -62,8 +63,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final QueuedMessages early = new QueuedMessages();
     private int processId;
     private int secretKey;
-    /** Transaction pooling: the client ran something that leaves session state, so it keeps its server. */
-    private boolean pinned;
+    /**
+     * Transaction pooling: the {@link PinReason} bits of what this client ran that leaves session state Berth
+     * cannot carry; while any is set the client keeps its server. Written on the client's loop.
+     */
+    private volatile int pinCauses;
     /**
      * The parameter values this client has seen reported and its startup settings (servers are brought
      * in line with them); shared with every client that has the same. Set at login, replaced on each
@@ -222,7 +226,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         ClientState previous = state;
         moveTo(ClientState.CLOSED);
-        if (pinned && counts != null) {
+        if (pinCauses != 0 && counts != null) {
             counts.unpinned();
         }
         login.cancelTimer();
@@ -234,7 +238,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         ServerConnection s = server;
         server = null;
         if (s != null) {
-            boolean reset = pinned || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
+            boolean reset = pinCauses != 0 || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
             s.releaseAfterClient(config.serverResetQuery(), reset);
         }
         if (pool != null) {
@@ -286,10 +290,31 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         server = s;
     }
 
-    void pin() {
-        pinned = true;
-        counts.pinned();
-        metrics.pinned();
+    /** Adds pin causes; each new one is counted. */
+    void pin(int causes) {
+        int before = pinCauses;
+        int added = causes & ~before;
+        if (added == 0) {
+            return;
+        }
+        pinCauses = before | added;
+        if (before == 0) {
+            counts.pinned();
+        }
+        for (PinReason reason : PinReason.values()) {
+            if ((added & reason.bit()) != 0) {
+                metrics.pinned(reason);
+            }
+        }
+    }
+
+    /** Ends pin causes that ended on the server; the client keeps its server while others remain. */
+    void unpin(int causes) {
+        int before = pinCauses;
+        pinCauses = before & ~causes;
+        if (before != 0 && pinCauses == 0) {
+            counts.unpinned();
+        }
     }
 
     ParameterView view() {
@@ -364,7 +389,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     public boolean pinned() {
-        return pinned;
+        return pinCauses != 0;
+    }
+
+    /** For SHOW CLIENTS: what keeps this client on its server ("" when nothing). */
+    public String pinReason() {
+        return PinReason.labels(pinCauses);
     }
 
     public long connectedAtMillis() {

@@ -195,8 +195,9 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         s.moveTo(ClientState.SYNCING);
         granted.link(s.link(), s.statements(), s.mode());
         ClientLogin login = s.login();
-        Map<String, String> settings = login.startupSettings();
         ParameterView matched = s.view();
+        // once logged in, the view's settings: the startup settings with what the client SET since
+        Map<String, String> settings = login.loggedIn() ? matched.settings() : login.startupSettings();
         if (login.loggedIn() && granted.syncedView() == matched) {
             inLine(granted); // the server's last client had the same parameters, and nothing changed since
             return;

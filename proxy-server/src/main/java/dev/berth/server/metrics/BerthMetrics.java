@@ -67,7 +67,9 @@ public final class BerthMetrics {
             .help("ErrorResponses sent to clients, by SQLSTATE class").labelNames("database", "user", "sqlstate_class").register(registry);
     final Counter reprepares = counter("berth_pool_prepared_statement_reprepares", "Statements prepared again on another backend");
     final Counter evictions = counter("berth_pool_prepared_statement_evictions", "Statements closed to stay within --max-prepared-statements");
-    final Counter pins = counter("berth_pool_client_pins", "Clients pinned to their backend for leaving session state");
+    final Counter pins = Counter.builder().name("berth_pool_client_pins")
+            .help("Clients pinned to their backend for leaving session state Berth cannot carry, by reason")
+            .labelNames("database", "user", "reason").register(registry);
     private final Counter cancels = Counter.builder().name("berth_cancel_requests")
             .help("Cancel requests received, by result").labelNames("result").register(registry);
     private final Counter clientConnectionsRefused = Counter.builder().name("berth_client_connections_refused")
@@ -195,10 +197,10 @@ public final class BerthMetrics {
             h.remove(key.database(), key.user());
         }
         for (Counter c : new Counter[] {transactions, queries, bytesFromClients, bytesToClients, serversOpened, serverFailures,
-                acquireTimeouts, reprepares, evictions, pins}) {
+                acquireTimeouts, reprepares, evictions}) {
             c.remove(key.database(), key.user());
         }
-        for (Counter c : new Counter[] {serversClosed, clientErrors}) {
+        for (Counter c : new Counter[] {serversClosed, clientErrors, pins}) {
             c.removeIf(labels -> labels.get(0).equals(key.database()) && labels.get(1).equals(key.user()));
         }
     }

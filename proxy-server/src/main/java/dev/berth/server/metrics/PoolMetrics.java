@@ -1,6 +1,7 @@
 package dev.berth.server.metrics;
 
 import dev.berth.core.prepared.PreparedStatementMetrics;
+import dev.berth.core.session.PinReason;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 
@@ -28,7 +29,8 @@ public final class PoolMetrics implements PreparedStatementMetrics {
     private final CounterDataPoint acquireTimeouts;
     private final CounterDataPoint reprepares;
     private final CounterDataPoint evictions;
-    private final CounterDataPoint pins;
+    /** By {@link PinReason}'s ordinal. */
+    private final CounterDataPoint[] pins;
 
     PoolMetrics(BerthMetrics all, String database, String user) {
         this.all = all;
@@ -46,7 +48,11 @@ public final class PoolMetrics implements PreparedStatementMetrics {
         acquireTimeouts = all.acquireTimeouts.labelValues(database, user);
         reprepares = all.reprepares.labelValues(database, user);
         evictions = all.evictions.labelValues(database, user);
-        pins = all.pins.labelValues(database, user);
+        PinReason[] reasons = PinReason.values();
+        pins = new CounterDataPoint[reasons.length];
+        for (PinReason reason : reasons) {
+            pins[reason.ordinal()] = all.pins.labelValues(database, user, reason.label());
+        }
     }
 
     /** Running totals for SHOW STATS, read from the same counters and histograms Prometheus scrapes. */
@@ -108,8 +114,8 @@ public final class PoolMetrics implements PreparedStatementMetrics {
         all.clientErrors.labelValues(database, user, sqlStateClass).inc();
     }
 
-    public void pinned() {
-        pins.inc();
+    public void pinned(PinReason reason) {
+        pins[reason.ordinal()].inc();
     }
 
     @Override
