@@ -2,10 +2,8 @@ package dev.berth.core.pool;
 
 import dev.berth.core.protocol.ErrorResponse;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +35,7 @@ public final class Pool<S extends PooledServer> {
     private final ServerOpener<S> opener;
     private final LongSupplier clock;
 
-    private final ArrayDeque<S> idle = new ArrayDeque<>();
+    private final IdleServers<S> idle = new IdleServers<>();
     private final Set<S> active = new HashSet<>();
     private final Set<S> tested = new HashSet<>();
     private final WaitQueue<S> waiters = new WaitQueue<>();
@@ -94,7 +92,7 @@ public final class Pool<S extends PooledServer> {
         int toOpen;
         synchronized (this) {
             S candidate;
-            while ((candidate = takeIdle(waiter.affinity())) != null) {
+            while ((candidate = idle.take(waiter.affinity())) != null) {
                 if (candidate.isUsable()) {
                     active.add(candidate);
                     granted = candidate;
@@ -113,20 +111,6 @@ public final class Pool<S extends PooledServer> {
             waiter.granted(granted);
         }
         openAll(toOpen, waiter.affinity());
-    }
-
-    /** The most recently idle server with this affinity, else the most recently idle one. Under the lock. */
-    private S takeIdle(Object affinity) {
-        if (affinity != null) {
-            for (Iterator<S> it = idle.iterator(); it.hasNext(); ) {
-                S server = it.next();
-                if (affinity.equals(server.affinity())) {
-                    it.remove();
-                    return server;
-                }
-            }
-        }
-        return idle.pollFirst();
     }
 
     /**

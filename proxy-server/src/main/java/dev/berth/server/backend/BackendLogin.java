@@ -56,7 +56,7 @@ final class BackendLogin {
                     server.loginFailed(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
                 }
             }
-            case MessageType.PARAMETER_STATUS -> server.parameterStatus(frame);
+            case MessageType.PARAMETER_STATUS -> server.parameters().record(frame);
             case MessageType.BACKEND_KEY_DATA -> {
                 processId = frame.getInt(frame.readerIndex() + 5);
                 secretKey = frame.getInt(frame.readerIndex() + 9);
@@ -64,7 +64,7 @@ final class BackendLogin {
             case MessageType.READY_FOR_QUERY -> {
                 timeout.cancel(false);
                 server.relay().loggedIn(ctx.alloc());
-                health.backendAnswered(server.parameters().get("server_version"));
+                health.backendAnswered(server.parameters().reported().get("server_version"));
                 server.loggedIn();
             }
             case MessageType.ERROR_RESPONSE -> server.loginFailed(ErrorResponse.decode(frame));

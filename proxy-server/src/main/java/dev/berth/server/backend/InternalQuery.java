@@ -59,7 +59,7 @@ final class InternalQuery {
 
     void onMessage(ByteBuf frame) {
         switch (MessageType.of(frame)) {
-            case MessageType.PARAMETER_STATUS -> server.parameterStatus(frame);
+            case MessageType.PARAMETER_STATUS -> server.parameters().record(frame);
             case MessageType.ERROR_RESPONSE -> {
                 if (firstError == null) {
                     firstError = ErrorResponse.decode(frame);

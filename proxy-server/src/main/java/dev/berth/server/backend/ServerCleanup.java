@@ -70,7 +70,7 @@ final class ServerCleanup {
             if (error != null) {
                 failed(server, resetQuery, error);
             } else {
-                server.applied(Map.of());
+                server.parameters().applied(Map.of());
                 server.relay().serverStatementsLost();
             }
             server.pool().release(server);

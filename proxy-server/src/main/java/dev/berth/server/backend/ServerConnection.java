@@ -10,7 +10,6 @@ import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
-import dev.berth.core.session.ParameterView;
 import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.session.TransactionTracker;
 import dev.berth.server.metrics.PoolMetrics;
@@ -22,7 +21,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -45,14 +43,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final ServerRelay relay;
     private final InternalQuery internalQuery = new InternalQuery(this);
     private final TransactionTracker tracker = new TransactionTracker();
-    /** The parameters the server last reported. Read from a client's loop between the server's messages. */
-    private final Map<String, String> parameters = new ConcurrentHashMap<>();
-    /** What the server reported at login: the values PostgreSQL gives a fresh connection of this pool. */
-    private volatile Map<String, String> initialParameters = Map.of();
-    /** Unreported settings Berth applied for the current or last client (replaced whole, read from client loops). */
-    private volatile Map<String, String> applied = Map.of();
-    /** The client parameters this server was last brought in line with; null once anything changed since. */
-    private volatile ParameterView syncedView;
+    private final ServerParameters parameters = new ServerParameters();
     private final long connectedAtMillis = System.currentTimeMillis();
     private Channel channel;
     private volatile State state = State.LOGIN;
@@ -80,7 +71,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The login completed with the first ReadyForQuery. */
     void loggedIn() {
-        initialParameters = Map.copyOf(parameters);
+        parameters.loggedIn();
         state = State.IDLE;
         metrics.serverOpened();
         pool.opened(this);
@@ -236,23 +227,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private void idleMessage(ByteBuf frame) {
         byte type = MessageType.of(frame);
         if (type == MessageType.PARAMETER_STATUS) {
-            parameterStatus(frame);
+            parameters.record(frame);
         } else if (type == MessageType.ERROR_RESPONSE) {
             // e.g. the server is shutting down or terminated this backend: it will close the connection
             close(CloseReason.SERVER_CLOSED, "server sent " + ErrorResponse.decode(frame) + " while idle");
         } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
             close(CloseReason.SERVER_CLOSED, "server sent unexpected message '" + (char) type + "' while idle");
         }
-    }
-
-    /** Records a ParameterStatus; returns (name, value). */
-    Map.Entry<String, String> parameterStatus(ByteBuf frame) {
-        ByteBuf payload = Messages.payload(frame);
-        String name = Messages.readCString(payload);
-        String value = Messages.readCString(payload);
-        parameters.put(name, value);
-        syncedView = null;
-        return Map.entry(name, value);
     }
 
     @Override
@@ -374,33 +355,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return internalQuery;
     }
 
-    /** The parameters the server last reported. */
-    public Map<String, String> parameters() {
+    /** What the server reported and what Berth applied on it. */
+    public ServerParameters parameters() {
         return parameters;
-    }
-
-    /** The parameters the server reported at login. */
-    public Map<String, String> initialParameters() {
-        return initialParameters;
-    }
-
-    public Map<String, String> applied() {
-        return applied;
-    }
-
-    /** The unreported settings now applied for the client; forgets the synced view. */
-    public void applied(Map<String, String> settings) {
-        applied = Map.copyOf(settings);
-        syncedView = null;
-    }
-
-    public ParameterView syncedView() {
-        return syncedView;
-    }
-
-    /** The server now matches {@code view}: the next client with the same view needs no sync. */
-    public void syncedView(ParameterView view) {
-        syncedView = view;
     }
 
     /** Stops or resumes reading from the server (backpressure from a slow client). */

@@ -213,7 +213,7 @@ final class ServerRelay {
     /** An answer to one of Berth's own requests. */
     private void ownAnswer(ByteBuf frame, byte type, LinkedClient linked) {
         if (type == MessageType.PARAMETER_STATUS) {
-            Map.Entry<String, String> parameter = server.parameterStatus(frame);
+            Map.Entry<String, String> parameter = server.parameters().record(frame);
             linked.parameterReported(parameter.getKey(), parameter.getValue());
             forwardToClient(frame);
             return;
@@ -279,7 +279,7 @@ final class ServerRelay {
                 }
             }
         } else if (type == MessageType.PARAMETER_STATUS) {
-            Map.Entry<String, String> parameter = server.parameterStatus(frame);
+            Map.Entry<String, String> parameter = server.parameters().record(frame);
             linked.parameterReported(parameter.getKey(), parameter.getValue());
         } else if (type == MessageType.NOTIFICATION_RESPONSE) {
             ownNotification(frame, linked);
@@ -292,7 +292,7 @@ final class ServerRelay {
             }
         } else if (type == 'C' && mode != PoolMode.SESSION) {
             if (PreparedStatementRelay.deallocatedAll(frame)) {
-                server.applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
+                server.parameters().applied(Map.of()); // DISCARD ALL also reset the settings Berth applied: apply them again next time
             }
             if (changes.active()) {
                 changes.commandComplete(Messages.readCString(Messages.payload(frame)));

@@ -86,8 +86,8 @@ final class ClientLink implements LinkedClient {
             ParameterView next = ParameterView.of(current.reported(), ParameterSync.carried(current.settings(), outcome.sets(),
                     session.login().startupSettings(), current.reportedNamesLower()));
             session.view(next);
-            s.applied(ParameterSync.unreported(next.settings(), s.parameters()));
-            s.syncedView(next);
+            s.parameters().applied(ParameterSync.unreported(next.settings(), s.parameters().reported()));
+            s.parameters().syncedView(next);
         }
         if (outcome.clears() != 0) {
             onClientLoop(() -> session.relay().pinsEnded(s, outcome.clears(), consumed));

@@ -209,7 +209,7 @@ final class ClientLogin {
         cancelTimer();
         loggedIn = true;
         registerCancelKeys();
-        ParameterView view = ParameterView.of(server.parameters(), startupParameters.settings());
+        ParameterView view = ParameterView.of(server.parameters().reported(), startupParameters.settings());
         session.view(view);
         // some 17 small messages: gathered into one write, as the server's own are
         Coalescer greeting = new Coalescer(ctx.alloc(), buf -> ctx.write(buf, ctx.voidPromise()));

@@ -107,6 +107,16 @@ final class ClientRelay {
         }
     }
 
+    /** Sends what the client queued while it had no server, now that it has one, and reads it again. */
+    void sendQueued() {
+        ByteBuf frame;
+        while ((frame = session.queued().poll()) != null) {
+            toServer(frame);
+        }
+        readComplete();
+        session.ctx().channel().config().setAutoRead(true);
+    }
+
     /** The end of a read batch: one flush to the server. */
     void readComplete() {
         if (flushServer) {
@@ -166,19 +176,19 @@ final class ClientRelay {
         ChannelHandlerContext ctx = session.ctx();
         session.moveTo(ClientState.IDLE);
         ctx.write(error.encode(ctx.alloc()));
-        ByteBuf first = session.pollQueued();
+        ByteBuf first = session.queued().poll();
         byte type = first == null ? MessageType.SYNC : MessageType.of(first);
         if (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
             first.release();
             ctx.write(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
         } else {
             discardingUntilSync = true;
-            for (ByteBuf frame = first; frame != null; frame = discardingUntilSync ? session.pollQueued() : null) {
+            for (ByteBuf frame = first; frame != null; frame = discardingUntilSync ? session.queued().poll() : null) {
                 discardUpToSync(frame);
             }
         }
         List<ByteBuf> rest = new ArrayList<>();
-        for (ByteBuf frame; (frame = session.pollQueued()) != null; ) {
+        for (ByteBuf frame; (frame = session.queued().poll()) != null; ) {
             rest.add(frame);
         }
         ctx.flush();

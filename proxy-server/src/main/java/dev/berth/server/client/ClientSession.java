@@ -12,7 +12,6 @@ import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
-import dev.berth.core.session.PinReason;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
@@ -63,11 +62,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final QueuedMessages early = new QueuedMessages();
     private int processId;
     private int secretKey;
-    /**
-     * Transaction pooling: the {@link PinReason} bits of what this client ran that leaves session state Berth
-     * cannot carry; while any is set the client keeps its server. Written on the client's loop.
-     */
-    private volatile int pinCauses;
+    private final ClientPins pins = new ClientPins();
     /**
      * The parameter values this client has seen reported and its startup settings (servers are brought
      * in line with them); shared with every client that has the same. Set at login, replaced on each
@@ -118,27 +113,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Keeps a message until the client has a server. */
     void queue(ByteBuf frame) {
         if (early.add(frame)) {
-            ctx.channel().config().setAutoRead(false); // resumed by sendQueued()
+            ctx.channel().config().setAutoRead(false); // resumed by ClientRelay.sendQueued()
         }
     }
 
-    /** Sends what the client queued while it had no server, now that it has one. */
-    void sendQueued() {
-        ByteBuf frame;
-        while ((frame = early.poll()) != null) {
-            relay.toServer(frame);
-        }
-        channelReadComplete(ctx);
-        ctx.channel().config().setAutoRead(true);
-    }
-
-    boolean hasQueued() {
-        return !early.isEmpty();
-    }
-
-    /** The oldest message the client queued while waiting, or null; the caller owns it. */
-    ByteBuf pollQueued() {
-        return early.poll();
+    /** What the client sent while it had no server. */
+    QueuedMessages queued() {
+        return early;
     }
 
     @Override
@@ -226,9 +207,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         ClientState previous = state;
         moveTo(ClientState.CLOSED);
-        if (pinCauses != 0 && counts != null) {
-            counts.unpinned();
-        }
+        pins.closed(counts);
         login.cancelTimer();
         early.releaseAll();
         if (previous == ClientState.WAITING_FOR_SERVER) {
@@ -238,7 +217,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         ServerConnection s = server;
         server = null;
         if (s != null) {
-            boolean reset = pinCauses != 0 || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
+            boolean reset = pins.pinned() || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
             s.releaseAfterClient(config.serverResetQuery(), reset);
         }
         if (pool != null) {
@@ -292,29 +271,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Adds pin causes; each new one is counted. */
     void pin(int causes) {
-        int before = pinCauses;
-        int added = causes & ~before;
-        if (added == 0) {
-            return;
-        }
-        pinCauses = before | added;
-        if (before == 0) {
-            counts.pinned();
-        }
-        for (PinReason reason : PinReason.values()) {
-            if ((added & reason.bit()) != 0) {
-                metrics.pinned(reason);
-            }
-        }
+        pins.pin(causes, counts, metrics);
     }
 
     /** Ends pin causes that ended on the server; the client keeps its server while others remain. */
     void unpin(int causes) {
-        int before = pinCauses;
-        pinCauses = before & ~causes;
-        if (before != 0 && pinCauses == 0) {
-            counts.unpinned();
-        }
+        pins.unpin(causes, counts);
     }
 
     ParameterView view() {
@@ -389,12 +351,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     public boolean pinned() {
-        return pinCauses != 0;
+        return pins.pinned();
     }
 
     /** For SHOW CLIENTS: what keeps this client on its server ("" when nothing). */
     public String pinReason() {
-        return PinReason.labels(pinCauses);
+        return pins.labels();
     }
 
     public long connectedAtMillis() {

@@ -198,14 +198,14 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         ParameterView matched = s.view();
         // once logged in, the view's settings: the startup settings with what the client SET since
         Map<String, String> settings = login.loggedIn() ? matched.settings() : login.startupSettings();
-        if (login.loggedIn() && granted.syncedView() == matched) {
+        if (login.loggedIn() && granted.parameters().syncedView() == matched) {
             inLine(granted); // the server's last client had the same parameters, and nothing changed since
             return;
         }
         Map<String, String> clientView = login.loggedIn() ? matched.reported() : loginView(granted, settings);
-        List<ParameterSync.Change> changes = ParameterSync.changes(clientView, settings, granted.parameters(), granted.applied());
+        List<ParameterSync.Change> changes = ParameterSync.changes(clientView, settings, granted.parameters().reported(), granted.parameters().applied());
         if (changes.isEmpty()) {
-            granted.syncedView(matched);
+            granted.parameters().syncedView(matched);
             inLine(granted);
             return;
         }
@@ -216,8 +216,8 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             if (error != null) {
                 s.failLogin(error);
             } else {
-                granted.applied(ParameterSync.unreported(settings, granted.parameters()));
-                granted.syncedView(matched);
+                granted.parameters().applied(ParameterSync.unreported(settings, granted.parameters().reported()));
+                granted.parameters().syncedView(matched);
                 inLine(granted);
             }
         }));
@@ -228,7 +228,7 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
      * reported when it logged in (never what its last client left), with the client's startup settings.
      */
     private static Map<String, String> loginView(ServerConnection granted, Map<String, String> settings) {
-        return ParameterSync.loginView(granted.initialParameters(), settings);
+        return ParameterSync.loginView(granted.parameters().initial(), settings);
     }
 
     /** The server matches this client's parameters: complete the login, or send what the client queued. */
@@ -236,13 +236,13 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         ClientSession s = session;
         if (!s.login().loggedIn()) {
             s.login().complete(granted);
-            if (s.mode() != PoolMode.SESSION && !s.hasQueued()) {
+            if (s.mode() != PoolMode.SESSION && s.queued().isEmpty()) {
                 s.relay().release(granted);
                 s.ctx().channel().config().setAutoRead(true);
                 return;
             }
         }
         s.moveTo(ClientState.LINKED);
-        s.sendQueued();
+        s.relay().sendQueued();
     }
 }
