@@ -4,9 +4,6 @@ import dev.berth.core.auth.AuthType;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,15 +63,15 @@ class DriverPoolsTest {
     private static void run(String python, String script, int port) throws Exception {
         String table = "pool_" + script.replaceAll("[^a-z]", "") + "_" + port + "_"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
-        sql("create table " + table + " (task int, q int, k int, note text, primary key (task, q, k))");
+        TestPostgres.execute("create table " + table + " (task int, q int, k int, note text, primary key (task, q, k))");
         try {
             DriverScript.run(script, Map.of(), List.of(python, DriverScript.path(script).toString(), "127.0.0.1",
                     String.valueOf(port), "postgres", "postgres", table, String.valueOf(TASKS), String.valueOf(QUERIES)),
                     TASKS * QUERIES);
             long perTask = QUERIES / 4 * (3 + 1); // every 4th query writes 3 rows (executemany), every 4th 1 (transaction)
-            assertEquals(TASKS * perTask, count(table), "rows " + script + " wrote");
+            assertEquals(TASKS * perTask, TestPostgres.rowCount(table), "rows " + script + " wrote");
         } finally {
-            sql("drop table if exists " + table);
+            TestPostgres.execute("drop table if exists " + table);
         }
     }
 
@@ -89,17 +86,5 @@ class DriverPoolsTest {
         return sum;
     }
 
-    private static void sql(String statement) throws SQLException {
-        try (Connection c = TestPostgres.superuser("postgres"); Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
-    }
 
-    private static long count(String table) throws SQLException {
-        try (Connection c = TestPostgres.superuser("postgres"); Statement s = c.createStatement();
-             var rs = s.executeQuery("select count(*) from " + table)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }

@@ -8,10 +8,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +98,7 @@ class OtherDriversTest {
     /** Runs a driver script against {@code port} on a fresh table; asserts exit 0, the summary line and the rows. */
     private static void runScript(String name, int port, Map<String, String> env, String... command) throws Exception {
         String table = "drv_" + name.replaceAll("[^a-z]", "") + "_" + port + "_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
-        sql("create table " + table + " (client int, iter int, k int, note text, primary key (client, iter, k))");
+        TestPostgres.execute("create table " + table + " (client int, iter int, k int, note text, primary key (client, iter, k))");
         Path log = Files.createTempFile("berth-driver-" + name, ".log");
         try {
             List<String> args = new ArrayList<>(List.of(command));
@@ -119,10 +115,10 @@ class OtherDriversTest {
             assertEquals(0, p.exitValue(), name + " failed (port " + port + "):\n" + out);
             assertTrue(out.lines().anyMatch(l -> l.equals("ok " + CLIENTS * ITERATIONS)),
                     name + " did not report ok " + CLIENTS * ITERATIONS + ":\n" + out);
-            assertEquals(EXPECTED_ROWS, count(table), "rows " + name + " inserted into " + table);
+            assertEquals(EXPECTED_ROWS, TestPostgres.rowCount(table), "rows " + name + " inserted into " + table);
         } finally {
             Files.deleteIfExists(log);
-            sql("drop table if exists " + table);
+            TestPostgres.execute("drop table if exists " + table);
         }
     }
 
@@ -137,19 +133,7 @@ class OtherDriversTest {
         return Path.of(url.toURI());
     }
 
-    private static void sql(String statement) throws SQLException {
-        try (Connection c = TestPostgres.superuser("postgres"); Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
-    }
 
-    private static long count(String table) throws SQLException {
-        try (Connection c = TestPostgres.superuser("postgres"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select count(*) from " + table)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
     // ---- what is installed ----
 

@@ -74,6 +74,22 @@ public final class TestPostgres {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/" + database, props);
     }
 
+    /** Runs one statement as the superuser on the postgres database, bypassing Berth. */
+    public static void execute(String statement) throws SQLException {
+        try (Connection c = superuser("postgres"); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    /** The number of rows in a table of the postgres database, read directly. */
+    public static long rowCount(String table) throws SQLException {
+        try (Connection c = superuser("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** The SCRAM secret PostgreSQL stores for a user (for SCRAM passthrough tests). */
     public static String storedSecret(String user) throws SQLException {
         try (Connection c = superuser("postgres"); Statement s = c.createStatement();
