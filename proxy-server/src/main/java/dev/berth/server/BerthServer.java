@@ -14,6 +14,7 @@ import dev.berth.server.admin.AdminConsole;
 import dev.berth.server.backend.BackendConnector;
 import dev.berth.server.backend.BackendCredentialStore;
 import dev.berth.server.backend.BackendHealth;
+import dev.berth.server.backend.BackendTlsContexts;
 import dev.berth.server.client.ClientSession;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
@@ -72,13 +73,18 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.config = new RuntimeConfig(initial);
         this.sources = sources;
         AuthFile authFile = initial.authFile() == null ? null : AuthFile.load(initial.authFile());
+        BackendTlsContexts tlsContexts = new BackendTlsContexts();
+        if (initial.backend().tls().attempts()) {
+            tlsContexts.context(initial.backend().tls()); // a certificate that cannot be read stops start-up
+        }
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
         BackendCredentialStore credentials = new BackendCredentialStore(initial.backend(), authFile);
         StatementRegistries registries = new StatementRegistries(config);
         this.metrics = new BerthMetrics(this::liveState); // read at scrape time only, once all is wired
-        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health);
+        BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health,
+                tlsContexts);
         PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
         this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);

@@ -4,12 +4,18 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Where the backend PostgreSQL is: {@code postgresql://[user[:password]@]host[:port][/database][?sslmode=...]}.
- * No database means the client's database; no user means the client's user.
+ * No database means the client's database; no user means the client's user. The TLS parameters
+ * ({@code sslmode}, {@code sslrootcert}, {@code sslcert}, {@code sslkey}, {@code sslnegotiation}) make its
+ * {@link BackendTls}.
  */
-public record BackendUrl(String host, int port, String user, String password, String database, String sslMode) {
+public record BackendUrl(String host, int port, String user, String password, String database, BackendTls tls) {
+    private static final List<String> TLS_PARAMETERS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation");
 
     /** Parses the URL; the exception says what is wrong (password masked), the caller which setting it was. */
     public static BackendUrl parse(String value) {
@@ -71,23 +77,21 @@ public record BackendUrl(String host, int port, String user, String password, St
                 throw new IllegalArgumentException("'" + mask(value) + "' has a path that is not a database name");
             }
         }
-        String sslMode = "disable";
+        Map<String, String> params = new HashMap<>();
         if (uri.getRawQuery() != null) {
             for (String pair : uri.getRawQuery().split("&")) {
                 int eq = pair.indexOf('=');
                 String key = eq < 0 ? pair : pair.substring(0, eq);
-                String val = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                if (key.equals("sslmode")) {
-                    if (!val.equals("disable") && !val.equals("allow") && !val.equals("prefer")) {
-                        throw new IllegalArgumentException("sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
-                    }
-                    sslMode = val;
-                } else {
-                    throw new IllegalArgumentException("unknown URL parameter '" + key + "' (supported: sslmode)");
+                if (!TLS_PARAMETERS.contains(key)) {
+                    throw new IllegalArgumentException("unknown URL parameter '" + key + "' (supported: "
+                            + String.join(", ", TLS_PARAMETERS) + ")");
                 }
+                params.put(key, eq < 0 ? "" : decode(pair.substring(eq + 1)));
             }
         }
-        return new BackendUrl(host, port, user, password, database, sslMode);
+        BackendTls tls = BackendTls.of(params.get("sslmode"), params.get("sslrootcert"), params.get("sslcert"),
+                params.get("sslkey"), params.get("sslnegotiation"));
+        return new BackendUrl(host, port, user, password, database, tls);
     }
 
     private static String decode(String s) {
@@ -108,7 +112,7 @@ public record BackendUrl(String host, int port, String user, String password, St
         if (database != null) {
             sb.append('/').append(database);
         }
-        return sb.toString();
+        return sb.append(tls.urlParameters()).toString();
     }
 
     public String address() {

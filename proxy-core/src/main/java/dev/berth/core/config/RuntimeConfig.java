@@ -35,7 +35,7 @@ public final class RuntimeConfig {
         BackendUrl backend = config.backend();
         PoolKey key = new PoolKey(backend.database() != null ? backend.database() : database,
                 backend.user() != null ? backend.user() : user);
-        return new PoolRoute(key, backend.host(), backend.port(), config.poolMode(), limits(config));
+        return new PoolRoute(key, backend.host(), backend.port(), config.poolMode(), limits(config), backend.tls());
     }
 
     /** The per-pool limits of {@code config}. */

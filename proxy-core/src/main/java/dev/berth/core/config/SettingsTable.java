@@ -39,8 +39,9 @@ public final class SettingsTable {
     public static final Setting<BackendUrl> BACKEND = Setting.<BackendUrl>define("backend", "DATABASE_URL", "URL")
             .defaults(BackendUrl.parse("postgresql://127.0.0.1:5432"), "`postgresql://127.0.0.1:5432`")
             .parser(BackendUrl::parse).read(c -> c.backend().masked())
-            .description("`postgresql://[user[:password]@]host[:port][/database][?sslmode=disable]`; no database = the"
-                    + " client's database, no user = the client's user").build();
+            .description("`postgresql://[user[:password]@]host[:port][/database][?sslmode=...]`; no database = the"
+                    + " client's database, no user = the client's user; TLS parameters `sslmode` (default `disable`),"
+                    + " `sslrootcert`, `sslcert`, `sslkey`, `sslnegotiation` as in libpq (see TLS to PostgreSQL)").build();
 
     public static final Setting<Path> AUTH_FILE = Setting.<Path>define("auth_file", "BERTH_AUTH_FILE", "FILE")
             .defaults(null, "none").parser(Path::of).read(BerthConfig::authFile).reloadable(true)

@@ -1,9 +1,15 @@
 package dev.berth.core.config;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,13 +27,14 @@ class BackendUrlTest {
     @Test
     void parsesAFullUrl() {
         BackendUrl u = BackendUrl.parse("postgresql://app:s%40cr%3At%2Fx@db.example.com:6543/app%20db?sslmode=prefer");
-        assertEquals(new BackendUrl("db.example.com", 6543, "app", "s@cr:t/x", "app db", "prefer"), u);
+        assertEquals(new BackendUrl("db.example.com", 6543, "app", "s@cr:t/x", "app db",
+                new BackendTls(BackendTls.Mode.PREFER, null, null, null, BackendTls.Negotiation.POSTGRES)), u);
     }
 
     @Test
     void parsesAMinimalUrl() {
-        assertEquals(new BackendUrl("localhost", 5432, null, null, null, "disable"), BackendUrl.parse("postgresql://localhost"));
-        assertEquals(new BackendUrl("localhost", 5432, null, null, null, "disable"), BackendUrl.parse("  postgres://localhost/  "));
+        assertEquals(new BackendUrl("localhost", 5432, null, null, null, BackendTls.DISABLED), BackendUrl.parse("postgresql://localhost"));
+        assertEquals(new BackendUrl("localhost", 5432, null, null, null, BackendTls.DISABLED), BackendUrl.parse("  postgres://localhost/  "));
     }
 
     @Test
@@ -106,10 +113,52 @@ class BackendUrlTest {
     }
 
     @Test
-    void unsupportedSslModeIsRejected() {
-        assertTrue(invalid("postgresql://h/db?sslmode=require").getMessage().contains("sslmode=require is not supported yet"));
-        assertEquals("allow", BackendUrl.parse("postgresql://h/db?sslmode=allow").sslMode());
-        assertEquals("disable", BackendUrl.parse("postgresql://h/db?sslmode=disable").sslMode());
+    void everySslModeIsAccepted() {
+        for (BackendTls.Mode mode : BackendTls.Mode.values()) {
+            assertEquals(mode, BackendUrl.parse("postgresql://h/db?sslmode=" + mode.label()).tls().mode());
+        }
+        assertEquals(BackendTls.DISABLED, BackendUrl.parse("postgresql://h/db").tls());
+        assertTrue(invalid("postgresql://h/db?sslmode=on").getMessage().contains("sslmode=on is not one of disable, allow,"));
+    }
+
+    @Test
+    void whatEachModeChecks() {
+        BackendTls prefer = BackendUrl.parse("postgresql://h?sslmode=prefer").tls();
+        assertTrue(prefer.attempts() && !prefer.required() && !prefer.verifiesChain());
+        assertFalse(BackendUrl.parse("postgresql://h?sslmode=allow").tls().attempts());
+        BackendTls require = BackendUrl.parse("postgresql://h?sslmode=require").tls();
+        assertTrue(require.required() && !require.verifiesChain() && !require.verifiesHost());
+        BackendTls verifyCa = BackendUrl.parse("postgresql://h?sslmode=verify-ca").tls();
+        assertTrue(verifyCa.verifiesChain() && !verifyCa.verifiesHost());
+        assertNull(verifyCa.rootCert(), "no sslrootcert: the JDK's trust store");
+        assertTrue(BackendUrl.parse("postgresql://h?sslmode=verify-full&sslrootcert=system").tls().verifiesHost());
+    }
+
+    @Test
+    void requireWithARootCertificateChecksTheChainAsInLibpq(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        BackendTls tls = BackendUrl.parse("postgresql://h?sslmode=require&sslrootcert=" + ca).tls();
+        assertEquals(ca, tls.rootCert());
+        assertTrue(tls.verifiesChain() && !tls.verifiesHost());
+    }
+
+    @Test
+    void tlsParametersAreShownMaskedUrlAndChecked(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("c.pem"), "x");
+        Path key = Files.writeString(dir.resolve("k.pem"), "x");
+        BackendUrl u = BackendUrl.parse("postgresql://u:pw@h/db?sslmode=verify-full&sslcert=" + cert + "&sslkey=" + key
+                + "&sslnegotiation=direct");
+        assertEquals(new BackendTls(BackendTls.Mode.VERIFY_FULL, null, cert, key, BackendTls.Negotiation.DIRECT), u.tls());
+        assertEquals("postgresql://u:****@h:5432/db?sslmode=verify-full&sslcert=" + cert + "&sslkey=" + key
+                + "&sslnegotiation=direct", u.masked());
+        assertTrue(invalid("postgresql://h?sslmode=require&sslcert=" + cert).getMessage()
+                .contains("sslcert and sslkey go together"));
+        assertTrue(invalid("postgresql://h?sslmode=verify-ca&sslrootcert=" + dir.resolve("missing.pem")).getMessage()
+                .contains("missing.pem: no such file, or it is not readable"));
+        assertTrue(invalid("postgresql://h?sslmode=prefer&sslnegotiation=direct").getMessage()
+                .contains("sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (it is prefer)"));
+        assertTrue(invalid("postgresql://h?sslmode=require&sslnegotiation=tls").getMessage()
+                .contains("sslnegotiation=tls is not one of postgres, direct"));
     }
 
     @Test

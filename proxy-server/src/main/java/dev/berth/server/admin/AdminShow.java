@@ -82,10 +82,10 @@ final class AdminShow {
             for (Map.Entry<ServerConnection, String> e : pool.servers()) {
                 ServerConnection s = e.getKey();
                 rows.add(List.of("S", pool.key().user(), pool.key().database(), e.getValue(), s.route().host(),
-                        s.route().port(), Instant.ofEpochMilli(s.connectedAtMillis()).toString(), s.processId()));
+                        s.route().port(), Instant.ofEpochMilli(s.connectedAtMillis()).toString(), s.processId(), s.tls()));
             }
         }
-        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "backend_pid"), rows);
+        return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "backend_pid", "tls"), rows);
     }
 
     Table databases() {

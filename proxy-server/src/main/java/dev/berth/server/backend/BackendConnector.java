@@ -22,6 +22,9 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
+
+import javax.net.ssl.SSLException;
 
 import java.net.ConnectException;
 import java.util.LinkedHashMap;
@@ -31,7 +34,7 @@ import java.util.logging.Logger;
 
 /**
  * Opens backend connections to where each pool's route points: TCP connect, then {@link BackendLogin}
- * up to the first ReadyForQuery. Timeouts and statement limits come from the configuration current
+ * (TLS as the route says, then login) up to the first ReadyForQuery. Timeouts and statement limits come from the configuration current
  * when the connection is opened.
  */
 public final class BackendConnector implements ServerOpener<ServerConnection> {
@@ -44,9 +47,11 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
     private final Function<PoolKey, PreparedStatementRegistry> registries;
     private final BerthMetrics metrics;
     private final BackendHealth health;
+    private final BackendTlsContexts tlsContexts;
 
     public BackendConnector(RuntimeConfig config, BackendCredentialStore credentials, EventLoopGroup group, Transport transport,
-                            Function<PoolKey, PreparedStatementRegistry> registries, BerthMetrics metrics, BackendHealth health) {
+                            Function<PoolKey, PreparedStatementRegistry> registries, BerthMetrics metrics, BackendHealth health,
+                            BackendTlsContexts tlsContexts) {
         this.config = config;
         this.credentials = credentials;
         this.group = group;
@@ -54,6 +59,7 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
         this.registries = registries;
         this.metrics = metrics;
         this.health = health;
+        this.tlsContexts = tlsContexts;
     }
 
     @Override
@@ -62,8 +68,19 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
         PoolRoute route = pool.route();
         PoolMetrics poolMetrics = metrics.pool(route.key());
         long timeoutMs = settings.serverConnectTimeoutMs();
+        SslContext tlsContext = null;
+        if (route.tls().attempts()) {
+            try {
+                tlsContext = tlsContexts.context(route.tls());
+            } catch (SSLException e) {
+                String message = "TLS to backend " + route.address() + " cannot be set up: " + e.getMessage();
+                LOG.warning(message + " (pool " + route.key() + ")");
+                failed(pool, poolMetrics, message, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, message));
+                return;
+            }
+        }
         ServerConnection server = new ServerConnection(pool, route,
-                new BackendLogin(new BackendAuthenticator(credentials.forUser(route.key().user())), route, health),
+                new BackendLogin(new BackendAuthenticator(credentials.forUser(route.key().user())), route, health, tlsContext, metrics),
                 new ServerRelay(registries.apply(route.key()), settings.maxPreparedStatements(), poolMetrics), poolMetrics);
         // on the loop of the client it is opened for, so that the two talk without changing threads
         EventLoop loop = affinity instanceof EventLoop l ? l : group.next();
@@ -94,9 +111,13 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
                 ? "no answer within " + timeoutMs + " ms (--server-connect-timeout)"
                 : cause instanceof ConnectException ? "connection refused" : String.valueOf(cause);
         LOG.warning("cannot connect to backend " + route.address() + " for pool " + route.key() + ": " + reason);
+        failed(pool, poolMetrics, "cannot connect to " + route.address() + ": " + reason,
+                ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT, "cannot connect to backend " + route.address() + ": " + reason));
+    }
+
+    private void failed(Pool<ServerConnection> pool, PoolMetrics poolMetrics, String healthProblem, ErrorResponse error) {
         poolMetrics.serverFailed();
-        health.backendFailed("cannot connect to " + route.address() + ": " + reason);
-        pool.openFailed(ErrorResponse.fatal(SqlState.CLIENT_UNABLE_TO_CONNECT,
-                "cannot connect to backend " + route.address() + ": " + reason));
+        health.backendFailed(healthProblem);
+        pool.openFailed(error);
     }
 }

@@ -7,9 +7,11 @@ import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
+import dev.berth.server.metrics.BerthMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.Map;
@@ -17,31 +19,61 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * Berth's login to PostgreSQL on a new backend connection: StartupMessage, the server's authentication
- * challenges, its parameters and key data, up to the first ReadyForQuery, within a deadline.
+ * Berth's login to PostgreSQL on a new backend connection: TLS if the route asks for it ({@link
+ * BackendTlsNegotiation}), StartupMessage, the server's authentication challenges, its parameters and key
+ * data, up to the first ReadyForQuery, all within one deadline.
  */
-final class BackendLogin {
+final class BackendLogin implements BackendTlsNegotiation.Outcome {
     private static final Logger LOG = Logger.getLogger(BackendLogin.class.getName());
 
     private final BackendAuthenticator authenticator;
     private final PoolRoute route;
     private final BackendHealth health;
+    private final SslContext tlsContext;
+    private final BerthMetrics metrics;
+    private final long createdNanos = System.nanoTime();
     private ServerConnection server;
+    private Channel channel;
+    private Map<String, String> startupParameters;
+    private String tls = "";
     private ScheduledFuture<?> timeout;
     private int processId;
     private int secretKey;
 
-    BackendLogin(BackendAuthenticator authenticator, PoolRoute route, BackendHealth health) {
+    /** {@code tlsContext}: null when the route does not attempt TLS. */
+    BackendLogin(BackendAuthenticator authenticator, PoolRoute route, BackendHealth health, SslContext tlsContext,
+                 BerthMetrics metrics) {
         this.authenticator = authenticator;
         this.route = route;
         this.health = health;
+        this.tlsContext = tlsContext;
+        this.metrics = metrics;
     }
 
     void start(ServerConnection connection, Channel ch, Map<String, String> startupParameters, long timeoutMs) {
         server = connection;
+        channel = ch;
+        this.startupParameters = startupParameters;
+        // one deadline for the TCP connect, TLS and the login together, counted from when the connect began
+        long leftNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs) - (System.nanoTime() - createdNanos);
         timeout = ch.eventLoop().schedule(() -> server.loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                "backend " + route.address() + " did not complete login within " + timeoutMs + " ms")), timeoutMs, TimeUnit.MILLISECONDS);
-        ch.writeAndFlush(Messages.startupMessage(ch.alloc(), startupParameters));
+                "backend " + route.address() + " did not complete login within " + timeoutMs + " ms (--server-connect-timeout)")),
+                Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
+        BackendTlsNegotiation.start(ch, route, tlsContext, metrics, this);
+    }
+
+    @Override
+    public void ready(String description) {
+        if (description != null) {
+            tls = description;
+        }
+        channel.writeAndFlush(Messages.startupMessage(channel.alloc(), startupParameters));
+        startupParameters = null;
+    }
+
+    @Override
+    public void failed(String reason) {
+        server.loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "TLS to backend " + route.address() + " failed: " + reason));
     }
 
     void onMessage(ChannelHandlerContext ctx, ByteBuf frame) {
@@ -92,5 +124,10 @@ final class BackendLogin {
 
     int secretKey() {
         return secretKey;
+    }
+
+    /** The TLS protocol and cipher suite, e.g. TLSv1.3/TLS_AES_256_GCM_SHA384; empty in clear. */
+    String tls() {
+        return tls;
     }
 }

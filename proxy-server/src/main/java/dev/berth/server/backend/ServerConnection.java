@@ -381,6 +381,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return login.secretKey();
     }
 
+    /** TLS protocol/cipher suite towards the backend, or empty. */
+    public String tls() {
+        return login.tls();
+    }
+
     @Override
     public String toString() {
         return pool.key() + "/" + route.address() + "/pid " + login.processId();

@@ -72,6 +72,9 @@ public final class BerthMetrics {
             .labelNames("database", "user", "reason").register(registry);
     private final Counter cancels = Counter.builder().name("berth_cancel_requests")
             .help("Cancel requests received, by result").labelNames("result").register(registry);
+    private final Counter backendTls = Counter.builder().name("berth_backend_tls_handshakes")
+            .help("TLS negotiations with backends, by result: ok, failed, not_supported (the server answered N)")
+            .labelNames("result").register(registry);
     private final Counter clientConnectionsRefused = Counter.builder().name("berth_client_connections_refused")
             .help("Client connections refused with 53300 at --max-client-connections").register(registry);
 
@@ -203,6 +206,11 @@ public final class BerthMetrics {
         for (Counter c : new Counter[] {serversClosed, clientErrors, pins}) {
             c.removeIf(labels -> labels.get(0).equals(key.database()) && labels.get(1).equals(key.user()));
         }
+    }
+
+    /** A backend TLS negotiation ended: {@code ok}, {@code failed} or {@code not_supported}. */
+    public void backendTls(String result) {
+        backendTls.labelValues(result).inc();
     }
 
     public void cancelRequest(String result) {
