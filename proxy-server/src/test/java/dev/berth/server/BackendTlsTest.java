@@ -157,6 +157,17 @@ class BackendTlsTest {
         }
     }
 
+    /** Cancels go to the backend in clear: PostgreSQL takes them before its hba rules, so hostssl-only does not stop them. */
+    @Test
+    void cancelReachesATlsOnlyBackend() throws Exception {
+        try (RunningBerth berth = berth("localhost", "sslmode=verify-full&" + rootCert());
+             Connection c = client(berth, "postgres"); Statement s = c.createStatement()) {
+            s.setQueryTimeout(1); // pgjdbc cancels the statement after 1 s
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("select pg_sleep(60)"));
+            assertEquals("57014", e.getSQLState(), e.getMessage());
+        }
+    }
+
     @Test
     void directTlsWithAlpn() throws Exception {
         try (RunningBerth berth = berth("localhost", "sslmode=verify-full&sslnegotiation=direct&" + rootCert())) {
