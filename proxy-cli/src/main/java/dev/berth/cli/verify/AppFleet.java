@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +33,18 @@ final class AppFleet implements AutoCloseable {
             // a target that goes away mid-run is counted as errors, not a failed start
             hc.setInitializationFailTimeout(-1);
             instances.add(new HikariDataSource(hc));
+        }
+    }
+
+    /**
+     * Waits (up to 30 s) until every instance's pool holds its connections, as a running application's does,
+     * so that logins are not measured as request latency. A target that refuses some is measured as it is.
+     */
+    void awaitConnections() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && instances.stream().anyMatch(app -> app.getHikariPoolMXBean() == null
+                || app.getHikariPoolMXBean().getTotalConnections() < app.getMaximumPoolSize())) {
+            Thread.sleep(20);
         }
     }
 

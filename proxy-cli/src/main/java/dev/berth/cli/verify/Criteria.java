@@ -26,14 +26,14 @@ final class Criteria {
                 : skipped("pool utilization (highest sampled)", "≤ " + fmt(plan.maxUtilization()), berthNote));
         double maxWaitMs = plan.maxWaitP95().toNanos() / 1e6;
         criteria.add(berth != null && berth.waitP95Ms() != null
-                ? atMost("acquire wait p95 (Berth)", maxWaitMs, ms(maxWaitMs), berth.waitP95Ms(), ms(berth.waitP95Ms()),
+                ? atMost("acquire wait p95 (Berth)", maxWaitMs, limitMs(maxWaitMs), berth.waitP95Ms(), ms(berth.waitP95Ms()),
                         null, null, berth.acquisitions() + " acquisitions")
-                : skipped("acquire wait p95 (Berth)", "≤ " + ms(maxWaitMs), berth == null ? NEEDS_METRICS : "no acquisitions seen"));
+                : skipped("acquire wait p95 (Berth)", "≤ " + limitMs(maxWaitMs), berth == null ? NEEDS_METRICS : "no acquisitions seen"));
         criteria.add(atMost("error rate", plan.maxErrorRate(), fmt(plan.maxErrorRate()),
                 target.errorRate(), rate(target), compare == null ? null : compare.errorRate(),
                 compare == null ? null : rate(compare), null));
         double maxLatencyMs = plan.maxLatencyP95().toNanos() / 1e6;
-        criteria.add(atMost("latency p95 (client)", maxLatencyMs, ms(maxLatencyMs), target.latencyP95Ms(),
+        criteria.add(atMost("latency p95 (client)", maxLatencyMs, limitMs(maxLatencyMs), target.latencyP95Ms(),
                 ms(target.latencyP95Ms()), compare == null ? null : compare.latencyP95Ms(),
                 compare == null ? null : ms(compare.latencyP95Ms()), null));
         if (berth != null) {
@@ -67,6 +67,11 @@ final class Criteria {
 
     static String ms(double ms) {
         return String.format(Locale.ROOT, ms < 10 ? "%.2f ms" : "%.1f ms", ms);
+    }
+
+    /** A threshold as given: 10 ms, 500 ms, 0.5 ms. */
+    private static String limitMs(double ms) {
+        return fmt(ms) + " ms";
     }
 
     static String fmt(double v) {

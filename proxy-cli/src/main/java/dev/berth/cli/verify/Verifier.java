@@ -39,17 +39,15 @@ final class Verifier {
             prepare(t);
         }
         BerthEndpoint berth = plan.metricsUrl() == null ? null : new BerthEndpoint(plan.metricsUrl(), plan.target());
-        BerthEndpoint.ConfiguredLimits limits = null;
+        BerthEndpoint.ConfiguredLimits limits = berth == null ? null : operatorPort(berth::readConfig);
         Progress progress = new Progress(err);
         try (AppFleet primary = fleet(plan.target()); AppFleet compare = plan.compare() == null ? null : fleet(plan.compare())) {
-            Sampler sampler;
-            try {
-                limits = berth == null ? null : berth.readConfig();
-                sampler = new Sampler(berth, progress, sampleIntervalMillis());
-            } catch (IOException | IllegalArgumentException e) {
-                throw new UnusableTarget("cannot read Berth's operator port " + plan.metricsUrl() + ": " + Problems.describe(e));
+            primary.awaitConnections();
+            if (compare != null) {
+                compare.awaitConnections();
             }
-            try (sampler) {
+            // the baseline scrape after the applications' logins: what follows is the load alone
+            try (Sampler sampler = operatorPort(() -> new Sampler(berth, progress, sampleIntervalMillis()))) {
                 for (int round = 0; round < plan.rounds(); round++) {
                     boolean compareFirst = compare != null && round % 2 == 1;
                     if (compareFirst) {
@@ -60,15 +58,27 @@ final class Verifier {
                         runRound(compare, round, sampler);
                     }
                 }
+                progress.done();
+                LoadResult target = result(primary);
+                LoadResult compared = compare == null ? null : result(compare);
+                BerthResult berthResult = berth == null ? null : berthResult(berth, limits, sampler);
+                var criteria = Criteria.evaluate(plan, target, compared, berthResult);
+                boolean passed = criteria.stream().noneMatch(c -> c.status() == Report.Status.FAIL);
+                return new Report(plan.command(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
+                        machine(), plan.settings(), passed, criteria, target, compared, berthResult, sampler.samples());
             }
-            progress.done();
-            LoadResult target = result(primary);
-            LoadResult compared = compare == null ? null : result(compare);
-            BerthResult berthResult = berth == null ? null : berthResult(berth, limits, sampler);
-            var criteria = Criteria.evaluate(plan, target, compared, berthResult);
-            boolean passed = criteria.stream().noneMatch(c -> c.status() == Report.Status.FAIL);
-            return new Report(plan.command(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
-                    machine(), plan.settings(), passed, criteria, target, compared, berthResult, sampler.samples());
+        }
+    }
+
+    private interface PortRead<T> {
+        T read() throws IOException;
+    }
+
+    private <T> T operatorPort(PortRead<T> read) {
+        try {
+            return read.read();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UnusableTarget("cannot read Berth's operator port " + plan.metricsUrl() + ": " + Problems.describe(e));
         }
     }
 

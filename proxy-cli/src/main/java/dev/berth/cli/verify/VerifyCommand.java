@@ -14,6 +14,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -155,8 +156,10 @@ public final class VerifyCommand implements Callable<Integer> {
 
     /** The command line as given, passwords masked, for the report. */
     private String command() {
-        String args = String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        return ("berth verify " + args).replaceAll("(://[^:/@\\s]*:)[^@\\s]*@", "$1****@");
+        // the parse result holds the whole command line: "verify ..." under berth, the options alone under demo
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        List<String> args = !given.isEmpty() && given.get(0).equals(spec.name()) ? given.subList(1, given.size()) : given;
+        return ("berth verify " + String.join(" ", args)).replaceAll("(://[^:/@\\s]*:)[^@\\s]*@", "$1****@");
     }
 
     private static void write(Report report, VerifyPlan plan) throws IOException {

@@ -92,6 +92,8 @@ class VerifyCommandTest {
             assertEquals(0, report.path("target").path("errors").asLong());
             assertTrue(report.path("berth").path("acquisitions").asLong() >= 500, report::toPrettyString);
             assertTrue(r.out().contains("PASS: report in"), r::toString);
+            assertTrue(report.path("command").asText().startsWith("berth verify --target postgresql://app:****@127.0.0.1:"),
+                    report.path("command").asText());
             assertChartsInWellFormedHtml(2);
         }
     }
