@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import dev.berth.cli.demo.DemoCommand;
+import dev.berth.cli.verify.VerifyCommand;
 import dev.berth.server.Logs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +13,8 @@ import java.util.Properties;
 /** {@code berth}: the command line entry point. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCli.Version.class,
         description = "Berth, a PostgreSQL connection pooler and proxy.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, SettingsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckConfigCommand.class, VerifyCommand.class, DemoCommand.class, SettingsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BerthCli implements Runnable {
 
     public static void main(String[] args) {

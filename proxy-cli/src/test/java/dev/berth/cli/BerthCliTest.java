@@ -61,7 +61,7 @@ class BerthCliTest {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().get(0).startsWith("Usage: berth"), r::toString);
         String all = String.join("\n", r.out());
-        assertTrue(all.contains("run") && all.contains("check-config"), r::toString);
+        assertTrue(all.contains("run") && all.contains("check-config") && all.contains("verify") && all.contains("demo"), r::toString);
         assertTrue(r.err().isEmpty(), r::toString);
     }
 
