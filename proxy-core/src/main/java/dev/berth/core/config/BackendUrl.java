@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
  * No database means the client's database; no user means the client's user.
  */
 public record BackendUrl(String host, int port, String user, String password, String database, String sslMode) {
+    static final String DEFAULT_SSL_MODE = "disable";
 
     /** Parses the URL; the exception says what is wrong (password masked), the caller which setting it was. */
     public static BackendUrl parse(String value) {
@@ -71,23 +72,28 @@ public record BackendUrl(String host, int port, String user, String password, St
                 throw new IllegalArgumentException("'" + mask(value) + "' has a path that is not a database name");
             }
         }
-        String sslMode = "disable";
+        String sslMode = DEFAULT_SSL_MODE;
         if (uri.getRawQuery() != null) {
             for (String pair : uri.getRawQuery().split("&")) {
                 int eq = pair.indexOf('=');
                 String key = eq < 0 ? pair : pair.substring(0, eq);
                 String val = eq < 0 ? "" : decode(pair.substring(eq + 1));
                 if (key.equals("sslmode")) {
-                    if (!val.equals("disable") && !val.equals("allow") && !val.equals("prefer")) {
-                        throw new IllegalArgumentException("sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
-                    }
-                    sslMode = val;
+                    sslMode = sslMode(val);
                 } else {
                     throw new IllegalArgumentException("unknown URL parameter '" + key + "' (supported: sslmode)");
                 }
             }
         }
         return new BackendUrl(host, port, user, password, database, sslMode);
+    }
+
+    /** Checks an sslmode (from the URL or a [databases] line); the one place that knows which are supported. */
+    static String sslMode(String val) {
+        if (!val.equals("disable") && !val.equals("allow") && !val.equals("prefer")) {
+            throw new IllegalArgumentException("sslmode=" + val + " is not supported yet: Berth connects to the backend without TLS (use disable, allow or prefer)");
+        }
+        return val;
     }
 
     private static String decode(String s) {

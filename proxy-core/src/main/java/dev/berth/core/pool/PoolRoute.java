@@ -1,20 +1,38 @@
 package dev.berth.core.pool;
 
+import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.PoolMode;
 
 /**
- * Where a pool's backend connections go and how the pool behaves: the backend's host and port, the
- * database and user Berth logs in as (the pool's key), the pooling mode and the limits. A pool's route
- * can be replaced while it runs (new limits apply at its next decision); a client keeps the mode it
- * got at login.
+ * Where a pool's backend connections go and how the pool behaves: the server to log in to (host, port,
+ * database, user, password, sslmode), the pool's key, the pooling mode and the limits. A pool's route can
+ * be replaced while it runs (new limits apply at its next decision; a new server replaces the
+ * connections to the old one); a client keeps the mode it got at login.
  */
-public record PoolRoute(PoolKey key, String host, int port, PoolMode mode, PoolLimits limits) {
+public record PoolRoute(PoolKey key, BackendUrl server, PoolMode mode, PoolLimits limits) {
+    /** A route to {@code host:port} logging in with the key's database and user. */
+    public PoolRoute(PoolKey key, String host, int port, PoolMode mode, PoolLimits limits) {
+        this(key, new BackendUrl(host, port, key.user(), null, key.database(), "disable"), mode, limits);
+    }
+
     public PoolRoute withLimits(PoolLimits newLimits) {
-        return new PoolRoute(key, host, port, mode, newLimits);
+        return new PoolRoute(key, server, mode, newLimits);
+    }
+
+    public PoolRoute withServer(BackendUrl newServer) {
+        return new PoolRoute(key, newServer, mode, limits);
+    }
+
+    public String host() {
+        return server.host();
+    }
+
+    public int port() {
+        return server.port();
     }
 
     /** host:port, for messages. */
     public String address() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return server.address();
     }
 }
