@@ -134,6 +134,7 @@ class ConfigReloadTest {
             RunningBerth.waitFor(() -> commits.get() > before + 20, "the load goes on");
             write(1, null, "pool_mode = sometimes");
             SQLException invalid = assertThrows(SQLException.class, () -> reload(berth));
+            assertEquals("F0000", invalid.getSQLState(), invalid.getMessage());
             assertTrue(invalid.getMessage().contains("configuration unchanged: --pool-mode: 'sometimes'"), invalid.getMessage());
             assertTrue(invalid.getMessage().contains(ini + ":10"), "names the line: " + invalid.getMessage());
             berth.awaitPool(p -> p.max() == 1, "the running configuration is kept");

@@ -131,6 +131,27 @@ class PgbouncerIniTest {
                 berth.awaitPool(TestPostgres.APP_USER, "reports", p -> p.active() == 1, "session mode: reports holds its server");
                 berth.awaitPool(TestPostgres.APP_USER, "appdb", p -> p.active() == 0, "transaction mode: appdb gave it back");
             }
+            try (Connection admin = admin(berth); Statement s = admin.createStatement();
+                 ResultSet rs = s.executeQuery("SHOW DATABASES")) {
+                List<String> rows = new ArrayList<>();
+                while (rs.next()) {
+                    StringBuilder row = new StringBuilder();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        row.append(i > 1 ? " " : "").append(rs.getMetaData().getColumnName(i)).append('=').append(rs.getString(i));
+                    }
+                    rows.add(row.toString());
+                }
+                String common = " host=127.0.0.1 port=" + TestPostgres.port();
+                assertEquals(List.of(
+                        "name=appdb" + common + " database=appdb force_user= pool_size=3 min_pool_size=0 reserve_pool=0"
+                                + " pool_mode=transaction max_connections=5 current_connections=1 paused=0 disabled=0",
+                        "name=reports" + common + " database=" + OTHER_DB + " force_user= pool_size=2 min_pool_size=0"
+                                + " reserve_pool=0 pool_mode=session max_connections=5 current_connections=1 paused=0 disabled=0",
+                        "name=postgres" + common + " database=postgres force_user= pool_size=5 min_pool_size=0 reserve_pool=0"
+                                + " pool_mode=transaction max_connections=5 current_connections=1 paused=0 disabled=0"),
+                        rows, "pgbouncer's columns (max_connections: the cap across pools, which defaults to the pool max);"
+                                + " the * fallback shows as the database it served");
+            }
             assertEquals(1, warnings.count("logfile is not supported by Berth"), warnings.lines::toString);
             assertEquals(0, warnings.count("ignore_startup_parameters"), "Berth accepts every startup parameter anyway");
             assertEquals(30_000, berth.server().config().connectionTimeoutMs(), "query_wait_timeout is in seconds");
