@@ -17,11 +17,11 @@ import static dev.berth.core.config.SettingValues.positiveMillis;
 
 /**
  * Every setting of Berth, once: the CLI's flags and environment variables, the builder's defaults and
- * per-setting checks, /config and SHOW CONFIG, and README's options table are all made from {@link #ALL}.
+ * per-setting checks, the config file's [berth] keys, /config and SHOW CONFIG, and README's options table are
+ * all made from {@link #ALL}.
  *
- * <p>Reloadable (for the reload that lands with the config file): what pools, logins and the admin console
- * read afresh at each use — pool sizes and timeouts, the reset query, the session-state policy, the admin
- * users and the auth file (RELOAD already rereads it). Not reloadable: what is bound or sized at start-up —
+ * <p>Reloadable (RELOAD and SIGHUP): what pools, logins and the admin console read afresh at each use —
+ * pool sizes and timeouts, the reset query, the session-state policy, the admin users and the auth file. Not reloadable: what is bound or sized at start-up —
  * listening sockets, event-loop threads, the backend (every pool and credential is keyed by it), the
  * client auth method (clients mid-login would change method), message and prepared-statement limits
  * (buffers and per-backend caches are sized by them), metric names (dashboards would see series vanish) and
