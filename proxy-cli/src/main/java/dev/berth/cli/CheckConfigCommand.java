@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 /** {@code berth check-config}: validates the settings and prints the effective values with their sources. */
 @Command(name = "check-config", mixinStandardHelpOptions = true, sortOptions = false,
         modelTransformer = SettingOptions.class,
-        description = "Validate the settings (flags and environment) and print the effective configuration.")
+        description = "Validate the settings (flags, environment, config file) and print the effective configuration.")
 final class CheckConfigCommand implements Callable<Integer> {
 
     @Spec
@@ -24,6 +24,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (config == null) {
             return 2;
         }
+        settings.warnings().forEach(w -> System.err.println("berth: warning: " + w));
         ConfigJson.values(config).forEach((flag, value) -> System.out.printf("%-36s %-40s %s%n", flag,
                 value == null || value.toString().isEmpty() ? "none" : value, settings.sources().getOrDefault(flag, "default")));
         return 0;

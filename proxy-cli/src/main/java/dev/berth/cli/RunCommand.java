@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 
-/** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM.",
+/** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM; SIGHUP reloads.",
         sortOptions = false, modelTransformer = SettingOptions.class)
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -28,11 +28,18 @@ final class RunCommand implements Callable<Integer> {
         Logs.configure(Level.INFO, "json".equals(config.logFormat()));
         BerthServer server;
         try {
-            server = new BerthServer(config, settings.sources()).start();
+            server = new BerthServer(settings.resolved(), settings.resolver()).start();
         } catch (IOException e) {
             System.err.println("berth: " + e.getMessage());
             return 1;
         }
+        ReloadSignal.install(() -> {
+            try {
+                server.reload();
+            } catch (IOException e) {
+                // ConfigReload logged each problem; the running configuration is unchanged
+            }
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
         try {
             server.awaitTermination(); // SIGTERM/SIGINT (through the hook) or SHUTDOWN on the admin console

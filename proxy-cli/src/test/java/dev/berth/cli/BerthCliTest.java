@@ -101,7 +101,7 @@ class BerthCliTest {
         assertEquals(0, r.exit(), r::toString);
         assertEquals(SettingsMarkdown.block(), String.join("\n", r.out()) + "\n");
         Result plain = berth("settings");
-        assertTrue(plain.out().get(0).startsWith("listen "), plain::toString);
+        assertTrue(plain.out().get(0).startsWith("config "), plain::toString);
     }
 
     @Test
@@ -182,6 +182,7 @@ class BerthCliTest {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.err().isEmpty(), r::toString);
         Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("--config", "none default");
         expected.put("--listen", "0.0.0.0:6432 default");
         expected.put("--backend", "postgresql://127.0.0.1:5432 default");
         expected.put("--auth-file", "none default");

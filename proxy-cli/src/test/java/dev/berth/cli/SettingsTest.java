@@ -4,6 +4,7 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
+import dev.berth.core.config.InvalidSettings;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SettingsTest {
 
     /** In the order of the settings table (README's options table). */
-    private static final List<String> FLAGS = List.of("--listen", "--backend", "--auth-file", "--auth-type",
+    private static final List<String> FLAGS = List.of("--config", "--listen", "--backend", "--auth-file", "--auth-type",
             "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
@@ -46,7 +47,7 @@ class SettingsTest {
     }
 
     private static List<String> problems(Map<String, String> env, String... args) {
-        return assertThrows(Settings.InvalidSettings.class, () -> resolve(env, args)).problems;
+        return assertThrows(InvalidSettings.class, () -> resolve(env, args)).problems();
     }
 
     private Path userlist() throws IOException {
@@ -121,7 +122,9 @@ class SettingsTest {
     @Test
     void environmentTakesEffect() throws IOException {
         Path file = userlist();
+        Path ini = Files.writeString(dir.resolve("empty.ini"), "; nothing here: the environment sets everything\n");
         Map<String, String> env = Map.ofEntries(
+                Map.entry("BERTH_CONFIG", ini.toString()),
                 Map.entry("BERTH_LISTEN", "127.0.0.1:7000"),
                 Map.entry("DATABASE_URL", "postgresql://bob@db.example:5433/app"),
                 Map.entry("BERTH_AUTH_FILE", file.toString()),

@@ -3,7 +3,9 @@ package dev.berth.server;
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.config.RuntimeConfig;
+import dev.berth.core.config.SettingsResolver;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.PoolStats;
@@ -57,7 +59,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private final BerthMetrics metrics;
     private final PoolsLiveState liveState;
     private final ClientConnectionLimit connectionLimit;
-    private final Map<String, String> sources;
+    private final ConfigReload reload;
+    private final List<String> startupWarnings;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private Channel listener;
@@ -70,8 +73,17 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     /** @param sources where each setting came from (flag name to "default", "flag", "environment (VAR)"), for /config */
     public BerthServer(BerthConfig initial, Map<String, String> sources) throws IOException {
+        this(new SettingsResolver.Resolved(initial, sources, List.of()), null);
+    }
+
+    /**
+     * Berth with settings resolved from flags, environment and a config file; RELOAD and SIGHUP resolve them
+     * again with {@code resolver} (null: RELOAD rereads the auth file only).
+     */
+    public BerthServer(SettingsResolver.Resolved resolved, SettingsResolver resolver) throws IOException {
+        BerthConfig initial = resolved.config();
         this.config = new RuntimeConfig(initial);
-        this.sources = sources;
+        this.startupWarnings = resolved.warnings();
         AuthFile authFile = initial.authFile() == null ? null : AuthFile.load(initial.authFile());
         BackendTlsContexts tlsContexts = new BackendTlsContexts();
         if (initial.backend().tls().attempts()) {
@@ -80,7 +92,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
-        BackendCredentialStore credentials = new BackendCredentialStore(initial.backend(), authFile);
+        BackendCredentialStore credentials = new BackendCredentialStore(authFile);
         StatementRegistries registries = new StatementRegistries(config);
         this.metrics = new BerthMetrics(this::liveState); // read at scrape time only, once all is wired
         BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health,
@@ -94,6 +106,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         if (initial.metricsCompat().equals("pgbouncer")) {
             metrics.registerPgbouncerCompat(this::liveState);
         }
+        this.reload = new ConfigReload(resolver, proxy, resolved.sources(), this::reconfigure);
         proxy.admin(new AdminConsole(proxy, liveState, this));
     }
 
@@ -130,22 +143,38 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         if (c.metricsListen().port() >= 0) {
             try {
                 http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), transport.ioHandlerFactory(),
-                        transport.serverChannel(), metrics.registry(), this::notReadyReason, () -> ConfigJson.render(config.current(), sources));
+                        transport.serverChannel(), metrics.registry(), this::notReadyReason,
+                        () -> ConfigJson.render(config.current(), reload.sources()));
             } catch (IOException e) {
                 close();
                 throw new IOException("cannot serve metrics on " + c.metricsListen() + ": " + e.getMessage(), e);
             }
         }
-        LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name()
-                + "), backend " + c.backend().masked() + ", pool mode " + c.poolMode()
-                + ", pool max " + c.poolMax() + " min " + c.poolMin());
-        if (c.backend().user() != null) {
-            String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
-            proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
-        }
+        startupWarnings.forEach(LOG::warning);
+        LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name() + "), "
+                + (c.databases().isEmpty() ? "backend " + c.backend().masked()
+                : c.databases().databases().size() + " databases from " + c.configFile())
+                + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin());
+        warmUp(c);
         schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         return this;
+    }
+
+    /** Opens the minimum of the pools whose user is known before any client comes: the backend URL's, or each database entry's with a user. */
+    private void warmUp(BerthConfig c) {
+        if (c.databases().isEmpty()) {
+            if (c.backend().user() != null) {
+                String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
+                proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
+            }
+            return;
+        }
+        for (DatabaseEntry entry : c.databases().entries()) {
+            if (entry.user() != null && !entry.name().equals(DatabaseEntry.FALLBACK)) {
+                proxy.pools().poolFor(RuntimeConfig.routeFor(c, entry.name(), entry.user())).warmUp();
+            }
+        }
     }
 
     private void schedule(Runnable task, long periodMs) {
@@ -217,16 +246,10 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         t.start();
     }
 
+    /** RELOAD and SIGHUP: see {@link ConfigReload}; throws saying why nothing changed. */
     @Override
     public String reload() throws IOException {
-        BerthConfig c = config.current();
-        if (c.authFile() == null) {
-            return "nothing to reload: no auth file";
-        }
-        AuthFile file = AuthFile.load(c.authFile());
-        proxy.authFile(file);
-        LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
-        return "auth file reloaded: " + file.size() + " users";
+        return reload.reload();
     }
 
     @Override
@@ -238,7 +261,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     @Override
     public Map<String, String> sources() {
-        return sources;
+        return reload.sources();
     }
 
     /** Blocks until Berth has stopped (SIGTERM, SHUTDOWN on the admin console, or {@link #close()}). */

@@ -1,5 +1,6 @@
 package dev.berth.server;
 
+import dev.berth.core.config.BerthConfig;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
@@ -13,6 +14,7 @@ import dev.berth.server.backend.ServerConnection;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -69,6 +71,14 @@ public final class PoolRegistry {
                 "raise --max-pools; pools no client uses are removed, so this clears as clients of other databases and users leave");
     }
 
+    /** What a client gets when the config file's [databases] lists neither its database nor {@code *}. */
+    public static ErrorResponse noSuchDatabase(BerthConfig config, String database) {
+        String known = String.join(", ", new TreeSet<>(config.databases().databases().keySet()));
+        return new ErrorResponse("FATAL", SqlState.INVALID_CATALOG_NAME, "database \"" + database
+                + "\" is not in Berth's [databases] (" + config.configFile() + "), which has no \"*\" entry", null,
+                "connect to one of: " + known + "; or add it (or \"*\") to the config file and RELOAD");
+    }
+
     private Pool<ServerConnection> newPool(PoolRoute route) {
         return new Pool<>(route, budget, opener, System::nanoTime);
     }
@@ -118,9 +128,18 @@ public final class PoolRegistry {
         return budget;
     }
 
-    /** Gives every pool its new route (a configuration change). */
+    /**
+     * Gives every pool its new route (a configuration change). A pool whose database is gone from the map,
+     * or now maps to another key (a changed forced user), keeps its route for the clients it has; new
+     * clients are routed elsewhere or refused.
+     */
     public void reroute(Function<PoolKey, PoolRoute> routes) {
-        pools.values().forEach(p -> p.reroute(routes.apply(p.key())));
+        for (Pool<ServerConnection> pool : pools.values()) {
+            PoolRoute route = routes.apply(pool.key());
+            if (route != null && route.key().equals(pool.key())) {
+                pool.reroute(route);
+            }
+        }
     }
 
     public void closeAll(CloseReason reason, ErrorResponse toWaiters) {

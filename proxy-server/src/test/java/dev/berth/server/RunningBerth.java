@@ -6,14 +6,18 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.HostPort;
+import dev.berth.core.config.SettingsResolver;
+import dev.berth.core.config.SettingsTable;
 import dev.berth.core.pool.PoolStats;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -61,6 +65,16 @@ public final class RunningBerth implements AutoCloseable {
 
     public static RunningBerth start() {
         return start(b -> b);
+    }
+
+    /** Berth as `berth run --config FILE` starts it (no flags, no environment), so RELOAD rereads the file. */
+    public static RunningBerth startWithConfig(Path configFile) {
+        SettingsResolver resolver = new SettingsResolver(Map.of(SettingsTable.CONFIG, configFile.toString()), Map.of());
+        try {
+            return new RunningBerth(new BerthServer(resolver.resolve(), resolver).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -29,7 +29,8 @@ public record Target(String role, BackendUrl url) {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + url.address() + "/" + database() + "?sslmode=" + url.sslMode();
+        return "jdbc:postgresql://" + url.address() + "/" + database() + "?sslmode=" + url.tls().mode().label()
+                + (url.tls().rootCert() != null ? "&sslrootcert=" + url.tls().rootCert() : "");
     }
 
     public Properties properties() {

@@ -18,6 +18,7 @@ import static dev.berth.core.config.SettingsTable.AUTH_FILE;
 import static dev.berth.core.config.SettingsTable.AUTH_TYPE;
 import static dev.berth.core.config.SettingsTable.BACKEND;
 import static dev.berth.core.config.SettingsTable.CLIENT_LOGIN_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.CONFIG;
 import static dev.berth.core.config.SettingsTable.CONNECTION_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.IDLE_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.LISTEN;
@@ -69,7 +70,9 @@ public record BerthConfig(
         String logFormat,
         int maxClientConnections,
         int maxPools,
-        DoBlockPolicy doBlocks) {
+        DoBlockPolicy doBlocks,
+        Path configFile,
+        DatabaseMap databases) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -95,9 +98,22 @@ public record BerthConfig(
         return new Builder();
     }
 
+    /**
+     * This configuration with the values of the settings a reload may not change ({@link Setting#reloadable()}
+     * false) taken from {@code running}: what is bound or sized at start-up keeps its value until a restart.
+     */
+    public BerthConfig keepingStartupSettingsOf(BerthConfig running) {
+        return new BerthConfig(running.listen, running.backend, authFile, running.authType, poolMode, poolMax, poolMin,
+                idleTimeoutMs, connectionTimeoutMs, maxBackendConnections, running.metricsListen, serverResetQuery,
+                serverConnectTimeoutMs, clientLoginTimeoutMs, running.maxMessageSize, sessionState,
+                running.maxPreparedStatements, running.preparedStatementRegistryBytes, adminUsers, running.metricsCompat,
+                running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases);
+    }
+
     /** Holds values by setting; what was not set keeps the table's default. */
     public static final class Builder {
         private final Map<Setting<?>, Object> values = new HashMap<>();
+        private DatabaseMap databases = DatabaseMap.NONE;
 
         /** Sets any setting of the table (the value as {@link Setting#parse} returns it). */
         public <T> Builder set(Setting<T> setting, T value) {
@@ -110,6 +126,13 @@ public record BerthConfig(
             return values.containsKey(setting) ? (T) values.get(setting) : setting.defaultValue();
         }
 
+        /** The config file's [databases] and [users]; none: the backend URL routes every client. */
+        public Builder databases(DatabaseMap v) {
+            databases = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder configFile(Path v) { return set(CONFIG, v); }
         public Builder listen(HostPort v) { return set(LISTEN, v); }
         public Builder backend(BackendUrl v) { return set(BACKEND, v); }
         public Builder authFile(Path v) { return set(AUTH_FILE, v); }
@@ -155,7 +178,7 @@ public record BerthConfig(
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
                     workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
-                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS));
+                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS), get(CONFIG), databases);
         }
 
         /**

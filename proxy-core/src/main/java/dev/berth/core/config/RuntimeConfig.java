@@ -28,14 +28,20 @@ public final class RuntimeConfig {
     }
 
     /**
-     * The pool a client's (database, user) goes to under {@code config}: the backend URL's database and
-     * user win when it names them, otherwise the client's own.
+     * The pool a client's (database, user) goes to under {@code config}, or null when the config file's
+     * [databases] lists neither that database nor {@code *}. Without a [databases] section the backend URL
+     * routes everyone: its database and user win when it names them, otherwise the client's own.
      */
     public static PoolRoute routeFor(BerthConfig config, String database, String user) {
+        if (!config.databases().isEmpty()) {
+            return config.databases().route(config, database, user);
+        }
         BackendUrl backend = config.backend();
         PoolKey key = new PoolKey(backend.database() != null ? backend.database() : database,
                 backend.user() != null ? backend.user() : user);
-        return new PoolRoute(key, backend.host(), backend.port(), config.poolMode(), limits(config), backend.tls());
+        BackendUrl server = new BackendUrl(backend.host(), backend.port(), key.user(), backend.password(), key.database(),
+                backend.tls());
+        return new PoolRoute(key, server, config.poolMode(), limits(config));
     }
 
     /** The per-pool limits of {@code config}. */

@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * One row of the settings table ({@link SettingsTable}): everything a front-end (flags, environment, a
- * config file later) or a display (/config, SHOW CONFIG, README) needs to know about a setting, so that
+ * One row of the settings table ({@link SettingsTable}): everything a front-end (flags, environment, the
+ * config file) or a display (/config, SHOW CONFIG, README) needs to know about a setting, so that
  * the list of settings is written once.
  *
  * @param <T> the parsed value's type, as {@link BerthConfig.Builder#set} takes it
@@ -74,7 +74,7 @@ public final class Setting<T> {
         return description;
     }
 
-    /** Whether a reload may change it without a restart (reload lands with the config file). */
+    /** Whether a reload (RELOAD, SIGHUP) may change it without a restart. */
     public boolean reloadable() {
         return reloadable;
     }

@@ -17,11 +17,11 @@ import static dev.berth.core.config.SettingValues.positiveMillis;
 
 /**
  * Every setting of Berth, once: the CLI's flags and environment variables, the builder's defaults and
- * per-setting checks, /config and SHOW CONFIG, and README's options table are all made from {@link #ALL}.
+ * per-setting checks, the config file's [berth] keys, /config and SHOW CONFIG, and README's options table are
+ * all made from {@link #ALL}.
  *
- * <p>Reloadable (for the reload that lands with the config file): what pools, logins and the admin console
- * read afresh at each use — pool sizes and timeouts, the reset query, the session-state policy, the admin
- * users and the auth file (RELOAD already rereads it). Not reloadable: what is bound or sized at start-up —
+ * <p>Reloadable (RELOAD and SIGHUP): what pools, logins and the admin console read afresh at each use —
+ * pool sizes and timeouts, the reset query, the session-state policy, the admin users and the auth file. Not reloadable: what is bound or sized at start-up —
  * listening sockets, event-loop threads, the backend (every pool and credential is keyed by it), the
  * client auth method (clients mid-login would change method), message and prepared-statement limits
  * (buffers and per-backend caches are sized by them), metric names (dashboards would see series vanish) and
@@ -31,6 +31,12 @@ import static dev.berth.core.config.SettingValues.positiveMillis;
 public final class SettingsTable {
     private SettingsTable() {
     }
+
+    public static final Setting<Path> CONFIG = Setting.<Path>define("config", "BERTH_CONFIG", "FILE")
+            .defaults(null, "none").parser(Path::of).read(BerthConfig::configFile)
+            .description("a pgbouncer.ini (see \"The config file\"): its [databases], [users] and [pgbouncer] sections,"
+                    + " and Berth's own settings in [berth]; flags and environment variables win over it. Given as a flag"
+                    + " or variable only").build();
 
     public static final Setting<HostPort> LISTEN = Setting.<HostPort>define("listen", "BERTH_LISTEN", "HOST:PORT")
             .defaults(new HostPort("0.0.0.0", 6432), "`0.0.0.0:6432`").parser(HostPort::parse).read(BerthConfig::listen)
@@ -194,7 +200,7 @@ public final class SettingsTable {
                     + " one client can make it buffer. Larger messages get `08P01` and a close").build();
 
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
-    public static final List<Setting<?>> ALL = List.of(LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
+    public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,

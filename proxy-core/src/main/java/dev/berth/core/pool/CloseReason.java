@@ -13,6 +13,7 @@ public enum CloseReason {
     SERVER_CLOSED("server_closed", "the server closed the connection or ended the session"),
     DEAD("dead", "found unusable"),
     POOL_SHRUNK("pool_shrunk", "above the pool's lowered maximum"),
+    SERVER_CHANGED("server_changed", "its pool now points to another server (a reload)"),
     CANCEL_UNANSWERED("cancel_unanswered", "a cancel request forwarded to it went unanswered"),
     KILLED("killed", "killed by the admin console"),
     SHUTDOWN("shutdown", "Berth is shutting down"),

@@ -1,5 +1,6 @@
 package dev.berth.core.pool;
 
+import dev.berth.core.config.BackendUrl;
 import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.ArrayList;
@@ -76,8 +77,25 @@ public final class Pool<S extends PooledServer> {
         if (!newRoute.key().equals(key)) {
             throw new IllegalArgumentException("route for " + newRoute.key() + " given to pool " + key);
         }
-        route = newRoute;
+        List<S> stale = null;
+        synchronized (this) {
+            if (newRoute.server().equals(route.server())) {
+                newRoute = newRoute.withServer(route.server()); // the identity servedElsewhere() compares
+            } else if (!idle.isEmpty()) {
+                stale = new ArrayList<>(idle); // busy ones are replaced as they come back
+                active.addAll(idle); // counted until removed() runs after the close
+                idle.clear();
+            }
+            route = newRoute;
+        }
+        closeAll(stale, CloseReason.SERVER_CHANGED);
         capacityAvailable();
+    }
+
+    /** Opened to a server the pool no longer points to (a reload changed it): reference compare, as it is per release. */
+    private boolean servedElsewhere(S server) {
+        BackendUrl at = server.server();
+        return at != null && at != route.server();
     }
 
     /** Hands an idle server to {@code waiter} at once, or queues it and opens a server if the limits allow. */
@@ -150,7 +168,8 @@ public final class Pool<S extends PooledServer> {
     public void release(S server) {
         Waiter<S> next = null;
         boolean usable = server.isUsable();
-        boolean surplus = false;
+        boolean surplus;
+        boolean stale;
         synchronized (this) {
             if (tested.remove(server)) {
                 active.add(server);
@@ -158,8 +177,9 @@ public final class Pool<S extends PooledServer> {
                 return;
             }
             // an unusable or surplus one stays counted as active until removed() runs after the close
-            surplus = usable && total() > route.limits().max();
-            if (usable && !surplus) {
+            stale = usable && servedElsewhere(server);
+            surplus = usable && !stale && total() > route.limits().max();
+            if (usable && !surplus && !stale) {
                 next = waiters.next(server.affinity());
                 if (next == null) {
                     active.remove(server);
@@ -170,6 +190,8 @@ public final class Pool<S extends PooledServer> {
         }
         if (!usable) {
             server.close(CloseReason.DEAD, "released in an unusable state");
+        } else if (stale) {
+            server.close(CloseReason.SERVER_CHANGED, null);
         } else if (surplus) {
             server.close(CloseReason.POOL_SHRUNK, null);
         } else if (next != null) {
@@ -182,20 +204,24 @@ public final class Pool<S extends PooledServer> {
     /** A server finished its login. */
     public void opened(S server) {
         Waiter<S> next;
+        boolean stale;
         synchronized (this) {
             opening--;
             failures.succeeded();
             keepMinimum = true;
             confirmed = true;
-            next = waiters.next(server.affinity());
-            if (next != null) {
+            stale = servedElsewhere(server);
+            next = stale ? null : waiters.next(server.affinity());
+            if (next != null || stale) {
                 active.add(server);
             } else {
                 server.idleSinceNanos(clock.getAsLong());
                 idle.addFirst(server);
             }
         }
-        if (next != null) {
+        if (stale) {
+            server.close(CloseReason.SERVER_CHANGED, "opened just before the change"); // removed() opens a replacement
+        } else if (next != null) {
             next.granted(server);
         }
     }

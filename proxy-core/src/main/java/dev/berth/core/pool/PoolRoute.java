@@ -1,26 +1,44 @@
 package dev.berth.core.pool;
 
 import dev.berth.core.config.BackendTls;
+import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.PoolMode;
 
 /**
- * Where a pool's backend connections go and how the pool behaves: the backend's host and port and how
- * to use TLS there, the database and user Berth logs in as (the pool's key), the pooling mode and the
- * limits. A pool's route can be replaced while it runs (new limits apply at its next decision); a client
- * keeps the mode it got at login.
+ * Where a pool's backend connections go and how the pool behaves: the server to log in to (host, port,
+ * database, user, password, TLS), the pool's key, the pooling mode and the limits. A pool's route can
+ * be replaced while it runs (new limits apply at its next decision; a new server replaces the
+ * connections to the old one); a client keeps the mode it got at login.
  */
-public record PoolRoute(PoolKey key, String host, int port, PoolMode mode, PoolLimits limits, BackendTls tls) {
-    /** A route to a backend without TLS. */
+public record PoolRoute(PoolKey key, BackendUrl server, PoolMode mode, PoolLimits limits) {
+    /** A route to {@code host:port} logging in with the key's database and user. */
     public PoolRoute(PoolKey key, String host, int port, PoolMode mode, PoolLimits limits) {
-        this(key, host, port, mode, limits, BackendTls.DISABLED);
+        this(key, new BackendUrl(host, port, key.user(), null, key.database(), BackendTls.DISABLED), mode, limits);
     }
 
     public PoolRoute withLimits(PoolLimits newLimits) {
-        return new PoolRoute(key, host, port, mode, newLimits, tls);
+        return new PoolRoute(key, server, mode, newLimits);
+    }
+
+    public PoolRoute withServer(BackendUrl newServer) {
+        return new PoolRoute(key, newServer, mode, limits);
+    }
+
+    public String host() {
+        return server.host();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** How to use TLS towards the server. */
+    public BackendTls tls() {
+        return server.tls();
     }
 
     /** host:port, for messages. */
     public String address() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return server.address();
     }
 }

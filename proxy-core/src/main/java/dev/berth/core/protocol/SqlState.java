@@ -13,6 +13,8 @@ public final class SqlState {
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String ADMIN_SHUTDOWN = "57P01";
+    public static final String INVALID_CATALOG_NAME = "3D000";
+    public static final String CONFIG_FILE_ERROR = "F0000";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String INTERNAL_ERROR = "XX000";
 }

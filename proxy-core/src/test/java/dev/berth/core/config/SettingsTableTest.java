@@ -35,7 +35,7 @@ class SettingsTableTest {
     /** Deployments set these; renaming one would silently drop a setting. */
     @Test
     void environmentVariablesKeepTheirNames() {
-        assertEquals(List.of("BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE", "BERTH_POOL_MODE",
+        assertEquals(List.of("BERTH_CONFIG", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE", "BERTH_POOL_MODE",
                         "BERTH_SESSION_STATE", "BERTH_DO_BLOCKS", "BERTH_MAX_PREPARED_STATEMENTS", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES",
                         "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",

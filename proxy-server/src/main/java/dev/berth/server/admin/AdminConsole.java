@@ -14,6 +14,7 @@ import dev.berth.server.client.ClientSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class AdminConsole {
     public interface Actions {
         void shutdown();
 
-        /** Re-reads what can change at run time; returns a line to tell the operator. */
+        /** Re-reads the config and auth files; returns a line to tell the operator, throws saying why nothing changed. */
         String reload() throws Exception;
 
         Map<String, String> settings();
@@ -46,7 +47,7 @@ public final class AdminConsole {
             "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|VERSION",
             "PAUSE   -- new transactions wait until RESUME; /readyz answers 503",
             "RESUME",
-            "RELOAD  -- re-read the auth file",
+            "RELOAD  -- re-read the config file and the auth file (as SIGHUP does)",
             "KILL <database>  -- disconnect the clients and backend connections of a database",
             "SHUTDOWN");
 
@@ -143,6 +144,8 @@ public final class AdminConsole {
                 try {
                     String result = actions.reload();
                     ctx.write(ErrorResponse.notice(result).encodeAsNotice(ctx.alloc()));
+                } catch (IOException e) { // a file that cannot be read or is invalid: nothing changed
+                    throw new AdminError(SqlState.CONFIG_FILE_ERROR, "RELOAD failed: " + e.getMessage());
                 } catch (Exception e) {
                     throw new AdminError(SqlState.INTERNAL_ERROR, "RELOAD failed: " + e.getMessage());
                 }

@@ -1,6 +1,7 @@
 package dev.berth.server.admin;
 
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The SHOW commands' rows, with pgbouncer's column names where the concept is the same. Pool and
@@ -88,19 +90,42 @@ final class AdminShow {
         return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "backend_pid", "tls"), rows);
     }
 
+    /**
+     * pgbouncer's SHOW DATABASES: each [databases] entry (the {@code *} fallback shows as the databases it
+     * served), else each pool of the --backend URL; pools of removed entries stay listed while they live.
+     */
     Table databases() {
         List<List<Object>> rows = new ArrayList<>();
         BerthConfig config = proxy.config().current();
-        String forceUser = config.backend().user() == null ? "" : config.backend().user();
         int paused = proxy.pauseGate().paused() ? 1 : 0;
+        int cap = proxy.pools().budget().cap();
+        Map<String, Integer> current = new TreeMap<>();
+        Map<String, Pool<ServerConnection>> byName = new TreeMap<>();
         for (Pool<ServerConnection> pool : proxy.pools().all()) {
-            PoolStats s = pool.stats();
-            PoolRoute route = pool.route();
-            rows.add(List.of(s.key().database(), route.host(), route.port(), s.key().database(), forceUser, s.max(), s.min(),
-                    route.mode().toString(), proxy.pools().budget().cap(), s.total(), paused));
+            current.merge(pool.key().database(), pool.stats().total(), Integer::sum);
+            byName.putIfAbsent(pool.key().database(), pool);
         }
-        return new Table(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size", "pool_mode",
-                "max_connections", "current_connections", "paused"), rows);
+        Map<String, DatabaseEntry> entries = new TreeMap<>(config.databases().databases());
+        entries.remove(DatabaseEntry.FALLBACK);
+        for (DatabaseEntry e : entries.values()) {
+            int size = e.poolSize() != null ? e.poolSize() : config.poolMax();
+            int min = Math.min(size, e.minPoolSize() != null ? e.minPoolSize() : config.poolMin());
+            rows.add(List.of(e.name(), e.host(), e.port(), e.dbname() != null ? e.dbname() : e.name(),
+                    e.user() != null ? e.user() : "", size, min, 0,
+                    (e.poolMode() != null ? e.poolMode() : config.poolMode()).toString(), cap,
+                    current.getOrDefault(e.name(), 0), paused, 0));
+        }
+        byName.forEach((name, pool) -> {
+            if (!entries.containsKey(name)) {
+                PoolRoute route = pool.route();
+                String forceUser = config.databases().isEmpty() && config.backend().user() != null ? config.backend().user() : "";
+                rows.add(List.of(name, route.host(), route.port(), route.server().database(), forceUser,
+                        route.limits().max(), route.limits().min(), 0, route.mode().toString(), cap,
+                        current.getOrDefault(name, 0), paused, 0));
+            }
+        });
+        return new Table(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size", "reserve_pool",
+                "pool_mode", "max_connections", "current_connections", "paused", "disabled"), rows);
     }
 
     private static long micros(double seconds) {

@@ -80,7 +80,7 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
             }
         }
         ServerConnection server = new ServerConnection(pool, route,
-                new BackendLogin(new BackendAuthenticator(credentials.forUser(route.key().user())), route, health, tlsContext, metrics),
+                new BackendLogin(new BackendAuthenticator(credentials.forServer(route.server())), route, health, tlsContext, metrics),
                 new ServerRelay(registries.apply(route.key()), settings.maxPreparedStatements(), poolMetrics), poolMetrics);
         // on the loop of the client it is opened for, so that the two talk without changing threads
         EventLoop loop = affinity instanceof EventLoop l ? l : group.next();
@@ -97,8 +97,8 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
                 }).connect(route.host(), route.port()).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
                         Map<String, String> startup = new LinkedHashMap<>();
-                        startup.put("user", route.key().user());
-                        startup.put("database", route.key().database());
+                        startup.put("user", route.server().user());
+                        startup.put("database", route.server().database());
                         server.startLogin(f.channel(), startup, timeoutMs);
                     } else {
                         connectFailed(pool, route, poolMetrics, timeoutMs, f.cause());

@@ -7,22 +7,22 @@ import dev.berth.core.config.BackendUrl;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What Berth uses to log in to PostgreSQL as each backend user: the --backend URL's password for its
- * user, else the auth file's secret, plus SCRAM keys learned from clients' SCRAM logins (passthrough).
+ * What Berth uses to log in to PostgreSQL as each backend user: the password of the pool's server (from
+ * the --backend URL or its [databases] entry) when it has one, else the auth file's secret, plus SCRAM keys
+ * learned from clients' SCRAM logins (passthrough).
  */
 public final class BackendCredentialStore {
-    private final BackendUrl backend;
     private volatile AuthFile authFile;
     private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
 
-    public BackendCredentialStore(BackendUrl backend, AuthFile authFile) {
-        this.backend = backend;
+    public BackendCredentialStore(AuthFile authFile) {
         this.authFile = authFile;
     }
 
-    BackendCredentials forUser(String user) {
-        if (user.equals(backend.user()) && backend.password() != null) {
-            return BackendCredentials.password(user, backend.password());
+    BackendCredentials forServer(BackendUrl server) {
+        String user = server.user();
+        if (server.password() != null) {
+            return BackendCredentials.password(user, server.password());
         }
         AuthFile file = authFile;
         BackendCredentials credentials = file == null || file.lookup(user) == null
@@ -37,8 +37,6 @@ public final class BackendCredentialStore {
 
     /** A client proved it knows the password of {@code user}; its ClientKey lets Berth log in as that user. */
     public void learnScramClientKey(String user, byte[] clientKey) {
-        if (backend.user() == null || backend.user().equals(user)) {
-            scramClientKeys.put(user, clientKey);
-        }
+        scramClientKeys.put(user, clientKey); // one per user who proved a password: bounded by the auth file
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.server.backend;
 
+import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
@@ -367,6 +368,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     public PoolRoute route() {
         return route;
+    }
+
+    @Override
+    public BackendUrl server() {
+        return route.server();
     }
 
     public long connectedAtMillis() {

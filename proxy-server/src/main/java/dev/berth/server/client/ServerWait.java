@@ -46,6 +46,10 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         if (s.pool() == null) {
             ProxyContext proxy = s.proxy();
             PoolRoute route = RuntimeConfig.routeFor(s.config(), s.database(), s.user());
+            if (route == null) {
+                s.failLogin(PoolRegistry.noSuchDatabase(s.config(), s.database()));
+                return;
+            }
             Pool<ServerConnection> pool = proxy.pools().join(route, s.config().maxPools());
             if (pool == null) {
                 s.failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));

@@ -1,0 +1,55 @@
+package dev.berth.core.config;
+
+import dev.berth.core.pool.PoolKey;
+import dev.berth.core.pool.PoolLimits;
+import dev.berth.core.pool.PoolRoute;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Where each database a client may ask for goes: the config file's {@code [databases]} entries (with the
+ * {@code *} fallback) and {@code [users]} pool modes. Empty when there is no such section: then the
+ * {@code --backend} URL routes every client, as one {@code *} entry would.
+ */
+public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, PoolMode> userModes) {
+    public static final DatabaseMap NONE = new DatabaseMap(Map.of(), Map.of());
+
+    public DatabaseMap {
+        databases = Map.copyOf(databases);
+        userModes = Map.copyOf(userModes);
+    }
+
+    public boolean isEmpty() {
+        return databases.isEmpty();
+    }
+
+    /** The entry for {@code database}, else the {@code *} entry, else null. */
+    public DatabaseEntry lookup(String database) {
+        DatabaseEntry entry = databases.get(database);
+        return entry != null ? entry : databases.get(DatabaseEntry.FALLBACK);
+    }
+
+    public Collection<DatabaseEntry> entries() {
+        return databases.values();
+    }
+
+    /**
+     * The pool for a client of {@code database} as {@code user} under {@code config}, or null when the
+     * map lists neither that database nor {@code *}. A pool is keyed by the name the client asked for (two
+     * names on different hosts are two pools) and the user Berth logs in as.
+     */
+    PoolRoute route(BerthConfig config, String database, String user) {
+        DatabaseEntry entry = lookup(database);
+        if (entry == null) {
+            return null;
+        }
+        BackendUrl server = entry.server(database, user);
+        PoolMode mode = userModes.getOrDefault(user, entry.poolMode() != null ? entry.poolMode() : config.poolMode());
+        int max = entry.poolSize() != null ? entry.poolSize() : config.poolMax();
+        // a small pool_size under a larger global minimum: the entry's size bounds its minimum too
+        int min = Math.min(max, entry.minPoolSize() != null ? entry.minPoolSize() : config.poolMin());
+        PoolLimits limits = new PoolLimits(max, min, config.idleTimeoutMs());
+        return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.berth.server;
+
+import dev.berth.core.auth.AuthFile;
+import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.InvalidSettings;
+import dev.berth.core.config.Setting;
+import dev.berth.core.config.SettingsResolver;
+import dev.berth.core.config.SettingsTable;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * RELOAD and SIGHUP: resolves the settings again (flags and environment as at start-up, the config file
+ * and the auth file read afresh), and applies the result only if all of it is valid. Settings that only
+ * apply at start-up keep their running value, with a warning each; everything else reaches the pools and
+ * new clients, and no client connection is closed.
+ */
+final class ConfigReload {
+    private static final Logger LOG = Logger.getLogger(ConfigReload.class.getName());
+
+    private final SettingsResolver resolver;
+    private final ProxyContext proxy;
+    private final Consumer<BerthConfig> reconfigure;
+    private volatile Map<String, String> sources;
+
+    /** @param resolver null when Berth was started from a built configuration: RELOAD then rereads the auth file only */
+    ConfigReload(SettingsResolver resolver, ProxyContext proxy, Map<String, String> sources, Consumer<BerthConfig> reconfigure) {
+        this.resolver = resolver;
+        this.proxy = proxy;
+        this.sources = sources;
+        this.reconfigure = reconfigure;
+    }
+
+    /** Where each running setting came from, by flag. */
+    Map<String, String> sources() {
+        return sources;
+    }
+
+    /** Reloads; returns what changed for the operator, or throws saying why nothing did (each problem logged). */
+    synchronized String reload() throws IOException {
+        BerthConfig running = proxy.config().current();
+        if (resolver == null) {
+            return reloadAuthFile(running);
+        }
+        SettingsResolver.Resolved resolved;
+        try {
+            resolved = resolver.resolve();
+        } catch (InvalidSettings e) {
+            e.problems().forEach(p -> LOG.warning("reload refused, configuration unchanged: invalid setting " + p));
+            throw new IOException("configuration unchanged: " + String.join("; ", e.problems()));
+        }
+        BerthConfig next = resolved.config().keepingStartupSettingsOf(running);
+        AuthFile authFile;
+        try {
+            authFile = next.authFile() == null ? null : AuthFile.load(next.authFile());
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("reload refused, configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage());
+            throw new IOException("configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage(), e);
+        }
+        resolved.warnings().forEach(LOG::warning);
+        Map<String, String> nextSources = new LinkedHashMap<>(resolved.sources());
+        for (Setting<?> setting : SettingsTable.ALL) {
+            if (!setting.reloadable() && !Objects.equals(setting.display(resolved.config()), setting.display(running))) {
+                LOG.warning(setting.flag() + " changed (" + resolved.sources().get(setting.flag()) + ") needs a restart;"
+                        + " keeping " + setting.display(running));
+                nextSources.put(setting.flag(), sources.getOrDefault(setting.flag(), "default"));
+            }
+        }
+        reconfigure.accept(next);
+        proxy.authFile(authFile);
+        sources = nextSources;
+        String result = "configuration reloaded" + (next.configFile() == null ? "" : " from " + next.configFile())
+                + ": " + (next.databases().isEmpty() ? "backend " + next.backend().masked()
+                : next.databases().databases().size() + " databases")
+                + (authFile == null ? "" : ", " + authFile.size() + " users");
+        LOG.info(result);
+        return result;
+    }
+
+    private String reloadAuthFile(BerthConfig running) throws IOException {
+        if (running.authFile() == null) {
+            return "nothing to reload: no auth file";
+        }
+        AuthFile file = AuthFile.load(running.authFile());
+        proxy.authFile(file);
+        LOG.info("auth file " + running.authFile() + " reloaded: " + file.size() + " users");
+        return "auth file reloaded: " + file.size() + " users";
+    }
+}
