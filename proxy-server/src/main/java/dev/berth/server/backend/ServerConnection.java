@@ -5,6 +5,7 @@ import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.PooledServer;
+import dev.berth.core.pool.ServerAge;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
@@ -49,8 +50,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private volatile State state = State.LOGIN;
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
+    /** Why the connection closed if it just goes away: the server closed it, or it died while checked. */
+    private CloseReason lostReason = CloseReason.SERVER_CLOSED;
     private String closeDetail;
     private final CancelGate cancels = new CancelGate();
+    private volatile ServerAge age;
+    /** How long a check may take (the server connect timeout this connection was opened with). */
+    private long checkTimeoutMs;
 
     ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
         this.pool = pool;
@@ -65,6 +71,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The TCP connection is up: log in with these startup parameters. */
     void startLogin(Channel ch, Map<String, String> startupParameters, long timeoutMs) {
         channel = ch;
+        checkTimeoutMs = timeoutMs;
         relay.bind(this, ch);
         login.start(this, ch, startupParameters, timeoutMs);
     }
@@ -72,6 +79,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The login completed with the first ReadyForQuery. */
     void loggedIn() {
         parameters.loggedIn();
+        age = ServerAge.bornAt(System.nanoTime());
         state = State.IDLE;
         metrics.serverOpened();
         pool.opened(this);
@@ -262,7 +270,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (closeReason == null) {
-            closeReason = CloseReason.SERVER_CLOSED;
+            closeReason = lostReason;
         }
         String why = describeClose();
         LOG.fine(() -> "server connection " + this + " closed: " + why);
@@ -316,6 +324,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public ServerAge age() {
+        return age;
+    }
+
+    /** Idle longer than the check delay: see {@link ServerCheck}. */
+    @Override
+    public void check(String query) {
+        channel.eventLoop().execute(() -> ServerCheck.run(this, query, checkTimeoutMs));
+    }
+
+    @Override
     public long idleSinceNanos() {
         return idleSinceNanos;
     }
@@ -329,6 +348,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     State state() {
         return state;
+    }
+
+    void lostReason(CloseReason reason) {
+        lostReason = reason;
     }
 
     void state(State next) {
