@@ -18,6 +18,7 @@ import dev.berth.server.client.ClientSession;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
 import dev.berth.server.lifecycle.Housekeeper;
+import dev.berth.server.lifecycle.TimeoutSweeper;
 import dev.berth.server.lifecycle.WaitSweeper;
 import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -139,6 +140,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         }
         schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
+        schedule(new TimeoutSweeper(config, proxy.clients()::all), TimeoutSweeper.PERIOD_MS);
         return this;
     }
 

@@ -49,6 +49,11 @@ final class OutageRelay implements AutoCloseable {
         links.forEach(Link::sever);
     }
 
+    /** The links open now stop passing bytes either way, without closing (a network gone silent); new links work. */
+    void stallExisting() {
+        links.forEach(link -> link.stalled = true);
+    }
+
     int links() {
         return links.size();
     }
@@ -95,6 +100,7 @@ final class OutageRelay implements AutoCloseable {
         final Socket client;
         final Socket server;
         volatile boolean severed;
+        volatile boolean stalled;
 
         Link(Socket client, Socket server) {
             this.client = client;
@@ -106,11 +112,16 @@ final class OutageRelay implements AutoCloseable {
             try (InputStream in = from.getInputStream()) {
                 OutputStream out = to.getOutputStream();
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    while (stalled && !to.isClosed()) {
+                        Thread.sleep(10); // hold the bytes, as a silent network does
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException e) {
                 // a side closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             if (!(fromServer && severed)) {
                 cut(); // a severed link stays open on Berth's side until Berth writes to it

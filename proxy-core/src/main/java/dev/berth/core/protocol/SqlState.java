@@ -13,6 +13,10 @@ public final class SqlState {
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String ADMIN_SHUTDOWN = "57P01";
+    public static final String QUERY_CANCELED = "57014";
+    public static final String IDLE_SESSION_TIMEOUT = "57P05";
+    public static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
+    public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String INTERNAL_ERROR = "XX000";
 }

@@ -159,6 +159,25 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return false;
     }
 
+    /**
+     * On this connection's loop: the query timeout passed for the request that was in flight since {@code
+     * busySince}. If that request is still the one in flight, the cancel is registered as in {@link #cancelling}
+     * and the client will get the server's 57014 as a message naming the timeout; false, nothing registered, if
+     * it was answered meanwhile.
+     */
+    public boolean cancellingForTimeout(LinkedClient requester, long busySince, long timeoutMs) {
+        if (relay.activity().busySinceNanos() != busySince || !cancelling(requester)) {
+            return false;
+        }
+        relay.activity().cancelledForTimeout(timeoutMs, System.nanoTime());
+        return true;
+    }
+
+    /** When this connection's requests, transactions and rests began (read by the timeout sweep). */
+    public ServerActivity activity() {
+        return relay.activity();
+    }
+
     /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
     public void cancelAnswered() {
         cancels.answered(channel.eventLoop());
