@@ -111,6 +111,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (connectionLimit.admit(ch)) {
+                            TcpKeepalive.apply(ch, config.current());
                             ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
                         }
                     }
