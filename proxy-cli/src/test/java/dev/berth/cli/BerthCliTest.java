@@ -208,6 +208,17 @@ class BerthCliTest {
         expected.put("--max-client-connections", "10000 default");
         expected.put("--max-pools", "1000 default");
         expected.put("--max-message-size", "268435456 default");
+        expected.put("--server-lifetime", "3600000 default");
+        expected.put("--server-check-delay", "30000 default");
+        expected.put("--server-check-query", "; default");
+        expected.put("--query-timeout", "0 default");
+        expected.put("--idle-transaction-timeout", "0 default");
+        expected.put("--client-idle-timeout", "0 default");
+        expected.put("--transaction-timeout", "0 default");
+        expected.put("--tcp-keepalive", "true default");
+        expected.put("--tcp-keepidle", "0 default");
+        expected.put("--tcp-keepintvl", "0 default");
+        expected.put("--tcp-keepcnt", "0 default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

@@ -33,7 +33,9 @@ class SettingsTest {
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
-            "--max-pools", "--max-message-size");
+            "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
+            "--query-timeout", "--idle-transaction-timeout", "--client-idle-timeout", "--transaction-timeout",
+            "--tcp-keepalive", "--tcp-keepidle", "--tcp-keepintvl", "--tcp-keepcnt");
 
     @TempDir
     Path dir;
@@ -149,7 +151,18 @@ class SettingsTest {
                 Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
                 Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"),
                 Map.entry("BERTH_WORKERS", "3"),
-                Map.entry("BERTH_LOG_FORMAT", "json"));
+                Map.entry("BERTH_LOG_FORMAT", "json"),
+                Map.entry("BERTH_SERVER_LIFETIME", "60000"),
+                Map.entry("BERTH_SERVER_CHECK_DELAY", "0"),
+                Map.entry("BERTH_SERVER_CHECK_QUERY", "select 1"),
+                Map.entry("BERTH_QUERY_TIMEOUT", "11"),
+                Map.entry("BERTH_IDLE_TRANSACTION_TIMEOUT", "12"),
+                Map.entry("BERTH_CLIENT_IDLE_TIMEOUT", "13"),
+                Map.entry("BERTH_TRANSACTION_TIMEOUT", "14"),
+                Map.entry("BERTH_TCP_KEEPALIVE", "off"),
+                Map.entry("BERTH_TCP_KEEPIDLE", "30"),
+                Map.entry("BERTH_TCP_KEEPINTVL", "5"),
+                Map.entry("BERTH_TCP_KEEPCNT", "3"));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -180,7 +193,18 @@ class SettingsTest {
                 () -> assertEquals(10, c.maxPreparedStatements()),
                 () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
                 () -> assertEquals(3, c.workers()),
-                () -> assertEquals("json", c.logFormat()));
+                () -> assertEquals("json", c.logFormat()),
+                () -> assertEquals(60000, c.serverLifetimeMs()),
+                () -> assertEquals(0, c.serverCheckDelayMs()),
+                () -> assertEquals("select 1", c.serverCheckQuery()),
+                () -> assertEquals(11, c.queryTimeoutMs()),
+                () -> assertEquals(12, c.idleTransactionTimeoutMs()),
+                () -> assertEquals(13, c.clientIdleTimeoutMs()),
+                () -> assertEquals(14, c.transactionTimeoutMs()),
+                () -> assertFalse(c.tcpKeepalive()),
+                () -> assertEquals(30, c.tcpKeepidle()),
+                () -> assertEquals(5, c.tcpKeepintvl()),
+                () -> assertEquals(3, c.tcpKeepcnt()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));

@@ -21,6 +21,7 @@ import dev.berth.server.client.ClientSession;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
 import dev.berth.server.lifecycle.Housekeeper;
+import dev.berth.server.lifecycle.TimeoutSweeper;
 import dev.berth.server.lifecycle.WaitSweeper;
 import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -129,6 +130,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (connectionLimit.admit(ch)) {
+                            TcpKeepalive.apply(ch, config.current());
                             ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
                         }
                     }
@@ -158,6 +160,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         warmUp(c);
         schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
+        schedule(new TimeoutSweeper(config, proxy.clients()::all), TimeoutSweeper.PERIOD_MS);
         return this;
     }
 

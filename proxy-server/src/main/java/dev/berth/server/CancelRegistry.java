@@ -89,6 +89,19 @@ public final class CancelRegistry {
     }
 
     /**
+     * The query timeout passed for the request {@code client} has had in flight on {@code server} since {@code
+     * busySince}: cancels it as a CancelRequest from the client would, if it is still in flight.
+     */
+    public void cancelForTimeout(ClientSession client, ServerConnection server, long busySince, long timeoutMs) {
+        server.eventLoop().execute(() -> {
+            if (server.cancellingForTimeout(client.cancelRequester(), busySince, timeoutMs)) {
+                LOG.info(client.describe() + ": query ran longer than query_timeout (" + timeoutMs + " ms), cancelling it");
+                send(server, client.describe());
+            }
+        });
+    }
+
+    /**
      * Sends the cancel with the server's real key, on the server's loop. PostgreSQL signals the backend
      * and then closes the cancel connection; only then may the server serve another client (until then
      * {@link ServerConnection#cancelling} holds it back), or a late signal could cancel that client's query.

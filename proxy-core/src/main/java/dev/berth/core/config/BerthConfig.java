@@ -39,6 +39,17 @@ import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
 import static dev.berth.core.config.SettingsTable.SESSION_STATE;
 import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
 import static dev.berth.core.config.SettingsTable.WORKERS;
+import static dev.berth.core.config.SettingsTable.SERVER_LIFETIME;
+import static dev.berth.core.config.SettingsTable.SERVER_CHECK_DELAY;
+import static dev.berth.core.config.SettingsTable.SERVER_CHECK_QUERY;
+import static dev.berth.core.config.SettingsTable.QUERY_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.IDLE_TRANSACTION_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.CLIENT_IDLE_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.TRANSACTION_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.TCP_KEEPALIVE;
+import static dev.berth.core.config.SettingsTable.TCP_KEEPIDLE;
+import static dev.berth.core.config.SettingsTable.TCP_KEEPINTVL;
+import static dev.berth.core.config.SettingsTable.TCP_KEEPCNT;
 
 /**
  * The effective configuration, immutable once built. {@link Builder#build()} validates it and throws
@@ -72,7 +83,18 @@ public record BerthConfig(
         int maxPools,
         DoBlockPolicy doBlocks,
         Path configFile,
-        DatabaseMap databases) {
+        DatabaseMap databases,
+        long serverLifetimeMs,
+        long serverCheckDelayMs,
+        String serverCheckQuery,
+        long queryTimeoutMs,
+        long idleTransactionTimeoutMs,
+        long clientIdleTimeoutMs,
+        long transactionTimeoutMs,
+        boolean tcpKeepalive,
+        int tcpKeepidle,
+        int tcpKeepintvl,
+        int tcpKeepcnt) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -93,6 +115,10 @@ public record BerthConfig(
     /** Per server, like pgbouncer's max_prepared_statements. */
     public static final int DEFAULT_MAX_PREPARED_STATEMENTS = 200;
     public static final long DEFAULT_REGISTRY_BYTES = 16L * 1024 * 1024;
+    /** pgbouncer's server_lifetime (3600 s). */
+    public static final long DEFAULT_SERVER_LIFETIME_MS = 3_600_000;
+    /** pgbouncer's server_check_delay (30 s). */
+    public static final long DEFAULT_SERVER_CHECK_DELAY_MS = 30_000;
 
     public static Builder builder() {
         return new Builder();
@@ -107,7 +133,9 @@ public record BerthConfig(
                 idleTimeoutMs, connectionTimeoutMs, maxBackendConnections, running.metricsListen, serverResetQuery,
                 serverConnectTimeoutMs, clientLoginTimeoutMs, running.maxMessageSize, sessionState,
                 running.maxPreparedStatements, running.preparedStatementRegistryBytes, adminUsers, running.metricsCompat,
-                running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases);
+                running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
+                serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
+                clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt);
     }
 
     /** Holds values by setting; what was not set keeps the table's default. */
@@ -160,6 +188,17 @@ public record BerthConfig(
         /** Event-loop threads; 0 means one per available processor. */
         public Builder workers(int v) { return set(WORKERS, v); }
         /** text or json. */
+        public Builder serverLifetimeMs(long v) { return set(SERVER_LIFETIME, v); }
+        public Builder serverCheckDelayMs(long v) { return set(SERVER_CHECK_DELAY, v); }
+        public Builder serverCheckQuery(String v) { return set(SERVER_CHECK_QUERY, v); }
+        public Builder queryTimeoutMs(long v) { return set(QUERY_TIMEOUT, v); }
+        public Builder idleTransactionTimeoutMs(long v) { return set(IDLE_TRANSACTION_TIMEOUT, v); }
+        public Builder clientIdleTimeoutMs(long v) { return set(CLIENT_IDLE_TIMEOUT, v); }
+        public Builder transactionTimeoutMs(long v) { return set(TRANSACTION_TIMEOUT, v); }
+        public Builder tcpKeepalive(boolean v) { return set(TCP_KEEPALIVE, v); }
+        public Builder tcpKeepidle(int v) { return set(TCP_KEEPIDLE, v); }
+        public Builder tcpKeepintvl(int v) { return set(TCP_KEEPINTVL, v); }
+        public Builder tcpKeepcnt(int v) { return set(TCP_KEEPCNT, v); }
         public Builder logFormat(String v) { return set(LOG_FORMAT, v == null ? "text" : v.trim().toLowerCase(Locale.ROOT)); }
 
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
@@ -170,6 +209,7 @@ public record BerthConfig(
             }
             Integer totalCap = get(MAX_BACKEND_CONNECTIONS);
             String resetQuery = get(SERVER_RESET_QUERY);
+            String checkQuery = get(SERVER_CHECK_QUERY);
             int workers = get(WORKERS);
             return new BerthConfig(get(LISTEN), get(BACKEND), get(AUTH_FILE), get(AUTH_TYPE), get(POOL_MODE),
                     get(POOL_MAX), get(POOL_MIN), get(IDLE_TIMEOUT), get(CONNECTION_TIMEOUT),
@@ -178,7 +218,11 @@ public record BerthConfig(
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
                     workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
-                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS), get(CONFIG), databases);
+                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS), get(CONFIG), databases,
+                    get(SERVER_LIFETIME),
+                    get(SERVER_CHECK_DELAY), checkQuery == null ? "" : checkQuery.trim(), get(QUERY_TIMEOUT),
+                    get(IDLE_TRANSACTION_TIMEOUT), get(CLIENT_IDLE_TIMEOUT), get(TRANSACTION_TIMEOUT), get(TCP_KEEPALIVE),
+                    get(TCP_KEEPIDLE), get(TCP_KEEPINTVL), get(TCP_KEEPCNT));
         }
 
         /**

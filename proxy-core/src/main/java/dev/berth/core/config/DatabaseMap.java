@@ -49,7 +49,9 @@ public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, Pool
         int max = entry.poolSize() != null ? entry.poolSize() : config.poolMax();
         // a small pool_size under a larger global minimum: the entry's size bounds its minimum too
         int min = Math.min(max, entry.minPoolSize() != null ? entry.minPoolSize() : config.poolMin());
-        PoolLimits limits = new PoolLimits(max, min, config.idleTimeoutMs());
+        PoolLimits global = RuntimeConfig.limits(config);
+        PoolLimits limits = new PoolLimits(max, min, global.idleTimeoutMs(), global.serverLifetimeMs(),
+                global.serverCheckDelayMs(), global.serverCheckQuery());
         return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits);
     }
 }

@@ -46,6 +46,7 @@ public final class RuntimeConfig {
 
     /** The per-pool limits of {@code config}. */
     public static PoolLimits limits(BerthConfig config) {
-        return new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs());
+        return new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs(), config.serverLifetimeMs(),
+                config.serverCheckDelayMs(), config.serverCheckQuery());
     }
 }

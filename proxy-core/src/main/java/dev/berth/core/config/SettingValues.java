@@ -39,6 +39,15 @@ final class SettingValues {
         }
     }
 
+    /** on/off, true/false, yes/no, 1/0. */
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes", "1" -> true;
+            case "off", "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not on or off (true/false, yes/no, 1/0)");
+        };
+    }
+
     /** Trimmed and lower case: choices such as {@code none} or {@code json} are matched that way. */
     static String word(String text) {
         return text.trim().toLowerCase(Locale.ROOT);

@@ -199,12 +199,89 @@ public final class SettingsTable {
                     + " 1 GiB, but Berth holds a whole message in memory while forwarding it, so the default bounds what"
                     + " one client can make it buffer. Larger messages get `08P01` and a close").build();
 
+    public static final Setting<Long> SERVER_LIFETIME = Setting.<Long>define("server_lifetime", "BERTH_SERVER_LIFETIME", "MS")
+            .defaults(BerthConfig.DEFAULT_SERVER_LIFETIME_MS, "`3600000` (1 h)").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::serverLifetimeMs).reloadable(true)
+            .description("a backend connection older than this is closed when it is next released (never while a client"
+                    + " uses it) and replaced; each connection's own lifetime is drawn from 90-100 % of this, so that"
+                    + " connections opened together do not all reconnect at once. `0`: used once (as pgbouncer)").build();
+
+    public static final Setting<Long> SERVER_CHECK_DELAY = Setting.<Long>define("server_check_delay",
+                    "BERTH_SERVER_CHECK_DELAY", "MS")
+            .defaults(BerthConfig.DEFAULT_SERVER_CHECK_DELAY_MS, "`30000`").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::serverCheckDelayMs).reloadable(true)
+            .description("a backend connection idle longer than this is checked with `--server-check-query` before a"
+                    + " client gets it; a dead one is closed and the client gets another. `0`: check every time").build();
+
+    public static final Setting<String> SERVER_CHECK_QUERY = Setting.<String>define("server_check_query",
+                    "BERTH_SERVER_CHECK_QUERY", "SQL")
+            .defaults(";", "`;` (an empty query)").parser(Function.identity()).read(BerthConfig::serverCheckQuery)
+            .reloadable(true)
+            .description("the query that checks an idle backend connection (see `--server-check-delay`); empty: no"
+                    + " checks").build();
+
+    public static final Setting<Long> QUERY_TIMEOUT = Setting.<Long>define("query_timeout", "BERTH_QUERY_TIMEOUT", "MS")
+            .defaults(0L, "`0` (off)").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::queryTimeoutMs).reloadable(true)
+            .description("a request running longer than this is cancelled (a CancelRequest, as Ctrl-C): the client gets"
+                    + " `57014` naming the setting and keeps its connection; if the backend still has not answered"
+                    + " another timeout later, it is closed and the client gets `08006`. Meant as a safety net somewhat"
+                    + " above PostgreSQL's `statement_timeout`").build();
+
+    public static final Setting<Long> IDLE_TRANSACTION_TIMEOUT = Setting.<Long>define("idle_transaction_timeout",
+                    "BERTH_IDLE_TRANSACTION_TIMEOUT", "MS")
+            .defaults(0L, "`0` (off)").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::idleTransactionTimeoutMs).reloadable(true)
+            .description("a client idle inside a transaction longer than this is disconnected (`25P03`); its backend"
+                    + " connection is rolled back and reused").build();
+
+    public static final Setting<Long> CLIENT_IDLE_TIMEOUT = Setting.<Long>define("client_idle_timeout",
+                    "BERTH_CLIENT_IDLE_TIMEOUT", "MS")
+            .defaults(0L, "`0` (off)").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::clientIdleTimeoutMs).reloadable(true)
+            .description("a logged-in client idle outside a transaction longer than this is disconnected (`57P05`, as"
+                    + " PostgreSQL's `idle_session_timeout`)").build();
+
+    public static final Setting<Long> TRANSACTION_TIMEOUT = Setting.<Long>define("transaction_timeout",
+                    "BERTH_TRANSACTION_TIMEOUT", "MS")
+            .defaults(0L, "`0` (off)").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::transactionTimeoutMs).reloadable(true)
+            .description("a client whose transaction (or single statement) has been open longer than this is"
+                    + " disconnected (`25P04`, as PostgreSQL's `transaction_timeout`); its backend connection is rolled"
+                    + " back, or closed if a query is still running").build();
+
+    public static final Setting<Boolean> TCP_KEEPALIVE = Setting.<Boolean>define("tcp_keepalive", "BERTH_TCP_KEEPALIVE",
+                    "BOOL")
+            .defaults(true, "`true`").parser(SettingValues::bool).read(BerthConfig::tcpKeepalive).reloadable(true)
+            .description("TCP keepalive on client and backend connections, so that a peer gone silent behind a dead"
+                    + " network is noticed").build();
+
+    public static final Setting<Integer> TCP_KEEPIDLE = Setting.<Integer>define("tcp_keepidle", "BERTH_TCP_KEEPIDLE",
+                    "SECONDS")
+            .defaults(0, "`0` (the OS's)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(BerthConfig::tcpKeepidle).reloadable(true)
+            .description("idle time before the first keepalive probe; `0`: the operating system's default").build();
+
+    public static final Setting<Integer> TCP_KEEPINTVL = Setting.<Integer>define("tcp_keepintvl", "BERTH_TCP_KEEPINTVL",
+                    "SECONDS")
+            .defaults(0, "`0` (the OS's)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(BerthConfig::tcpKeepintvl).reloadable(true)
+            .description("time between keepalive probes; `0`: the operating system's default").build();
+
+    public static final Setting<Integer> TCP_KEEPCNT = Setting.<Integer>define("tcp_keepcnt", "BERTH_TCP_KEEPCNT", "N")
+            .defaults(0, "`0` (the OS's)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(BerthConfig::tcpKeepcnt).reloadable(true)
+            .description("unanswered keepalive probes before the connection is dropped; `0`: the operating system's"
+                    + " default").build();
+
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
-            MAX_MESSAGE_SIZE);
+            MAX_MESSAGE_SIZE, SERVER_LIFETIME, SERVER_CHECK_DELAY, SERVER_CHECK_QUERY, QUERY_TIMEOUT,
+            IDLE_TRANSACTION_TIMEOUT, CLIENT_IDLE_TIMEOUT, TRANSACTION_TIMEOUT, TCP_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL,
+            TCP_KEEPCNT);
 
     private static final Map<String, Setting<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Setting::name, s -> s));

@@ -15,6 +15,9 @@ public enum CloseReason {
     POOL_SHRUNK("pool_shrunk", "above the pool's lowered maximum"),
     SERVER_CHANGED("server_changed", "its pool now points to another server (a reload)"),
     CANCEL_UNANSWERED("cancel_unanswered", "a cancel request forwarded to it went unanswered"),
+    LIFETIME("lifetime", "older than the server lifetime (--server-lifetime)"),
+    CHECK_FAILED("check_failed", "idle too long and failed its check (--server-check-query)"),
+    QUERY_TIMEOUT("query_timeout", "a query still running after its cancel (--query-timeout)"),
     KILLED("killed", "killed by the admin console"),
     SHUTDOWN("shutdown", "Berth is shutting down"),
     ERROR("error", "connection error");

@@ -5,9 +5,12 @@ import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -39,16 +42,24 @@ public final class Pool<S extends PooledServer> {
     private final IdleServers<S> idle = new IdleServers<>();
     private final Set<S> active = new HashSet<>();
     private final Set<S> tested = new HashSet<>();
+    /** The tested servers that are being checked after an idle spell: each will serve a waiter if it answers. */
+    private final Set<S> checking = new HashSet<>();
     private final WaitQueue<S> waiters = new WaitQueue<>();
     private int opening;
     private boolean keepMinimum;
     /** A server of this pool has logged in: the backend knows its database and user. */
     private boolean confirmed;
-    private final OpenFailures failures = new OpenFailures();
+    private final OpenFailures failures;
     /** The budget was spent when this pool needed a server: ask another pool to give up an idle one. */
     private boolean reclaimPending;
 
     public Pool(PoolRoute route, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock) {
+        this(route, budget, opener, clock, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** @param jitter uniform in [0, 1): spreads the retries after failed opens */
+    public Pool(PoolRoute route, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock, DoubleSupplier jitter) {
+        this.failures = new OpenFailures(jitter);
         this.key = route.key();
         this.route = route;
         this.budget = budget;
@@ -106,25 +117,42 @@ public final class Pool<S extends PooledServer> {
     /** As {@link #acquire(Waiter)}, for a waiter that began waiting earlier (held while Berth was paused). */
     public void acquire(Waiter<S> waiter, long sinceNanos) {
         S granted = null;
+        S toCheck = null;
         List<S> dead = null;
         int toOpen;
+        PoolLimits limits = route.limits();
+        long checkDelay = limits.checkDelayNanos();
+        long now = NOW;
         synchronized (this) {
             S candidate;
             while ((candidate = idle.take(waiter.affinity())) != null) {
-                if (candidate.isUsable()) {
-                    active.add(candidate);
-                    granted = candidate;
-                    break;
+                if (!candidate.isUsable()) {
+                    active.add(candidate); // counted until removed() runs after the close, which frees its budget slot
+                    dead = add(dead, candidate);
+                    continue;
                 }
-                active.add(candidate); // counted until removed() runs after the close, which frees its budget slot
-                dead = add(dead, candidate);
+                if (checkDelay >= 0) {
+                    now = clock.getAsLong(); // one timestamp compared: a recently used server is not checked
+                    if (now - candidate.idleSinceNanos() >= checkDelay) {
+                        tested.add(candidate); // checked first; its release then serves the queue, this waiter in it
+                        checking.add(candidate);
+                        toCheck = candidate;
+                        break;
+                    }
+                }
+                active.add(candidate);
+                granted = candidate;
+                break;
             }
             if (granted == null) {
-                waiters.add(waiter, sinceNanos == NOW ? clock.getAsLong() : sinceNanos);
+                waiters.add(waiter, sinceNanos != NOW ? sinceNanos : now != NOW ? now : clock.getAsLong());
             }
             toOpen = reserveOpenings();
         }
         closeAll(dead, CloseReason.DEAD);
+        if (toCheck != null) {
+            toCheck.check(limits.serverCheckQuery());
+        }
         if (granted != null) {
             waiter.granted(granted);
         }
@@ -168,28 +196,35 @@ public final class Pool<S extends PooledServer> {
     public void release(S server) {
         Waiter<S> next = null;
         boolean usable = server.isUsable();
+        long now = clock.getAsLong();
+        PoolLimits limits = route.limits();
+        ServerAge age = server.age();
+        boolean outlived = usable && age != null && age.outlived(now, limits.serverLifetimeNanos());
         boolean surplus;
         boolean stale;
         synchronized (this) {
+            checking.remove(server);
             if (tested.remove(server)) {
                 active.add(server);
             } else if (!active.contains(server)) {
                 return;
             }
-            // an unusable or surplus one stays counted as active until removed() runs after the close
-            stale = usable && servedElsewhere(server);
-            surplus = usable && !stale && total() > route.limits().max();
-            if (usable && !surplus && !stale) {
+            // an unusable, outlived, stale or surplus one stays counted as active until removed() runs after the close
+            stale = usable && !outlived && servedElsewhere(server);
+            surplus = usable && !outlived && !stale && total() > limits.max();
+            if (usable && !outlived && !surplus && !stale) {
                 next = waiters.next(server.affinity());
                 if (next == null) {
                     active.remove(server);
-                    server.idleSinceNanos(clock.getAsLong());
+                    server.idleSinceNanos(now);
                     idle.addFirst(server);
                 }
             }
         }
         if (!usable) {
             server.close(CloseReason.DEAD, "released in an unusable state");
+        } else if (outlived) {
+            server.close(CloseReason.LIFETIME, null); // removed() then opens a replacement for any waiter
         } else if (stale) {
             server.close(CloseReason.SERVER_CHANGED, null);
         } else if (surplus) {
@@ -228,14 +263,17 @@ public final class Pool<S extends PooledServer> {
 
     /**
      * Opening a server failed. When the pool has no server that could come free, the waiting clients get
-     * the error now rather than a timeout later.
+     * the error now rather than a timeout later, unless the pool has worked before and the failure is one
+     * that retrying may cure (the backend restarting): then they keep waiting, the opens are retried with
+     * backoff ({@link #retryOpenings}), and a client still waiting at the connection timeout gets that.
      */
     public void openFailed(ErrorResponse error) {
         List<Waiter<S>> failed = null;
         synchronized (this) {
             opening--;
             failures.failed(error, clock.getAsLong());
-            if (active.isEmpty() && idle.isEmpty() && tested.isEmpty() && opening == 0) {
+            if (active.isEmpty() && idle.isEmpty() && tested.isEmpty() && opening == 0
+                    && !(confirmed && OpenFailures.isTransient(error))) {
                 failed = waiters.drain();
             }
         }
@@ -250,11 +288,27 @@ public final class Pool<S extends PooledServer> {
         boolean was;
         int toOpen;
         synchronized (this) {
+            checking.remove(server);
             was = idle.remove(server) | active.remove(server) | tested.remove(server);
             toOpen = was ? reserveOpenings() : 0;
         }
         if (was) {
             budget.release();
+        }
+        openAll(toOpen, null);
+    }
+
+    /**
+     * Run periodically: opens for clients that wait with no server being opened for them (the opens failed
+     * and are retried), once the backoff after the last failure has passed.
+     */
+    public void retryOpenings() {
+        int toOpen;
+        synchronized (this) {
+            if (waiters.size() <= opening + checking.size() || failures.inBackoff(clock.getAsLong())) {
+                return;
+            }
+            toOpen = reserveOpenings();
         }
         openAll(toOpen, null);
     }
@@ -284,15 +338,26 @@ public final class Pool<S extends PooledServer> {
     }
 
     /**
-     * Housekeeping, run periodically: closes servers idle beyond the idle timeout while above the minimum,
-     * and opens servers up to the minimum (with backoff after failures).
+     * Housekeeping, run periodically: closes idle servers past their lifetime, and those idle beyond the idle
+     * timeout while above the minimum, and opens servers up to the minimum (with backoff after failures).
      */
     public void maintain() {
         List<S> expired = null;
+        List<S> outlived = null;
         int toOpen = 0;
         long now = clock.getAsLong();
         synchronized (this) {
             PoolLimits limits = route.limits();
+            long lifetime = limits.serverLifetimeNanos();
+            for (Iterator<S> it = idle.iterator(); it.hasNext(); ) {
+                S server = it.next();
+                ServerAge age = server.age();
+                if (age != null && age.outlived(now, lifetime)) {
+                    it.remove();
+                    active.add(server); // counted until removed() runs after the close
+                    outlived = add(outlived, server);
+                }
+            }
             long timeout = limits.idleTimeoutNanos();
             while (total() > limits.min() || total() > limits.max()) {
                 S oldest = idle.peekLast();
@@ -311,6 +376,7 @@ public final class Pool<S extends PooledServer> {
             }
         }
         closeAll(expired, CloseReason.IDLE_TIMEOUT);
+        closeAll(outlived, CloseReason.LIFETIME);
         openAll(toOpen, null);
     }
 
@@ -378,7 +444,7 @@ public final class Pool<S extends PooledServer> {
 
     /** More clients wait than servers are being opened for them. */
     synchronized boolean needsServer() {
-        return waiters.size() > opening;
+        return waiters.size() > opening + checking.size();
     }
 
     /** True while the pool has no live server (it is connecting, or failing to). */
@@ -390,10 +456,10 @@ public final class Pool<S extends PooledServer> {
         return active.size() + idle.size() + tested.size() + opening;
     }
 
-    /** Reserves openings for waiters not yet covered by a connection being opened. Under the lock. */
+    /** Reserves openings for waiters not yet covered by a connection being opened or checked. Under the lock. */
     private int reserveOpenings() {
         int n = 0;
-        while (waiters.size() > opening && total() < route.limits().max()) {
+        while (waiters.size() > opening + checking.size() && total() < route.limits().max()) {
             if (!budget.tryAcquire(this)) {
                 reclaimPending = true; // acted on by openAll, outside this lock
                 break;

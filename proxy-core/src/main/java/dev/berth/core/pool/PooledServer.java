@@ -23,6 +23,20 @@ public interface PooledServer {
         return null;
     }
 
+    /** When it logged in and its share of the server lifetime; null: it has no lifetime. */
+    default ServerAge age() {
+        return null;
+    }
+
+    /**
+     * It was idle longer than the check delay: run {@code query} on it, then give it back with {@link
+     * Pool#release} if it answered, or close it (ending in {@link Pool#removed}) if not. Only called when the
+     * pool's limits enable checks.
+     */
+    default void check(String query) {
+        throw new UnsupportedOperationException("server checks are not supported by " + getClass().getSimpleName());
+    }
+
     /** Where the server runs (its event loop), compared with {@link Waiter#affinity()}. */
     default Object affinity() {
         return null;

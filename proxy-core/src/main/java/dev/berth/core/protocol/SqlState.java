@@ -15,6 +15,10 @@ public final class SqlState {
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String INVALID_CATALOG_NAME = "3D000";
     public static final String CONFIG_FILE_ERROR = "F0000";
+    public static final String QUERY_CANCELED = "57014";
+    public static final String IDLE_SESSION_TIMEOUT = "57P05";
+    public static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
+    public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String INTERNAL_ERROR = "XX000";
 }

@@ -154,7 +154,7 @@ class ConfigFileTest {
                 app.port(), app.dbname(), app.user(), app.password(), app.poolSize(), app.minPoolSize(), app.poolMode(),
                 app.tls().mode().label()));
         assertEquals("fallback", f.databases().lookup("other").host(), "* is the fallback");
-        assertEquals("app = postgresql://u:****@db1:5433/real", app.toString(), "no password in logs");
+        assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer", app.toString(), "no password in logs");
     }
 
     @ParameterizedTest
@@ -176,13 +176,15 @@ class ConfigFileTest {
         ConfigFile f = load("[databases]", "app = host=db1 dbname=real user=owner password=pw pool_size=3",
                 "alias = host=db2 port=6000 dbname=app", "* = host=db3", "[users]", "batch = pool_mode=session");
         BerthConfig c = BerthConfig.builder().authType(AuthType.TRUST).poolMode(PoolMode.TRANSACTION).poolMax(9).poolMin(4)
-                .databases(f.databases()).build();
+                .serverLifetimeMs(120_000).serverCheckDelayMs(7_000).idleTimeoutMs(11_000).databases(f.databases()).build();
         PoolRoute app = RuntimeConfig.routeFor(c, "app", "alice");
         assertEquals("app", app.key().database());
         assertEquals("owner", app.key().user(), "a forced user keys the pool");
         assertEquals(new BackendUrl("db1", 5432, "owner", "pw", "real", BackendTls.DISABLED), app.server());
         assertEquals(3, app.limits().max());
         assertEquals(3, app.limits().min(), "the global minimum is bounded by the entry's size");
+        assertEquals(List.of(11_000L, 120_000L, 7_000L), List.of(app.limits().idleTimeoutMs(),
+                app.limits().serverLifetimeMs(), app.limits().serverCheckDelayMs()), "an entry keeps the global timeouts");
         PoolRoute alias = RuntimeConfig.routeFor(c, "alias", "batch");
         assertEquals(new BackendUrl("db2", 6000, "batch", null, "app", BackendTls.DISABLED), alias.server());
         assertEquals(PoolMode.SESSION, alias.mode(), "[users] pool_mode wins");

@@ -41,7 +41,10 @@ class SettingsTableTest {
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
                         "BERTH_ADMIN_USERS", "BERTH_LOG_FORMAT", "BERTH_SERVER_RESET_QUERY",
                         "BERTH_SERVER_CONNECT_TIMEOUT", "BERTH_CLIENT_LOGIN_TIMEOUT", "BERTH_MAX_CLIENT_CONNECTIONS",
-                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE"),
+                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_SERVER_LIFETIME", "BERTH_SERVER_CHECK_DELAY",
+                        "BERTH_SERVER_CHECK_QUERY", "BERTH_QUERY_TIMEOUT", "BERTH_IDLE_TRANSACTION_TIMEOUT",
+                        "BERTH_CLIENT_IDLE_TIMEOUT", "BERTH_TRANSACTION_TIMEOUT", "BERTH_TCP_KEEPALIVE", "BERTH_TCP_KEEPIDLE",
+                        "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT"),
                 SettingsTable.ALL.stream().map(Setting::envVar).toList());
     }
 
@@ -49,7 +52,10 @@ class SettingsTableTest {
     void reloadableSettings() {
         assertEquals(Set.of("pool_max", "pool_min", "idle_timeout", "connection_timeout", "max_backend_connections",
                         "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state", "do_blocks",
-                        "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools"),
+                        "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools", "server_lifetime",
+                        "server_check_delay", "server_check_query", "query_timeout", "idle_transaction_timeout",
+                        "client_idle_timeout", "transaction_timeout", "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl",
+                        "tcp_keepcnt"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 
@@ -87,6 +93,11 @@ class SettingsTableTest {
         assertEquals(42L, SettingsTable.CONNECTION_TIMEOUT.parse(" 42 "));
         assertEquals("must be a positive number of milliseconds, got -5",
                 SettingsTable.CONNECTION_TIMEOUT.problem(-5L).problem());
+        assertEquals(false, SettingsTable.TCP_KEEPALIVE.parse(" Off "));
+        assertEquals(true, SettingsTable.TCP_KEEPALIVE.parse("1"));
+        assertEquals("'maybe' is not on or off (true/false, yes/no, 1/0)",
+                assertThrows(ConfigException.class, () -> SettingsTable.TCP_KEEPALIVE.parse("maybe")).problem());
+        assertEquals("must not be negative, got -1", SettingsTable.QUERY_TIMEOUT.problem(-1L).problem());
     }
 
     @Test

@@ -25,6 +25,8 @@ class PoolTest {
         boolean usable = true;
         long idleSince = -1;
         Object loop;
+        ServerAge age;
+        final List<String> checks = new ArrayList<>();
         final List<String> closeReasons = new ArrayList<>();
 
         FakeServer(String name, Pool<FakeServer> pool) {
@@ -56,6 +58,16 @@ class PoolTest {
         @Override
         public Object affinity() {
             return loop;
+        }
+
+        @Override
+        public ServerAge age() {
+            return age;
+        }
+
+        @Override
+        public void check(String query) {
+            checks.add(query); // the test answers it: pool.release (alive) or close (dead)
         }
 
         @Override
@@ -111,6 +123,8 @@ class PoolTest {
     private final List<String> log = new ArrayList<>();
     private final FakeOpener opener = new FakeOpener();
     private long now;
+    /** What the pools draw for the backoff's jitter: 1.0 gives the full delay. */
+    private double jitter = 1.0;
 
     private static long ms(long millis) {
         return TimeUnit.MILLISECONDS.toNanos(millis);
@@ -121,8 +135,12 @@ class PoolTest {
     }
 
     private Pool<FakeServer> pool(String db, String user, int max, int min, BackendBudget budget) {
-        return new Pool<>(new PoolRoute(new PoolKey(db, user), "127.0.0.1", 5432, PoolMode.TRANSACTION,
-                new PoolLimits(max, min, 1000)), budget, opener, () -> now);
+        return pool(new PoolLimits(max, min, 1000), db, user, budget);
+    }
+
+    private Pool<FakeServer> pool(PoolLimits limits, String db, String user, BackendBudget budget) {
+        return new Pool<>(new PoolRoute(new PoolKey(db, user), "127.0.0.1", 5432, PoolMode.TRANSACTION, limits),
+                budget, opener, () -> now, () -> jitter);
     }
 
     private static FakeServer opened(Pool<FakeServer> pool, String name) {
@@ -528,7 +546,7 @@ class PoolTest {
     }
 
     @Test
-    void backoffIsCappedAtFiveSeconds() {
+    void backoffIsCappedAtTwoSeconds() {
         Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
         pool.warmUp();
         for (int i = 0; i < 12; i++) {
@@ -539,10 +557,10 @@ class PoolTest {
         assertEquals(13, opener.count());
         pool.openFailed(REFUSED);
         long failedAt = now;
-        now = failedAt + ms(4_999);
+        now = failedAt + ms(1_999);
         pool.maintain();
         assertEquals(13, opener.count());
-        now = failedAt + ms(5_000);
+        now = failedAt + ms(2_000);
         pool.maintain();
         assertEquals(14, opener.count());
     }
@@ -769,5 +787,154 @@ class PoolTest {
         assertEquals(ms(1000), pool.oldestWaitSinceNanos());
         assertEquals(List.of(late), pool.expireWaiters(ms(3000)));
         assertEquals(-1, pool.oldestWaitSinceNanos());
+    }
+
+    @Test
+    void backoffIsJitteredBetweenHalfAndAllOfTheDelay() {
+        jitter = 0.0;
+        Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
+        pool.warmUp();
+        pool.openFailed(REFUSED); // 1st failure: 250 ms, drawn down to 125
+        now = ms(124);
+        pool.maintain();
+        assertEquals(1, opener.count());
+        now = ms(125);
+        pool.maintain();
+        assertEquals(2, opener.count());
+        jitter = 0.5;
+        pool.openFailed(REFUSED); // 2nd failure at 125: 500 ms, drawn to 375
+        now = ms(125 + 374);
+        pool.maintain();
+        assertEquals(2, opener.count());
+        now = ms(125 + 375);
+        pool.maintain();
+        assertEquals(3, opener.count());
+    }
+
+    /** A backend restart: the pool worked, so its waiters wait through refused opens, retried with backoff. */
+    @Test
+    void waitersOfAPoolThatWorkedWaitThroughTransientFailuresAndGetTheServerOpenedWhenTheBackendIsBack() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        RecordingWaiter first = acquire(pool, "first");
+        FakeServer s1 = opened(pool, "s1");
+        pool.release(first.server);
+        s1.close(CloseReason.SERVER_CLOSED, null); // the backend went away
+        RecordingWaiter w = acquire(pool, "w");
+        assertEquals(2, opener.count());
+        pool.openFailed(REFUSED);
+        assertNull(w.error, "keeps waiting: the backend may come back within the connection timeout");
+        assertStats(pool, 0, 0, 0, 1);
+        now = ms(249);
+        pool.retryOpenings();
+        assertEquals(2, opener.count(), "not within the backoff");
+        now = ms(250);
+        pool.retryOpenings();
+        assertEquals(3, opener.count(), "retried after the backoff");
+        pool.retryOpenings();
+        assertEquals(3, opener.count(), "one opening covers the one waiter");
+        FakeServer s2 = opened(pool, "s2");
+        assertSame(s2, w.server);
+    }
+
+    @Test
+    void aFailureRetryingCannotCureFailsTheWaitersAtOnceEvenInAPoolThatWorked() {
+        Pool<FakeServer> pool = pool(2, 0, new BackendBudget(10));
+        RecordingWaiter first = acquire(pool, "first");
+        opened(pool, "s1").close(CloseReason.SERVER_CLOSED, null);
+        RecordingWaiter w = acquire(pool, "w");
+        ErrorResponse denied = ErrorResponse.fatal("28P01", "password authentication failed for user \"u\"");
+        pool.openFailed(denied);
+        assertSame(denied, w.error);
+        assertNull(first.error);
+    }
+
+    @Test
+    void aServerReleasedAfterItsLifetimeIsClosedAndReplacedForTheWaiter() {
+        Pool<FakeServer> pool = pool(new PoolLimits(1, 0, 60_000, 10_000, -1, ""), "db", "u", new BackendBudget(10));
+        RecordingWaiter a = acquire(pool, "a");
+        FakeServer s1 = opened(pool, "s1");
+        s1.age = new ServerAge(0, 0.9); // its lifetime: 9 s of the 10
+        RecordingWaiter b = acquire(pool, "b");
+        now = ms(8_999);
+        pool.release(a.server);
+        assertSame(s1, b.server, "younger than its share of the lifetime: reused");
+        assertTrue(s1.closeReasons.isEmpty());
+        now = ms(9_000);
+        RecordingWaiter c = acquire(pool, "c");
+        assertEquals(1, opener.count());
+        pool.release(b.server);
+        assertEquals(List.of("lifetime"), s1.closeReasons, "closed when released, never handed on");
+        assertNull(c.server);
+        assertEquals(2, opener.count(), "a replacement is opened for the waiter");
+        assertSame(opened(pool, "s2"), c.server);
+    }
+
+    @Test
+    void idleServersPastTheirLifetimeAreClosedByMaintenanceAndTheMinimumRefilled() {
+        Pool<FakeServer> pool = pool(new PoolLimits(3, 2, 600_000, 10_000, -1, ""), "db", "u", new BackendBudget(10));
+        pool.warmUp();
+        FakeServer young = opened(pool, "young"), old = opened(pool, "old");
+        young.age = new ServerAge(ms(5_000), 1.0);
+        old.age = new ServerAge(0, 1.0);
+        now = ms(10_000);
+        pool.maintain();
+        assertEquals(List.of("lifetime"), old.closeReasons);
+        assertTrue(young.closeReasons.isEmpty());
+        assertEquals(2, opener.count(), "warm-up opened 2; the closed one is counted until removed, so no refill yet");
+        pool.maintain();
+        assertEquals(3, opener.count(), "refilled to the minimum");
+    }
+
+    @Test
+    void serverAgesSpreadOverNinetyToAHundredPercentOfTheLifetime() {
+        for (int i = 0; i < 1000; i++) {
+            ServerAge age = ServerAge.bornAt(0);
+            assertTrue(age.share() >= 0.9 && age.share() < 1.0, "share " + age.share());
+            assertFalse(age.outlived(ms(8_999), ms(10_000)));
+            assertTrue(age.outlived(ms(10_000), ms(10_000)));
+        }
+    }
+
+    @Test
+    void aServerIdleLongerThanTheCheckDelayIsCheckedBeforeAClientGetsIt() {
+        Pool<FakeServer> pool = pool(new PoolLimits(2, 0, 600_000, Long.MAX_VALUE, 30_000, ";"), "db", "u", new BackendBudget(10));
+        RecordingWaiter a = acquire(pool, "a");
+        FakeServer s1 = opened(pool, "s1");
+        now = ms(1_000);
+        pool.release(a.server);
+        now = ms(30_999);
+        assertSame(s1, acquire(pool, "recent").server, "idle less than the delay: no check");
+        assertTrue(s1.checks.isEmpty());
+        pool.release(s1);
+        now = ms(30_999 + 30_000);
+        RecordingWaiter b = acquire(pool, "b");
+        assertEquals(List.of(";"), s1.checks);
+        assertNull(b.server, "waits for the check");
+        assertEquals(1, opener.count(), "the server being checked covers the waiter: nothing opened");
+        assertEquals(1, pool.stats().tested());
+        pool.release(s1); // it answered
+        assertSame(s1, b.server);
+    }
+
+    @Test
+    void aServerThatFailsItsCheckIsClosedAndTheClientGetsAnother() {
+        Pool<FakeServer> pool = pool(new PoolLimits(2, 0, 600_000, Long.MAX_VALUE, 0, ";"), "db", "u", new BackendBudget(10));
+        RecordingWaiter a = acquire(pool, "a");
+        FakeServer s1 = opened(pool, "s1");
+        pool.release(a.server);
+        RecordingWaiter b = acquire(pool, "b");
+        assertEquals(List.of(";"), s1.checks, "a delay of 0 checks every time");
+        s1.close(CloseReason.CHECK_FAILED, "server closed the connection");
+        assertNull(b.error, "the client never sees the dead server");
+        assertEquals(2, opener.count(), "a replacement is opened for the waiter");
+        FakeServer s2 = opened(pool, "s2");
+        assertSame(s2, b.server);
+    }
+
+    @Test
+    void anEmptyCheckQueryTurnsChecksOff() {
+        assertEquals(-1, new PoolLimits(2, 0, 1, 1, 30_000, "").checkDelayNanos());
+        assertEquals(-1, new PoolLimits(2, 0, 1).checkDelayNanos());
+        assertEquals(0, new PoolLimits(2, 0, 1, 1, 0, ";").checkDelayNanos());
     }
 }

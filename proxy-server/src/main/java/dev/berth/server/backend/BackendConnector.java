@@ -11,6 +11,7 @@ import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.PgFrameDecoder;
 import dev.berth.core.protocol.SqlState;
+import dev.berth.server.TcpKeepalive;
 import dev.berth.server.Transport;
 import dev.berth.server.metrics.BerthMetrics;
 import dev.berth.server.metrics.PoolMetrics;
@@ -86,11 +87,11 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
         EventLoop loop = affinity instanceof EventLoop l ? l : group.next();
         new Bootstrap().group(loop).channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        TcpKeepalive.apply(ch, settings);
                         // a server's messages are trusted: PostgreSQL's own limit of 1 GiB applies
                         ch.pipeline().addLast(PgFrameDecoder.forServer(Integer.MAX_VALUE), server);
                     }

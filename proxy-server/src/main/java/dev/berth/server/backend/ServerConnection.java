@@ -6,6 +6,7 @@ import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.pool.PooledServer;
+import dev.berth.core.pool.ServerAge;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
@@ -50,8 +51,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private volatile State state = State.LOGIN;
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
+    /** Why the connection closed if it just goes away: the server closed it, or it died while checked. */
+    private CloseReason lostReason = CloseReason.SERVER_CLOSED;
     private String closeDetail;
     private final CancelGate cancels = new CancelGate();
+    private volatile ServerAge age;
+    /** How long a check may take (the server connect timeout this connection was opened with). */
+    private long checkTimeoutMs;
 
     ServerConnection(Pool<ServerConnection> pool, PoolRoute route, BackendLogin login, ServerRelay relay, PoolMetrics metrics) {
         this.pool = pool;
@@ -66,6 +72,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The TCP connection is up: log in with these startup parameters. */
     void startLogin(Channel ch, Map<String, String> startupParameters, long timeoutMs) {
         channel = ch;
+        checkTimeoutMs = timeoutMs;
         relay.bind(this, ch);
         login.start(this, ch, startupParameters, timeoutMs);
     }
@@ -73,6 +80,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The login completed with the first ReadyForQuery. */
     void loggedIn() {
         parameters.loggedIn();
+        age = ServerAge.bornAt(System.nanoTime());
         state = State.IDLE;
         metrics.serverOpened();
         pool.opened(this);
@@ -150,6 +158,25 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         cancelAnswered();
         return false;
+    }
+
+    /**
+     * On this connection's loop: the query timeout passed for the request that was in flight since {@code
+     * busySince}. If that request is still the one in flight, the cancel is registered as in {@link #cancelling}
+     * and the client will get the server's 57014 as a message naming the timeout; false, nothing registered, if
+     * it was answered meanwhile.
+     */
+    public boolean cancellingForTimeout(LinkedClient requester, long busySince, long timeoutMs) {
+        if (relay.activity().busySinceNanos() != busySince || !cancelling(requester)) {
+            return false;
+        }
+        relay.activity().cancelledForTimeout(timeoutMs, System.nanoTime());
+        return true;
+    }
+
+    /** When this connection's requests, transactions and rests began (read by the timeout sweep). */
+    public ServerActivity activity() {
+        return relay.activity();
     }
 
     /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
@@ -263,7 +290,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (closeReason == null) {
-            closeReason = CloseReason.SERVER_CLOSED;
+            closeReason = lostReason;
         }
         String why = describeClose();
         LOG.fine(() -> "server connection " + this + " closed: " + why);
@@ -317,6 +344,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public ServerAge age() {
+        return age;
+    }
+
+    /** Idle longer than the check delay: see {@link ServerCheck}. */
+    @Override
+    public void check(String query) {
+        channel.eventLoop().execute(() -> ServerCheck.run(this, query, checkTimeoutMs));
+    }
+
+    @Override
     public long idleSinceNanos() {
         return idleSinceNanos;
     }
@@ -330,6 +368,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     State state() {
         return state;
+    }
+
+    void lostReason(CloseReason reason) {
+        lostReason = reason;
     }
 
     void state(State next) {

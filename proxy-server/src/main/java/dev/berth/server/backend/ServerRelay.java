@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.PreparedStatementRelay;
 import dev.berth.core.session.SessionChanges;
 import dev.berth.core.session.SessionStateDetector;
@@ -49,9 +50,8 @@ final class ServerRelay {
     private boolean clientNeedsFlush;
     /** The server sent the linked client a FATAL error: when it then closes, the client needs no second one. */
     private boolean fatalPassedOn;
-    /** When the current request/response cycle and the current transaction began (0: none in progress). */
-    private long cycleStartNanos;
-    private long transactionStartNanos;
+    /** When the current request, transaction and rest began: the timing metrics and the timeouts. */
+    private final ServerActivity activity;
     /** ReadyForQuery messages received while linked: numbers the requests they answer. */
     private long readyCount;
     /** The numbers of Berth's own requests appended to the client's (see {@link #appendOwn}), oldest first. */
@@ -78,6 +78,11 @@ final class ServerRelay {
         this.registry = registry;
         this.maxPreparedStatements = maxPreparedStatements;
         this.metrics = metrics;
+        this.activity = new ServerActivity(metrics);
+    }
+
+    ServerActivity activity() {
+        return activity;
     }
 
     void bind(ServerConnection connection, Channel ch) {
@@ -104,6 +109,7 @@ final class ServerRelay {
         own.clear();
         changes.clear();
         fatalPassedOn = false;
+        activity.linked();
         mode = linkedMode;
         client = linked;
         if (mode != PoolMode.SESSION) {
@@ -138,12 +144,7 @@ final class ServerRelay {
             return;
         }
         consumed++;
-        if (cycleStartNanos == 0) {
-            cycleStartNanos = System.nanoTime();
-            if (transactionStartNanos == 0) {
-                transactionStartNanos = cycleStartNanos;
-            }
-        }
+        activity.clientMessage();
         tracker.clientMessage(MessageType.of(frame));
         if (mode == PoolMode.SESSION) {
             toServer.add(frame);
@@ -271,7 +272,7 @@ final class ServerRelay {
             byte previous = tracker.transactionStatus();
             tracker.readyForQuery(status);
             readyCount++;
-            cycleEnded(status);
+            activity.readyForQuery(status, tracker.outstanding());
             if (changes.active()) {
                 SessionChanges.Outcome outcome = changes.readyForQuery(readyCount, previous, status);
                 if (outcome != null) {
@@ -285,6 +286,13 @@ final class ServerRelay {
             ownNotification(frame, linked);
         } else if (type == MessageType.ERROR_RESPONSE) {
             ErrorResponse error = ErrorResponse.decode(frame);
+            if (activity.cancelledForMs() != 0 && SqlState.QUERY_CANCELED.equals(error.sqlState())) {
+                frame.release(); // Berth cancelled it: the client learns why, and which setting did it
+                error = ErrorResponse.error(SqlState.QUERY_CANCELED, "canceling statement due to query timeout ("
+                        + "query_timeout=" + activity.cancelledForMs() + " ms)")
+                        .withHint("raise --query-timeout, or make the query faster");
+                frame = error.encode(channel.alloc());
+            }
             metrics.errorToClient(error.sqlState());
             fatalPassedOn |= "FATAL".equals(error.severity()) || "PANIC".equals(error.severity());
             if (changes.active()) {
@@ -322,17 +330,6 @@ final class ServerRelay {
         int at = frame.readerIndex() + 5;
         if (frame.getInt(at) == server.processId()) {
             frame.setInt(at, linked.processId());
-        }
-    }
-
-    /** A ReadyForQuery ended a request/response cycle, and with status 'I' a transaction. */
-    private void cycleEnded(byte status) {
-        long now = System.nanoTime();
-        metrics.query(cycleStartNanos == 0 ? 0 : now - cycleStartNanos);
-        cycleStartNanos = 0;
-        if (status == 'I' && transactionStartNanos != 0) {
-            metrics.transaction(now - transactionStartNanos);
-            transactionStartNanos = 0;
         }
     }
 

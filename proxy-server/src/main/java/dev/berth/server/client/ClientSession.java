@@ -51,6 +51,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final long connectedAtMillis = System.currentTimeMillis();
     private ChannelHandlerContext ctx;
     private volatile ClientState state = ClientState.STARTUP;
+    /** When the client last went idle without a server (the client idle timeout). */
+    private volatile long idleSinceNanos;
     private String user;
     private String database;
     private volatile Pool<ServerConnection> pool;
@@ -230,6 +232,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Moves to {@code next}, keeping the pool's client counts in step. */
     void moveTo(ClientState next) {
         ClientState previous = state;
+        if (next == ClientState.IDLE) {
+            idleSinceNanos = System.nanoTime(); // once per transaction, not per message
+        }
         state = next;
         if (counts != null) {
             counts.moved(previous, next);
@@ -238,6 +243,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     ClientState state() {
         return state;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
     }
 
     /** The client now uses {@code p}: its counts and mode come with it. */

@@ -136,6 +136,12 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         long timeout = session.config().connectionTimeoutMs();
         ErrorResponse lastError = pool.lastOpenError();
         if (pool.hasNoServer() && lastError != null) {
+            if (lastError.sqlState().startsWith("08") || lastError.sqlState().equals("57P03")) {
+                // retried until now: the backend is down or restarting
+                return ErrorResponse.error(SqlState.CONNECTION_FAILURE, "backend " + pool.route().address()
+                        + " unavailable: no connection within " + timeout + " ms (pool " + pool.key() + "; last attempt: "
+                        + lastError.message() + ")").withHint("Berth keeps retrying; the pool is refilled once PostgreSQL accepts connections");
+            }
             return new ErrorResponse("ERROR", lastError.sqlState(), lastError.message(), lastError.detail(), lastError.hint());
         }
         PoolStats stats = pool.stats();
@@ -153,12 +159,24 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
                 .withHint("raise --pool-max or --connection-timeout, or look for clients holding connections");
     }
 
+    /**
+     * The pool could not open a server and has none that could come free. Before login: FATAL. A logged-in
+     * client keeps its connection, as at the connection timeout: its work fails with the error as ERROR.
+     */
     @Override
     public void failed(ErrorResponse error) {
         session.executor().execute(() -> {
-            if (session.state() == ClientState.WAITING_FOR_SERVER) {
-                session.failLogin(error);
+            if (session.state() != ClientState.WAITING_FOR_SERVER) {
+                return;
             }
+            if (!session.login().loggedIn()) {
+                session.failLogin(error);
+                return;
+            }
+            ErrorResponse asError = new ErrorResponse("ERROR", error.sqlState(), error.message(), error.detail(), error.hint());
+            LOG.warning(() -> session.describe() + " got no server: " + asError);
+            session.metrics().errorToClient(asError.sqlState());
+            session.relay().failQueued(asError);
         });
     }
 

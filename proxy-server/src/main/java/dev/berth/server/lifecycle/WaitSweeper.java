@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * Ends the waits longer than the connection timeout, in every pool's queue and at the pause gate:
  * one periodic sweep instead of a timer per wait (queues are in order of arrival, so only their heads
- * are looked at). A wait ends at most one period late.
+ * are looked at). A wait ends at most one period late. Opens that failed while clients wait are retried here,
+ * after the pool's backoff.
  */
 public final class WaitSweeper implements Runnable {
     /** How often waits are checked against the connection timeout. */
@@ -31,6 +32,7 @@ public final class WaitSweeper implements Runnable {
     public void run() {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.current().connectionTimeoutMs());
         for (Pool<?> pool : pools.get()) {
+            pool.retryOpenings(); // after failed opens (the backend restarting), with backoff
             for (Waiter<?> waiter : pool.expireWaiters(timeoutNanos)) {
                 waiter.waitExpired();
             }
