@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 
-/** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT. */
+/** {@code berth run}: starts the daemon and serves until SIGTERM, SIGINT or SHUTDOWN, then drains and exits 0. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM.",
         sortOptions = false, modelTransformer = SettingOptions.class)
 final class RunCommand implements Callable<Integer> {
@@ -33,9 +33,11 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("berth: " + e.getMessage());
             return 1;
         }
+        Signals.install(server);
+        // the last resort, when the JVM exits for another reason: stop at once (a no-op after a drain)
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
         try {
-            server.awaitTermination(); // SIGTERM/SIGINT (through the hook) or SHUTDOWN on the admin console
+            server.awaitTermination(); // drained after SIGTERM/SIGINT or SHUTDOWN, or stopped
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

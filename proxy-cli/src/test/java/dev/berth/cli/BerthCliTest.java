@@ -207,6 +207,8 @@ class BerthCliTest {
         expected.put("--max-client-connections", "10000 default");
         expected.put("--max-pools", "1000 default");
         expected.put("--max-message-size", "268435456 default");
+        expected.put("--shutdown-timeout", "30000 default");
+        expected.put("--so-reuseport", "false default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

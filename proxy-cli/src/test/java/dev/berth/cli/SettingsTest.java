@@ -32,7 +32,7 @@ class SettingsTest {
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
-            "--max-pools", "--max-message-size");
+            "--max-pools", "--max-message-size", "--shutdown-timeout", "--so-reuseport");
 
     @TempDir
     Path dir;
@@ -79,7 +79,9 @@ class SettingsTest {
                 () -> assertEquals("DISCARD ALL", c.serverResetQuery()),
                 () -> assertEquals(5_000, c.serverConnectTimeoutMs()),
                 () -> assertEquals(15_000, c.clientLoginTimeoutMs()),
-                () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()));
+                () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()),
+                () -> assertEquals(30_000, c.shutdownTimeoutMs()),
+                () -> assertFalse(c.soReuseport()));
         for (String flag : FLAGS) {
             assertEquals(flag.equals("--auth-type") ? "flag" : "default", s.sources().get(flag), flag);
         }
@@ -146,7 +148,9 @@ class SettingsTest {
                 Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
                 Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"),
                 Map.entry("BERTH_WORKERS", "3"),
-                Map.entry("BERTH_LOG_FORMAT", "json"));
+                Map.entry("BERTH_LOG_FORMAT", "json"),
+                Map.entry("BERTH_SHUTDOWN_TIMEOUT", "45000"),
+                Map.entry("BERTH_SO_REUSEPORT", "on"));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -177,7 +181,9 @@ class SettingsTest {
                 () -> assertEquals(10, c.maxPreparedStatements()),
                 () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
                 () -> assertEquals(3, c.workers()),
-                () -> assertEquals("json", c.logFormat()));
+                () -> assertEquals("json", c.logFormat()),
+                () -> assertEquals(45_000, c.shutdownTimeoutMs()),
+                () -> assertTrue(c.soReuseport()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));
@@ -406,6 +412,8 @@ class SettingsTest {
             "BERTH_SESSION_STATE        | sometimes | --session-state",
             "BERTH_MAX_PREPARED_STATEMENTS | many | --max-prepared-statements",
             "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | lots | --prepared-statement-registry-bytes",
+            "BERTH_SO_REUSEPORT         | maybe   | --so-reuseport",
+            "BERTH_SHUTDOWN_TIMEOUT     | soon    | --shutdown-timeout",
     })
     void invalidEnvironmentValueNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_TYPE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
@@ -425,6 +433,7 @@ class SettingsTest {
             "BERTH_MAX_PREPARED_STATEMENTS | 0    | --max-prepared-statements",
             "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | -1 | --prepared-statement-registry-bytes",
             "BERTH_METRICS_COMPAT   | graphite    | --metrics-compat",
+            "BERTH_SHUTDOWN_TIMEOUT | -1          | --shutdown-timeout",
     })
     void invalidEnvironmentValueCaughtAtBuildNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_FILE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");

@@ -17,6 +17,7 @@ import dev.berth.server.backend.BackendHealth;
 import dev.berth.server.client.ClientSession;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
+import dev.berth.server.lifecycle.Drain;
 import dev.berth.server.lifecycle.Housekeeper;
 import dev.berth.server.lifecycle.WaitSweeper;
 import dev.berth.server.metrics.BerthMetrics;
@@ -62,6 +63,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private Channel listener;
     private HttpEndpoints http;
     private volatile boolean closing;
+    /** A graceful shutdown began: /readyz says so from this moment. */
+    private volatile boolean draining;
 
     public BerthServer(BerthConfig config) throws IOException {
         this(config, Map.of());
@@ -114,6 +117,14 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                         }
                     }
                 });
+        if (c.soReuseport()) {
+            try {
+                transport.reusePort(bootstrap);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+        }
         try {
             listener = bootstrap.bind(c.listen().host(), c.listen().port()).sync().channel();
         } catch (Exception e) {
@@ -182,7 +193,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     /** Why Berth cannot serve right now (for /readyz), or null when it can. */
     String notReadyReason() {
-        if (closing) {
+        if (closing || draining) {
             return "shutting down";
         }
         if (listener == null || !listener.isActive()) {
@@ -207,8 +218,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     @Override
     public void shutdown() {
-        Thread t = new Thread(this::close, "berth-shutdown-by-admin");
-        t.start();
+        drain();
     }
 
     @Override
@@ -240,7 +250,43 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         terminated.await();
     }
 
-    /** Stops accepting, ends every client with 57P01, closes every backend connection. */
+    /**
+     * The graceful shutdown (SIGTERM, SIGINT, SHUTDOWN), in the background: /readyz answers 503 at once,
+     * the listener closes, each client is ended (57P01) once it is between transactions and the rest when
+     * --shutdown-timeout passes; then {@link #close()}. A second call does nothing; {@link #close()} cuts it short.
+     */
+    public void drain() {
+        synchronized (this) {
+            if (draining || closing) {
+                return;
+            }
+            draining = true;
+        }
+        new Thread(this::drainThenClose, "berth-drain").start();
+    }
+
+    private void drainThenClose() {
+        try {
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+            new Drain(proxy.clients()).run(config.current().shutdownTimeoutMs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            close();
+        }
+    }
+
+    /** Waits up to the given time for Berth to stop; true if it has. */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    /**
+     * Stops at once: stops accepting, ends every client with 57P01, closes every backend connection
+     * (with Terminate). The end of a drain, and the way to cut one short.
+     */
     @Override
     public synchronized void close() {
         if (closing) {

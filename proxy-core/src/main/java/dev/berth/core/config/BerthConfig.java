@@ -36,6 +36,8 @@ import static dev.berth.core.config.SettingsTable.PREPARED_STATEMENT_REGISTRY_BY
 import static dev.berth.core.config.SettingsTable.SERVER_CONNECT_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
 import static dev.berth.core.config.SettingsTable.SESSION_STATE;
+import static dev.berth.core.config.SettingsTable.SHUTDOWN_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.SO_REUSEPORT;
 import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
 import static dev.berth.core.config.SettingsTable.WORKERS;
 
@@ -69,7 +71,9 @@ public record BerthConfig(
         String logFormat,
         int maxClientConnections,
         int maxPools,
-        DoBlockPolicy doBlocks) {
+        DoBlockPolicy doBlocks,
+        long shutdownTimeoutMs,
+        boolean soReuseport) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -90,6 +94,8 @@ public record BerthConfig(
     /** Per server, like pgbouncer's max_prepared_statements. */
     public static final int DEFAULT_MAX_PREPARED_STATEMENTS = 200;
     public static final long DEFAULT_REGISTRY_BYTES = 16L * 1024 * 1024;
+    /** Below Kubernetes' default terminationGracePeriodSeconds (30 s) plus a preStop sleep, as deploy/ sets them. */
+    public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
     public static Builder builder() {
         return new Builder();
@@ -130,6 +136,8 @@ public record BerthConfig(
         public Builder maxPools(int v) { return set(MAX_POOLS, v); }
         public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
         public Builder doBlocks(DoBlockPolicy v) { return set(DO_BLOCKS, v); }
+        public Builder shutdownTimeoutMs(long v) { return set(SHUTDOWN_TIMEOUT, v); }
+        public Builder soReuseport(boolean v) { return set(SO_REUSEPORT, v); }
         public Builder maxPreparedStatements(int v) { return set(MAX_PREPARED_STATEMENTS, v); }
         public Builder preparedStatementRegistryBytes(long v) { return set(PREPARED_STATEMENT_REGISTRY_BYTES, v); }
         public Builder adminUsers(Set<String> v) { return set(ADMIN_USERS, Set.copyOf(v)); }
@@ -155,7 +163,8 @@ public record BerthConfig(
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
                     workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
-                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS));
+                    get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS),
+                    get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT));
         }
 
         /**

@@ -39,6 +39,15 @@ final class SettingValues {
         }
     }
 
+    /** A switch as pgbouncer's files and environments write it: true/false, on/off, yes/no, 1/0. */
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false (on/off, yes/no, 1/0)");
+        };
+    }
+
     /** Trimmed and lower case: choices such as {@code none} or {@code json} are matched that way. */
     static String word(String text) {
         return text.trim().toLowerCase(Locale.ROOT);
