@@ -148,7 +148,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
             proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
         }
-        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
+        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools, proxy.pauseGate()), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         return this;
     }

@@ -15,6 +15,7 @@ public enum CloseReason {
     POOL_SHRUNK("pool_shrunk", "above the pool's lowered maximum"),
     CANCEL_UNANSWERED("cancel_unanswered", "a cancel request forwarded to it went unanswered"),
     KILLED("killed", "killed by the admin console"),
+    PAUSED("paused", "closed by PAUSE, so that PostgreSQL can restart unseen"),
     SHUTDOWN("shutdown", "Berth is shutting down"),
     ERROR("error", "connection error");
 
