@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 
-/** {@code berth run}: starts the daemon and serves until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM; SIGHUP reloads.",
+/**
+ * {@code berth run}: starts the daemon and serves until SIGTERM, SIGINT or SHUTDOWN, then drains and exits 0;
+ * SIGHUP reloads the configuration.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pooler until SIGTERM (it drains first); SIGHUP reloads.",
         sortOptions = false, modelTransformer = SettingOptions.class)
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -40,9 +43,11 @@ final class RunCommand implements Callable<Integer> {
                 // ConfigReload logged each problem; the running configuration is unchanged
             }
         });
+        Signals.install(server);
+        // the last resort, when the JVM exits for another reason: stop at once (a no-op after a drain)
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
         try {
-            server.awaitTermination(); // SIGTERM/SIGINT (through the hook) or SHUTDOWN on the admin console
+            server.awaitTermination(); // drained after SIGTERM/SIGINT or SHUTDOWN, or stopped
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -219,6 +219,8 @@ class BerthCliTest {
         expected.put("--tcp-keepidle", "0 default");
         expected.put("--tcp-keepintvl", "0 default");
         expected.put("--tcp-keepcnt", "0 default");
+        expected.put("--shutdown-timeout", "30000 default");
+        expected.put("--so-reuseport", "false default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

@@ -35,7 +35,8 @@ class SettingsTest {
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
             "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
             "--query-timeout", "--idle-transaction-timeout", "--client-idle-timeout", "--transaction-timeout",
-            "--tcp-keepalive", "--tcp-keepidle", "--tcp-keepintvl", "--tcp-keepcnt");
+            "--tcp-keepalive", "--tcp-keepidle", "--tcp-keepintvl", "--tcp-keepcnt",
+            "--shutdown-timeout", "--so-reuseport");
 
     @TempDir
     Path dir;
@@ -82,7 +83,9 @@ class SettingsTest {
                 () -> assertEquals("DISCARD ALL", c.serverResetQuery()),
                 () -> assertEquals(5_000, c.serverConnectTimeoutMs()),
                 () -> assertEquals(15_000, c.clientLoginTimeoutMs()),
-                () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()));
+                () -> assertEquals(256 * 1024 * 1024, c.maxMessageSize()),
+                () -> assertEquals(30_000, c.shutdownTimeoutMs()),
+                () -> assertFalse(c.soReuseport()));
         for (String flag : FLAGS) {
             assertEquals(flag.equals("--auth-type") ? "flag" : "default", s.sources().get(flag), flag);
         }
@@ -162,7 +165,9 @@ class SettingsTest {
                 Map.entry("BERTH_TCP_KEEPALIVE", "off"),
                 Map.entry("BERTH_TCP_KEEPIDLE", "30"),
                 Map.entry("BERTH_TCP_KEEPINTVL", "5"),
-                Map.entry("BERTH_TCP_KEEPCNT", "3"));
+                Map.entry("BERTH_TCP_KEEPCNT", "3"),
+                Map.entry("BERTH_SHUTDOWN_TIMEOUT", "45000"),
+                Map.entry("BERTH_SO_REUSEPORT", "on"));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -204,7 +209,9 @@ class SettingsTest {
                 () -> assertFalse(c.tcpKeepalive()),
                 () -> assertEquals(30, c.tcpKeepidle()),
                 () -> assertEquals(5, c.tcpKeepintvl()),
-                () -> assertEquals(3, c.tcpKeepcnt()));
+                () -> assertEquals(3, c.tcpKeepcnt()),
+                () -> assertEquals(45_000, c.shutdownTimeoutMs()),
+                () -> assertTrue(c.soReuseport()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));
@@ -433,6 +440,8 @@ class SettingsTest {
             "BERTH_SESSION_STATE        | sometimes | --session-state",
             "BERTH_MAX_PREPARED_STATEMENTS | many | --max-prepared-statements",
             "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | lots | --prepared-statement-registry-bytes",
+            "BERTH_SO_REUSEPORT         | maybe   | --so-reuseport",
+            "BERTH_SHUTDOWN_TIMEOUT     | soon    | --shutdown-timeout",
     })
     void invalidEnvironmentValueNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_TYPE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");
@@ -452,6 +461,7 @@ class SettingsTest {
             "BERTH_MAX_PREPARED_STATEMENTS | 0    | --max-prepared-statements",
             "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | -1 | --prepared-statement-registry-bytes",
             "BERTH_METRICS_COMPAT   | graphite    | --metrics-compat",
+            "BERTH_SHUTDOWN_TIMEOUT | -1          | --shutdown-timeout",
     })
     void invalidEnvironmentValueCaughtAtBuildNamesFlagAndVariable(String var, String value, String flag) {
         Map<String, String> env = var.equals("BERTH_AUTH_FILE") ? Map.of(var, value) : Map.of(var, value, "BERTH_AUTH_TYPE", "trust");

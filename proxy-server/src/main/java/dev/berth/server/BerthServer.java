@@ -20,6 +20,7 @@ import dev.berth.server.backend.BackendTlsContexts;
 import dev.berth.server.client.ClientSession;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
+import dev.berth.server.lifecycle.Drain;
 import dev.berth.server.lifecycle.Housekeeper;
 import dev.berth.server.lifecycle.TimeoutSweeper;
 import dev.berth.server.lifecycle.WaitSweeper;
@@ -67,6 +68,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private Channel listener;
     private HttpEndpoints http;
     private volatile boolean closing;
+    /** A graceful shutdown began: /readyz says so from this moment. */
+    private volatile boolean draining;
 
     public BerthServer(BerthConfig config) throws IOException {
         this(config, Map.of());
@@ -135,6 +138,14 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                         }
                     }
                 });
+        if (c.soReuseport()) {
+            try {
+                transport.reusePort(bootstrap);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+        }
         try {
             listener = bootstrap.bind(c.listen().host(), c.listen().port()).sync().channel();
         } catch (Exception e) {
@@ -158,7 +169,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 : c.databases().databases().size() + " databases from " + c.configFile())
                 + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin());
         warmUp(c);
-        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools), Housekeeper.PERIOD_MS);
+        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools, proxy.pauseGate()), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         schedule(new TimeoutSweeper(config, proxy.clients()::all), TimeoutSweeper.PERIOD_MS);
         return this;
@@ -220,7 +231,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     /** Why Berth cannot serve right now (for /readyz), or null when it can. */
     String notReadyReason() {
-        if (closing) {
+        if (closing || draining) {
             return "shutting down";
         }
         if (listener == null || !listener.isActive()) {
@@ -245,8 +256,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     @Override
     public void shutdown() {
-        Thread t = new Thread(this::close, "berth-shutdown-by-admin");
-        t.start();
+        drain();
     }
 
     /** RELOAD and SIGHUP: see {@link ConfigReload}; throws saying why nothing changed. */
@@ -272,7 +282,43 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         terminated.await();
     }
 
-    /** Stops accepting, ends every client with 57P01, closes every backend connection. */
+    /**
+     * The graceful shutdown (SIGTERM, SIGINT, SHUTDOWN), in the background: /readyz answers 503 at once,
+     * the listener closes, each client is ended (57P01) once it is between transactions and the rest when
+     * --shutdown-timeout passes; then {@link #close()}. A second call does nothing; {@link #close()} cuts it short.
+     */
+    public void drain() {
+        synchronized (this) {
+            if (draining || closing) {
+                return;
+            }
+            draining = true;
+        }
+        new Thread(this::drainThenClose, "berth-drain").start();
+    }
+
+    private void drainThenClose() {
+        try {
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+            new Drain(proxy.clients()).run(config.current().shutdownTimeoutMs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            close();
+        }
+    }
+
+    /** Waits up to the given time for Berth to stop; true if it has. */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    /**
+     * Stops at once: stops accepting, ends every client with 57P01, closes every backend connection
+     * (with Terminate). The end of a drain, and the way to cut one short.
+     */
     @Override
     public synchronized void close() {
         if (closing) {

@@ -12,9 +12,22 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ClientRegistry {
     private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<PoolKey, PoolClients> counts = new ConcurrentHashMap<>();
+    private volatile boolean draining;
 
+    /** On the client's loop, as it connects. */
     public void opened(ClientSession client) {
         clients.add(client);
+        if (draining) {
+            client.drain(); // accepted just before the listener closed, after the drain told the others
+        }
+    }
+
+    /** A graceful shutdown: every client, and every one still connecting, ends once between transactions. */
+    public void drain() {
+        draining = true;
+        for (ClientSession client : clients) {
+            client.executor().execute(client::drain);
+        }
     }
 
     public void closed(ClientSession client) {

@@ -37,6 +37,8 @@ import static dev.berth.core.config.SettingsTable.PREPARED_STATEMENT_REGISTRY_BY
 import static dev.berth.core.config.SettingsTable.SERVER_CONNECT_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
 import static dev.berth.core.config.SettingsTable.SESSION_STATE;
+import static dev.berth.core.config.SettingsTable.SHUTDOWN_TIMEOUT;
+import static dev.berth.core.config.SettingsTable.SO_REUSEPORT;
 import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
 import static dev.berth.core.config.SettingsTable.WORKERS;
 import static dev.berth.core.config.SettingsTable.SERVER_LIFETIME;
@@ -94,7 +96,9 @@ public record BerthConfig(
         boolean tcpKeepalive,
         int tcpKeepidle,
         int tcpKeepintvl,
-        int tcpKeepcnt) {
+        int tcpKeepcnt,
+        long shutdownTimeoutMs,
+        boolean soReuseport) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -119,6 +123,8 @@ public record BerthConfig(
     public static final long DEFAULT_SERVER_LIFETIME_MS = 3_600_000;
     /** pgbouncer's server_check_delay (30 s). */
     public static final long DEFAULT_SERVER_CHECK_DELAY_MS = 30_000;
+    /** Below Kubernetes' default terminationGracePeriodSeconds (30 s) plus a preStop sleep, as deploy/ sets them. */
+    public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
     public static Builder builder() {
         return new Builder();
@@ -135,7 +141,8 @@ public record BerthConfig(
                 running.maxPreparedStatements, running.preparedStatementRegistryBytes, adminUsers, running.metricsCompat,
                 running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
                 serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
-                clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt);
+                clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt,
+                shutdownTimeoutMs, running.soReuseport);
     }
 
     /** Holds values by setting; what was not set keeps the table's default. */
@@ -181,6 +188,8 @@ public record BerthConfig(
         public Builder maxPools(int v) { return set(MAX_POOLS, v); }
         public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
         public Builder doBlocks(DoBlockPolicy v) { return set(DO_BLOCKS, v); }
+        public Builder shutdownTimeoutMs(long v) { return set(SHUTDOWN_TIMEOUT, v); }
+        public Builder soReuseport(boolean v) { return set(SO_REUSEPORT, v); }
         public Builder maxPreparedStatements(int v) { return set(MAX_PREPARED_STATEMENTS, v); }
         public Builder preparedStatementRegistryBytes(long v) { return set(PREPARED_STATEMENT_REGISTRY_BYTES, v); }
         public Builder adminUsers(Set<String> v) { return set(ADMIN_USERS, Set.copyOf(v)); }
@@ -222,7 +231,8 @@ public record BerthConfig(
                     get(SERVER_LIFETIME),
                     get(SERVER_CHECK_DELAY), checkQuery == null ? "" : checkQuery.trim(), get(QUERY_TIMEOUT),
                     get(IDLE_TRANSACTION_TIMEOUT), get(CLIENT_IDLE_TIMEOUT), get(TRANSACTION_TIMEOUT), get(TCP_KEEPALIVE),
-                    get(TCP_KEEPIDLE), get(TCP_KEEPINTVL), get(TCP_KEEPCNT));
+                    get(TCP_KEEPIDLE), get(TCP_KEEPINTVL), get(TCP_KEEPCNT),
+                    get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT));
         }
 
         /**

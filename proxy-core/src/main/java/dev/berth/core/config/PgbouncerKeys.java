@@ -39,7 +39,24 @@ public final class PgbouncerKeys {
                     "seconds")),
             entry("server_reset_query", new Mapping(SettingsTable.SERVER_RESET_QUERY, SAME, "")),
             entry("admin_users", new Mapping(SettingsTable.ADMIN_USERS, SAME, "")),
-            entry("max_prepared_statements", new Mapping(SettingsTable.MAX_PREPARED_STATEMENTS, SAME, "")));
+            entry("max_prepared_statements", new Mapping(SettingsTable.MAX_PREPARED_STATEMENTS, SAME, "")),
+            entry("server_lifetime", new Mapping(SettingsTable.SERVER_LIFETIME, PgbouncerKeys::secondsToMillis, "seconds")),
+            entry("server_check_delay", new Mapping(SettingsTable.SERVER_CHECK_DELAY, PgbouncerKeys::secondsToMillis,
+                    "seconds")),
+            entry("server_check_query", new Mapping(SettingsTable.SERVER_CHECK_QUERY, SAME, "")),
+            entry("query_timeout", new Mapping(SettingsTable.QUERY_TIMEOUT, PgbouncerKeys::secondsToMillis,
+                    "seconds; Berth cancels the query and keeps the client, pgbouncer closes the client")),
+            entry("idle_transaction_timeout", new Mapping(SettingsTable.IDLE_TRANSACTION_TIMEOUT,
+                    PgbouncerKeys::secondsToMillis, "seconds")),
+            entry("client_idle_timeout", new Mapping(SettingsTable.CLIENT_IDLE_TIMEOUT, PgbouncerKeys::secondsToMillis,
+                    "seconds")),
+            entry("transaction_timeout", new Mapping(SettingsTable.TRANSACTION_TIMEOUT, PgbouncerKeys::secondsToMillis,
+                    "seconds")),
+            entry("tcp_keepalive", new Mapping(SettingsTable.TCP_KEEPALIVE, SAME, "")),
+            entry("tcp_keepidle", new Mapping(SettingsTable.TCP_KEEPIDLE, SAME, "seconds, as Berth's")),
+            entry("tcp_keepintvl", new Mapping(SettingsTable.TCP_KEEPINTVL, SAME, "seconds, as Berth's")),
+            entry("tcp_keepcnt", new Mapping(SettingsTable.TCP_KEEPCNT, SAME, "")),
+            entry("so_reuseport", new Mapping(SettingsTable.SO_REUSEPORT, SAME, "")));
 
     /** Keys that need nothing from Berth: it already does what they ask. */
     static final Set<String> NOTHING_TO_DO = Set.of("ignore_startup_parameters");

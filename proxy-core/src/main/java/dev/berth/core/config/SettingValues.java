@@ -39,12 +39,12 @@ final class SettingValues {
         }
     }
 
-    /** on/off, true/false, yes/no, 1/0. */
+    /** A switch as pgbouncer's files and environments write it: true/false, on/off, yes/no, 1/0. */
     static boolean bool(String text) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "on", "true", "yes", "1" -> true;
-            case "off", "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("'" + text + "' is not on or off (true/false, yes/no, 1/0)");
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false (on/off, yes/no, 1/0)");
         };
     }
 

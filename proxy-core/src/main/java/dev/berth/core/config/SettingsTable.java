@@ -274,6 +274,19 @@ public final class SettingsTable {
             .description("unanswered keepalive probes before the connection is dropped; `0`: the operating system's"
                     + " default").build();
 
+    public static final Setting<Long> SHUTDOWN_TIMEOUT = Setting.<Long>define("shutdown_timeout",
+                    "BERTH_SHUTDOWN_TIMEOUT", "MS")
+            .defaults(BerthConfig.DEFAULT_SHUTDOWN_TIMEOUT_MS, "`30000`").parser(SettingValues::millis)
+            .check(notNegative()).read(BerthConfig::shutdownTimeoutMs).reloadable(true)
+            .description("SIGTERM, SIGINT or `SHUTDOWN`: how long transactions in flight may take to finish; each"
+                    + " client is ended (`57P01`) once it is between transactions, and those still in one after this"
+                    + " are ended too. `0`: end every client at once").build();
+
+    public static final Setting<Boolean> SO_REUSEPORT = Setting.<Boolean>define("so_reuseport", "BERTH_SO_REUSEPORT", "BOOL")
+            .defaults(false, "`false`").parser(SettingValues::bool).read(BerthConfig::soReuseport)
+            .description("listen with `SO_REUSEPORT` (Linux, native epoll), so that a new Berth can listen on the same"
+                    + " port while the old one drains: a rolling restart on one host with no refused connection").build();
+
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
@@ -281,7 +294,7 @@ public final class SettingsTable {
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
             MAX_MESSAGE_SIZE, SERVER_LIFETIME, SERVER_CHECK_DELAY, SERVER_CHECK_QUERY, QUERY_TIMEOUT,
             IDLE_TRANSACTION_TIMEOUT, CLIENT_IDLE_TIMEOUT, TRANSACTION_TIMEOUT, TCP_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL,
-            TCP_KEEPCNT);
+            TCP_KEEPCNT, SHUTDOWN_TIMEOUT, SO_REUSEPORT);
 
     private static final Map<String, Setting<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Setting::name, s -> s));

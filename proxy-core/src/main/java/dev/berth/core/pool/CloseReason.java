@@ -19,6 +19,7 @@ public enum CloseReason {
     CHECK_FAILED("check_failed", "idle too long and failed its check (--server-check-query)"),
     QUERY_TIMEOUT("query_timeout", "a query still running after its cancel (--query-timeout)"),
     KILLED("killed", "killed by the admin console"),
+    PAUSED("paused", "closed by PAUSE, so that PostgreSQL can restart unseen"),
     SHUTDOWN("shutdown", "Berth is shutting down"),
     ERROR("error", "connection error");
 

@@ -405,6 +405,20 @@ public final class Pool<S extends PooledServer> {
         failed.forEach(w -> w.failed(toWaiters));
     }
 
+    /** Closes the idle servers (PAUSE, so that PostgreSQL can restart); those in use are left alone. */
+    public void closeIdle(CloseReason reason) {
+        List<S> closing;
+        synchronized (this) {
+            if (idle.isEmpty()) {
+                return;
+            }
+            closing = new ArrayList<>(idle);
+            active.addAll(idle); // counted until removed() runs after the close
+            idle.clear();
+        }
+        closeAll(closing, reason);
+    }
+
     /**
      * No server, none being opened, nobody waiting, and no minimum to keep open: whoever tracks the pool's
      * clients may drop it (then {@link #retire()} it).

@@ -21,4 +21,5 @@ public final class SqlState {
     public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String INTERNAL_ERROR = "XX000";
+    public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
 }

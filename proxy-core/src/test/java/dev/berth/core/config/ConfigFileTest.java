@@ -82,7 +82,19 @@ class ConfigFileTest {
             "auth_type, md5, auth_type, md5",
             "admin_users, 'ops, root', admin_users, 'ops, root'",
             "max_prepared_statements, 50, max_prepared_statements, 50",
-            "server_reset_query, DISCARD ALL, server_reset_query, DISCARD ALL"})
+            "server_reset_query, DISCARD ALL, server_reset_query, DISCARD ALL",
+            "server_lifetime, 1800, server_lifetime, 1800000",
+            "server_check_delay, 10, server_check_delay, 10000",
+            "server_check_query, select 1, server_check_query, select 1",
+            "query_timeout, 30, query_timeout, 30000",
+            "idle_transaction_timeout, 60, idle_transaction_timeout, 60000",
+            "client_idle_timeout, 0, client_idle_timeout, 0",
+            "transaction_timeout, 2.5, transaction_timeout, 2500",
+            "tcp_keepalive, 1, tcp_keepalive, 1",
+            "tcp_keepidle, 45, tcp_keepidle, 45",
+            "tcp_keepintvl, 5, tcp_keepintvl, 5",
+            "tcp_keepcnt, 4, tcp_keepcnt, 4",
+            "so_reuseport, 1, so_reuseport, 1"})
     void pgbouncerKeysMapToBerthSettingsInBerthUnits(String key, String value, String setting, String expected)
             throws IOException {
         ConfigFile f = load("[pgbouncer]", key + " = " + value);

@@ -83,11 +83,11 @@ class SettingsResolverTest {
 
     @Test
     void warningsCarryOverAndAnUnusedBackendFlagIsNamed() throws IOException {
-        write("[pgbouncer]", "auth_type = trust", "so_reuseport = 1", "[databases]", "db = host=h");
+        write("[pgbouncer]", "auth_type = trust", "stats_users = ops", "[databases]", "db = host=h");
         SettingsResolver.Resolved r = resolve(Map.of(SettingsTable.CONFIG, ini.toString(),
                 SettingsTable.BACKEND, "postgresql://x:1"), Map.of());
         assertEquals(2, r.warnings().size(), r.warnings().toString());
-        assertTrue(r.warnings().get(0).endsWith(":3: [pgbouncer] so_reuseport is not supported by Berth; ignored"));
+        assertTrue(r.warnings().get(0).endsWith(":3: [pgbouncer] stats_users is not supported by Berth; ignored"));
         assertTrue(r.warnings().get(1).startsWith("--backend (flag) is not used"), r.warnings().get(1));
     }
 

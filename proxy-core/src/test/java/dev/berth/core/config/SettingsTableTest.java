@@ -44,7 +44,7 @@ class SettingsTableTest {
                         "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_SERVER_LIFETIME", "BERTH_SERVER_CHECK_DELAY",
                         "BERTH_SERVER_CHECK_QUERY", "BERTH_QUERY_TIMEOUT", "BERTH_IDLE_TRANSACTION_TIMEOUT",
                         "BERTH_CLIENT_IDLE_TIMEOUT", "BERTH_TRANSACTION_TIMEOUT", "BERTH_TCP_KEEPALIVE", "BERTH_TCP_KEEPIDLE",
-                        "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT"),
+                        "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT", "BERTH_SHUTDOWN_TIMEOUT", "BERTH_SO_REUSEPORT"),
                 SettingsTable.ALL.stream().map(Setting::envVar).toList());
     }
 
@@ -55,7 +55,7 @@ class SettingsTableTest {
                         "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools", "server_lifetime",
                         "server_check_delay", "server_check_query", "query_timeout", "idle_transaction_timeout",
                         "client_idle_timeout", "transaction_timeout", "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl",
-                        "tcp_keepcnt"),
+                        "tcp_keepcnt", "shutdown_timeout"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 
@@ -95,7 +95,7 @@ class SettingsTableTest {
                 SettingsTable.CONNECTION_TIMEOUT.problem(-5L).problem());
         assertEquals(false, SettingsTable.TCP_KEEPALIVE.parse(" Off "));
         assertEquals(true, SettingsTable.TCP_KEEPALIVE.parse("1"));
-        assertEquals("'maybe' is not on or off (true/false, yes/no, 1/0)",
+        assertEquals("'maybe' is not true or false (on/off, yes/no, 1/0)",
                 assertThrows(ConfigException.class, () -> SettingsTable.TCP_KEEPALIVE.parse("maybe")).problem());
         assertEquals("must not be negative, got -1", SettingsTable.QUERY_TIMEOUT.problem(-1L).problem());
     }

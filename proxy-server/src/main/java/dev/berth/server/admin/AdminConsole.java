@@ -11,6 +11,8 @@ import dev.berth.server.PoolsLiveState;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.client.ClientSession;
+import dev.berth.server.lifecycle.PauseGate;
+import dev.berth.server.lifecycle.PauseWait;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -45,8 +48,8 @@ public final class AdminConsole {
 
     private static final String HELP = String.join("\n",
             "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|VERSION",
-            "PAUSE   -- new transactions wait until RESUME; /readyz answers 503",
-            "RESUME",
+            "PAUSE [<db>]  -- hold new transactions, wait for those in flight, close the server connections (then restart PostgreSQL)",
+            "RESUME [<db>]",
             "RELOAD  -- re-read the config file and the auth file (as SIGHUP does)",
             "KILL <database>  -- disconnect the clients and backend connections of a database",
             "SHUTDOWN");
@@ -106,40 +109,37 @@ public final class AdminConsole {
             while (sql.endsWith(";")) {
                 sql = sql.substring(0, sql.length() - 1).trim();
             }
+            boolean answered = true;
             try {
-                run(ctx, sql, who);
+                answered = run(ctx, sql, who);
             } catch (AdminError e) {
                 ctx.write(ErrorResponse.error(e.sqlState, e.getMessage()).encode(ctx.alloc()));
             }
-            ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+            if (answered) {
+                ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+            }
         } finally {
             frame.release();
         }
     }
 
-    private void run(ChannelHandlerContext ctx, String sql, String who) throws AdminError {
+    /** Runs one command; false when it answers later (PAUSE), ReadyForQuery included. */
+    private boolean run(ChannelHandlerContext ctx, String sql, String who) throws AdminError {
         String[] words = sql.split("\\s+");
         String command = words[0].toUpperCase(Locale.ROOT);
         String argument = words.length > 1 ? words[1] : null;
         if (sql.isEmpty()) {
             ResultWriter.emptyQuery(ctx);
-            return;
+            return true;
         }
         switch (command) {
             case "SHOW" -> show(ctx, argument == null ? "" : argument.toUpperCase(Locale.ROOT));
             case "SET" -> ResultWriter.complete(ctx, "SET"); // harmless SETs from drivers and tools are accepted
             case "PAUSE" -> {
-                noDatabaseArgument(argument, "PAUSE");
-                proxy.pauseGate().pause(true);
-                LOG.info("paused by " + who);
-                ResultWriter.complete(ctx, "PAUSE");
+                pause(ctx, argument, who);
+                return false;
             }
-            case "RESUME" -> {
-                noDatabaseArgument(argument, "RESUME");
-                proxy.pauseGate().pause(false);
-                LOG.info("resumed by " + who);
-                ResultWriter.complete(ctx, "RESUME");
-            }
+            case "RESUME" -> resume(ctx, argument, who);
             case "RELOAD" -> {
                 try {
                     String result = actions.reload();
@@ -165,12 +165,53 @@ public final class AdminConsole {
             }
             default -> throw new AdminError("42601", "unknown admin command \"" + words[0] + "\"; try SHOW HELP");
         }
+        return true;
     }
 
-    private static void noDatabaseArgument(String argument, String command) throws AdminError {
-        if (argument != null) {
-            throw new AdminError(SqlState.FEATURE_NOT_SUPPORTED, command + " applies to all databases; a database argument is not supported yet");
+    /**
+     * PAUSE [db]: holds new work at once, then answers once the transactions in flight have ended and every
+     * server connection of the paused databases is closed ({@link PauseWait}). Meanwhile this console reads nothing.
+     */
+    private void pause(ChannelHandlerContext ctx, String database, String who) {
+        PauseGate gate = proxy.pauseGate();
+        String what = database == null ? "all databases" : "database " + database;
+        if (database == null) {
+            gate.pause(true);
+        } else {
+            gate.pause(database);
         }
+        LOG.info(what + " paused by " + who + ": new transactions wait; closing server connections as they are released");
+        ctx.channel().config().setAutoRead(false);
+        long start = System.nanoTime();
+        new PauseWait(ctx.executor(), proxy.pools()::all, db -> database == null || database.equals(db),
+                () -> database == null ? gate.paused() : gate.paused(database), () -> ctx.channel().isActive(), problem -> {
+            if (problem == null) {
+                LOG.info(what + " paused: no server connection left after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                ResultWriter.complete(ctx, "PAUSE");
+            } else {
+                ctx.write(ErrorResponse.error(SqlState.QUERY_CANCELED, "PAUSE did not complete: " + problem).encode(ctx.alloc()));
+            }
+            ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+            ctx.channel().config().setAutoRead(true);
+        }).run();
+    }
+
+    private void resume(ChannelHandlerContext ctx, String database, String who) throws AdminError {
+        PauseGate gate = proxy.pauseGate();
+        if (database == null) {
+            if (!gate.anyPaused()) {
+                throw new AdminError(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "nothing is paused");
+            }
+            gate.pause(false);
+        } else if (gate.paused()) {
+            throw new AdminError(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "all databases are paused; RESUME without a database resumes them all");
+        } else if (!gate.resume(database)) {
+            throw new AdminError(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "database " + database + " is not paused");
+        }
+        LOG.info((database == null ? "all databases" : "database " + database) + " resumed by " + who);
+        ResultWriter.complete(ctx, "RESUME");
     }
 
     private void show(ChannelHandlerContext ctx, String what) throws AdminError {

@@ -18,10 +18,13 @@ public interface LinkedClient {
     void serverWritabilityChanged(boolean writable);
 
     /**
-     * Transaction pooling: the server answered with ReadyForQuery idle and nothing outstanding, after
-     * {@code consumed} of this client's messages.
+     * The server answered with ReadyForQuery idle and nothing outstanding, after {@code consumed} of this
+     * client's messages (transaction pooling: it may go back; session pooling: the client may be ended by a drain).
      */
     void serverAtRest(ServerConnection server, int consumed);
+
+    /** Berth is shutting down: the client is to be ended once at rest (session pooling asks only then). */
+    boolean draining();
 
     /** Statement pooling: the client opened a transaction block. */
     void refuseTransactionBlock();

@@ -143,6 +143,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    /** A drain began: {@code c} hears on this loop whether it holds this server at rest now. */
+    public void reportIfAtRest(LinkedClient c) {
+        channel.eventLoop().execute(() -> {
+            if (state == State.LINKED) {
+                relay.reportIfAtRest(c);
+            }
+        });
+    }
+
     // ---- cancel requests ----
 
     /**

@@ -308,6 +308,10 @@ final class ServerRelay {
         }
         if (mode == PoolMode.SESSION) {
             forwardToClient(frame);
+            if (status == 'I' && linked.draining() && tracker.isIdle()) {
+                flushClient(); // the client's last answers, before the drain ends it
+                linked.serverAtRest(server, consumed);
+            }
         } else {
             statements.fromServer(frame, output);
             holdReady = false; // held, or not given on (the translation answered it otherwise)
@@ -368,6 +372,13 @@ final class ServerRelay {
         LinkedClient linked = client;
         if (linked != null) {
             linked.serverWritabilityChanged(writable);
+        }
+    }
+
+    /** A drain began: tells {@code c} if it holds this server at rest now (otherwise its next ReadyForQuery will). */
+    void reportIfAtRest(LinkedClient c) {
+        if (client == c && c != null && tracker.isIdle() && own.isEmpty() && (statements == null || statements.isEmpty())) {
+            c.serverAtRest(server, consumed);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.server.client;
 
+import dev.berth.core.config.PoolMode;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
@@ -52,11 +53,19 @@ final class ClientLink implements LinkedClient {
 
     @Override
     public void serverAtRest(ServerConnection s, int consumed) {
+        if (session.mode() == PoolMode.SESSION && !session.draining()) {
+            return; // a session-mode client keeps its server; only a drain ends it at rest
+        }
         if (session.executor().inEventLoop()) {
             session.relay().releaseIfAtRest(s, consumed);
         } else {
             session.executor().execute(() -> session.relay().releaseIfAtRest(s, consumed));
         }
+    }
+
+    @Override
+    public boolean draining() {
+        return session.draining();
     }
 
     @Override

@@ -197,6 +197,9 @@ final class ClientRelay {
             session.channelRead(ctx, frame);
         }
         session.channelReadComplete(ctx);
+        if (session.draining() && session.state() == ClientState.IDLE) {
+            session.endBetweenTransactions();
+        }
     }
 
     /** A message of a batch that failed before reaching a server: dropped, and its Sync answered. */
@@ -273,8 +276,13 @@ final class ClientRelay {
      * {@code consumed} of this client's messages. If the client sent nothing since, the server goes back.
      */
     void releaseIfAtRest(ServerConnection s, int consumed) {
-        if (session.state() == ClientState.LINKED && session.server() == s && sent == consumed && !session.pinned()) {
+        if (session.state() != ClientState.LINKED || session.server() != s || sent != consumed) {
+            return;
+        }
+        if (!session.pinned() && session.mode() != PoolMode.SESSION) {
             release(s);
+        } else if (session.draining()) {
+            session.endBetweenTransactions(); // its server is reset (or closed) before anyone else gets it
         }
     }
 
@@ -292,5 +300,8 @@ final class ClientRelay {
         session.server(null);
         session.moveTo(ClientState.IDLE);
         s.releaseFromClient();
+        if (session.draining()) {
+            session.endBetweenTransactions();
+        }
     }
 }

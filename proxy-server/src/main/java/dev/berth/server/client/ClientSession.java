@@ -39,6 +39,11 @@ import java.util.logging.Logger;
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+    /** What a drain tells a client it ends between transactions: PostgreSQL's shutdown message, and what it means here. */
+    private static final ErrorResponse SHUTDOWN_BETWEEN_TRANSACTIONS = new ErrorResponse("FATAL", SqlState.ADMIN_SHUTDOWN,
+            "terminating connection due to administrator command",
+            "Berth is shutting down; this connection was between transactions, so no work of it was lost.",
+            "Connect again: another Berth instance (or this one after its restart) serves the next transaction.");
 
     private final ProxyContext proxy;
     /** The settings this client lives by, taken when it connected. */
@@ -71,6 +76,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * ParameterStatus the client receives (on the server's loop, before the release that orders it).
      */
     private volatile ParameterView view;
+    /** Berth is shutting down: the client is ended once it is between transactions. */
+    private volatile boolean draining;
 
     public ClientSession(ProxyContext proxy) {
         this.proxy = proxy;
@@ -103,6 +110,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                     close();
                 } else if (state != ClientState.IDLE) {
                     queue(frame);
+                } else if (draining) {
+                    frame.release(); // new work after the drain began is not taken (normally ended before it comes)
+                    endBetweenTransactions();
                 } else if (!relay.answeredWithoutServer(frame)) {
                     queue(frame);
                     wait.acquire();
@@ -139,6 +149,34 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     // ---- the end ----
+
+    /**
+     * Berth is shutting down (on this client's loop): a client between transactions is ended now; one with
+     * work accepted (logging in, waiting for a server, in a transaction, requests outstanding) once that work
+     * is done and it is at rest, as PostgreSQL's smart shutdown lets sessions finish.
+     */
+    public void drain() {
+        draining = true;
+        switch (state) {
+            case IDLE, ADMIN -> endBetweenTransactions();
+            case LINKED -> {
+                ServerConnection s = server;
+                if (s != null) {
+                    s.reportIfAtRest(link); // pinned or session-mode clients hold their server at rest
+                }
+            }
+            default -> { } // STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, SYNCING: served, then ended at rest
+        }
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /** The drain ends a client at rest. */
+    void endBetweenTransactions() {
+        disconnect(SHUTDOWN_BETWEEN_TRANSACTIONS, Level.FINE); // one line for the whole drain, logged by Drain
+    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

@@ -266,5 +266,8 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         }
         s.moveTo(ClientState.LINKED);
         s.relay().sendQueued();
+        if (s.draining()) {
+            granted.reportIfAtRest(s.link()); // a session-mode login with nothing queued is at rest already
+        }
     }
 }

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Answers the operator port's requests: GET or HEAD of /metrics, /healthz, /readyz, /config; 404 and 405 otherwise. */
+/** Answers the operator port's requests: GET or HEAD of /metrics, /healthz (/livez), /readyz, /config; 404 and 405 otherwise. */
 @ChannelHandler.Sharable
 final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = Logger.getLogger(HttpRoutes.class.getName());
@@ -59,7 +59,7 @@ final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             switch (new QueryStringDecoder(request.uri()).path()) {
                 case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, writer.getContentType(), metrics(ctx), keepAlive);
-                case "/healthz" -> respond(ctx, request, HttpResponseStatus.OK, TEXT, text("ok"), keepAlive);
+                case "/healthz", "/livez" -> respond(ctx, request, HttpResponseStatus.OK, TEXT, text("ok"), keepAlive);
                 case "/readyz" -> {
                     String reason = notReadyReason.get();
                     respond(ctx, request, reason == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT,
@@ -68,7 +68,7 @@ final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "/config" -> respond(ctx, request, HttpResponseStatus.OK, "application/json",
                         Unpooled.copiedBuffer(configJson.get(), StandardCharsets.UTF_8), keepAlive);
                 default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, TEXT,
-                        text("not found; try /metrics, /healthz, /readyz or /config"), keepAlive);
+                        text("not found; try /metrics, /healthz (or /livez), /readyz or /config"), keepAlive);
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "HTTP " + request.uri() + " failed", e);

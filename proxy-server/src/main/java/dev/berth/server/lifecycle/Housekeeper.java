@@ -18,17 +18,26 @@ public final class Housekeeper implements Runnable {
 
     private final Supplier<? extends Collection<? extends Pool<?>>> pools;
     private final Runnable removeUnused;
+    private final PauseGate pauseGate;
 
-    /** @param removeUnused drops the pools no client uses any more (after each round of maintenance) */
-    public Housekeeper(Supplier<? extends Collection<? extends Pool<?>>> pools, Runnable removeUnused) {
+    /**
+     * @param removeUnused drops the pools no client uses any more (after each round of maintenance)
+     * @param pauseGate the pools of a paused database are left alone: PAUSE closed their servers, and none is opened
+     */
+    public Housekeeper(Supplier<? extends Collection<? extends Pool<?>>> pools, Runnable removeUnused, PauseGate pauseGate) {
         this.pools = pools;
         this.removeUnused = removeUnused;
+        this.pauseGate = pauseGate;
     }
 
     @Override
     public void run() {
         try {
-            pools.get().forEach(Pool::maintain);
+            for (Pool<?> pool : pools.get()) {
+                if (!pauseGate.paused(pool.key().database())) {
+                    pool.maintain();
+                }
+            }
             removeUnused.run();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "housekeeping failed", e);

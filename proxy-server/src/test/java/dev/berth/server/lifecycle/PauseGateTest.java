@@ -71,4 +71,28 @@ class PauseGateTest {
         assertEquals(30, gate.oldestSinceNanos(a));
         assertEquals(-1, gate.oldestSinceNanos(b));
     }
+
+    @Test
+    void aPausedDatabaseHoldsOnlyItsClientsAndResumesAlone() {
+        PoolKey app = new PoolKey("app", "u");
+        PoolKey other = new PoolKey("other", "u");
+        gate.pause("app");
+        assertTrue(gate.paused("app"));
+        assertFalse(gate.paused(), "not paused as a whole");
+        assertTrue(gate.hold(client("a", app), 10));
+        assertFalse(gate.hold(client("o", other), 20), "another database goes on");
+        assertFalse(gate.resume("other"), "not paused");
+        assertTrue(gate.resume("app"));
+        assertEquals(List.of("a resumed"), log);
+        assertFalse(gate.anyPaused());
+    }
+
+    @Test
+    void aDatabaseCannotResumeAloneWhileAllArePaused() {
+        gate.pause(true);
+        gate.pause("app");
+        assertFalse(gate.resume("app"));
+        gate.pause(false);
+        assertFalse(gate.anyPaused(), "RESUME of all ends the per-database pauses too");
+    }
 }

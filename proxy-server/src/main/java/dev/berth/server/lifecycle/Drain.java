@@ -1,0 +1,52 @@
+package dev.berth.server.lifecycle;
+
+import dev.berth.core.protocol.ErrorResponse;
+import dev.berth.core.protocol.SqlState;
+import dev.berth.server.ClientRegistry;
+import dev.berth.server.client.ClientSession;
+
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A graceful shutdown's wait for the clients (SIGTERM, SIGINT, SHUTDOWN), once Berth no longer accepts:
+ * each client is ended with {@code 57P01} when it is between transactions ({@link ClientSession#drain}),
+ * and those still in a transaction when the shutdown timeout passes are ended then.
+ */
+public final class Drain {
+    private static final Logger LOG = Logger.getLogger(Drain.class.getName());
+    /** How often the drain looks whether every client has gone (not on any client's path). */
+    private static final long POLL_MS = 10;
+
+    private final ClientRegistry clients;
+
+    public Drain(ClientRegistry clients) {
+        this.clients = clients;
+    }
+
+    /** Blocks until every client has gone or {@code timeoutMs} passed; then ends those left. */
+    public void run(long timeoutMs) throws InterruptedException {
+        int atStart = clients.size();
+        LOG.info("shutting down: no new connections; " + atStart + " clients end as their transactions finish"
+                + " (up to --shutdown-timeout " + timeoutMs + " ms)");
+        clients.drain();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (clients.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(POLL_MS);
+        }
+        int left = clients.size();
+        if (left == 0) {
+            LOG.info("drained: all " + atStart + " clients ended between transactions");
+            return;
+        }
+        LOG.warning("shutdown timeout: ending " + left + " clients still in a transaction or waiting after "
+                + timeoutMs + " ms (their transactions are rolled back)");
+        ErrorResponse error = new ErrorResponse("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command",
+                "Berth is shutting down and this connection's transaction did not finish within --shutdown-timeout ("
+                        + timeoutMs + " ms); it is rolled back.", "Connect again and retry the transaction.");
+        for (ClientSession client : clients.all()) {
+            client.executor().execute(() -> client.disconnect(error, Level.FINE));
+        }
+    }
+}
