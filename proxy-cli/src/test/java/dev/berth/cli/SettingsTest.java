@@ -3,9 +3,11 @@ package dev.berth.cli;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
+import dev.berth.server.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +34,7 @@ class SettingsTest {
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
-            "--max-pools", "--max-message-size");
+            "--max-pools", "--max-message-size", "--tls-cert", "--tls-key", "--client-tls-mode", "--tls-ca", "--tls-protocols");
 
     @TempDir
     Path dir;
@@ -121,7 +123,14 @@ class SettingsTest {
     @Test
     void environmentTakesEffect() throws IOException {
         Path file = userlist();
+        TestCertificates ca = TestCertificates.authority("Settings CA");
+        TestCertificates.Pem server = ca.server("localhost");
         Map<String, String> env = Map.ofEntries(
+                Map.entry("BERTH_TLS_CERT", server.cert().toString()),
+                Map.entry("BERTH_TLS_KEY", server.key().toString()),
+                Map.entry("BERTH_CLIENT_TLS_MODE", "verify-full"),
+                Map.entry("BERTH_TLS_CA", ca.ca().toString()),
+                Map.entry("BERTH_TLS_PROTOCOLS", "TLSv1.3"),
                 Map.entry("BERTH_LISTEN", "127.0.0.1:7000"),
                 Map.entry("DATABASE_URL", "postgresql://bob@db.example:5433/app"),
                 Map.entry("BERTH_AUTH_FILE", file.toString()),
@@ -177,7 +186,12 @@ class SettingsTest {
                 () -> assertEquals(10, c.maxPreparedStatements()),
                 () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
                 () -> assertEquals(3, c.workers()),
-                () -> assertEquals("json", c.logFormat()));
+                () -> assertEquals("json", c.logFormat()),
+                () -> assertEquals(server.cert(), c.tlsCert()),
+                () -> assertEquals(server.key(), c.tlsKey()),
+                () -> assertEquals(ClientTlsMode.VERIFY_FULL, c.clientTlsMode()),
+                () -> assertEquals(ca.ca(), c.tlsCa()),
+                () -> assertEquals(List.of("TLSv1.3"), c.tlsProtocols()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));

@@ -3,6 +3,7 @@ package dev.berth.server;
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.CloseReason;
@@ -15,6 +16,8 @@ import dev.berth.server.backend.BackendConnector;
 import dev.berth.server.backend.BackendCredentialStore;
 import dev.berth.server.backend.BackendHealth;
 import dev.berth.server.client.ClientSession;
+import dev.berth.server.client.ClientTlsContext;
+import dev.berth.server.client.DirectTlsDetector;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
 import dev.berth.server.lifecycle.Housekeeper;
@@ -72,6 +75,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.config = new RuntimeConfig(initial);
         this.sources = sources;
         AuthFile authFile = initial.authFile() == null ? null : AuthFile.load(initial.authFile());
+        ClientTlsContext clientTls = new ClientTlsContext(initial); // a bad file stops start-up here, before any socket
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
@@ -81,7 +85,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health);
         PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
-        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);
+        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health, clientTls);
         this.liveState = new PoolsLiveState(proxy);
         this.connectionLimit = new ClientConnectionLimit(config, metrics);
         metrics.registerReadiness(this::notReadyReason);
@@ -110,7 +114,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (connectionLimit.admit(ch)) {
-                            ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
+                            ClientSession session = new ClientSession(proxy);
+                            ch.pipeline().addLast(new DirectTlsDetector(session),
+                                    PgFrameDecoder.forClient(config.current().maxMessageSize()), session);
                         }
                     }
                 });
@@ -132,7 +138,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         }
         LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name()
                 + "), backend " + c.backend().masked() + ", pool mode " + c.poolMode()
-                + ", pool max " + c.poolMax() + " min " + c.poolMin());
+                + ", pool max " + c.poolMax() + " min " + c.poolMin() + ", " + proxy.clientTls().describe(c.clientTlsMode()));
         if (c.backend().user() != null) {
             String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
             proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
@@ -211,16 +217,40 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         t.start();
     }
 
+    /**
+     * RELOAD: the TLS files and the auth file are read again. What fails keeps its previous state, and the
+     * error names it (a bad new certificate leaves the old one serving).
+     */
     @Override
     public String reload() throws IOException {
         BerthConfig c = config.current();
-        if (c.authFile() == null) {
-            return "nothing to reload: no auth file";
+        List<String> done = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        if (c.clientTlsMode().enabled()) {
+            try {
+                proxy.clientTls().reload(c);
+                LOG.info("reloaded " + proxy.clientTls().describe(c.clientTlsMode()));
+                done.add("TLS certificate reloaded");
+            } catch (ConfigException e) {
+                LOG.warning("RELOAD: " + e.getMessage() + "; the previous TLS certificate stays in use");
+                failed.add(e.getMessage() + "; the previous TLS certificate stays in use");
+            }
         }
-        AuthFile file = AuthFile.load(c.authFile());
-        proxy.authFile(file);
-        LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
-        return "auth file reloaded: " + file.size() + " users";
+        if (c.authFile() != null) {
+            try {
+                AuthFile file = AuthFile.load(c.authFile());
+                proxy.authFile(file);
+                LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
+                done.add("auth file reloaded: " + file.size() + " users");
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.warning("RELOAD: auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
+                failed.add("auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new IOException(String.join("; ", failed) + (done.isEmpty() ? "" : " (" + String.join(", ", done) + ")"));
+        }
+        return done.isEmpty() ? "nothing to reload: no auth file and no TLS certificate" : String.join("; ", done);
     }
 
     @Override

@@ -41,7 +41,8 @@ class SettingsTableTest {
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
                         "BERTH_ADMIN_USERS", "BERTH_LOG_FORMAT", "BERTH_SERVER_RESET_QUERY",
                         "BERTH_SERVER_CONNECT_TIMEOUT", "BERTH_CLIENT_LOGIN_TIMEOUT", "BERTH_MAX_CLIENT_CONNECTIONS",
-                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE"),
+                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_TLS_CERT", "BERTH_TLS_KEY", "BERTH_CLIENT_TLS_MODE",
+                        "BERTH_TLS_CA", "BERTH_TLS_PROTOCOLS"),
                 SettingsTable.ALL.stream().map(Setting::envVar).toList());
     }
 
@@ -49,7 +50,8 @@ class SettingsTableTest {
     void reloadableSettings() {
         assertEquals(Set.of("pool_max", "pool_min", "idle_timeout", "connection_timeout", "max_backend_connections",
                         "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state", "do_blocks",
-                        "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools"),
+                        "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools", "tls_cert", "tls_key",
+                        "client_tls_mode", "tls_ca", "tls_protocols"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 

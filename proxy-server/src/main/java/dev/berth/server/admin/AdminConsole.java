@@ -46,7 +46,7 @@ public final class AdminConsole {
             "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|VERSION",
             "PAUSE   -- new transactions wait until RESUME; /readyz answers 503",
             "RESUME",
-            "RELOAD  -- re-read the auth file",
+            "RELOAD  -- re-read the auth file and the TLS certificate, key and CA",
             "KILL <database>  -- disconnect the clients and backend connections of a database",
             "SHUTDOWN");
 
