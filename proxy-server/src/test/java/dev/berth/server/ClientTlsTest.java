@@ -173,6 +173,12 @@ class ClientTlsTest {
                 socket.getOutputStream().write(startupPacket());
                 assertEquals('R', readMessage(new DataInputStream(socket.getInputStream())).type(), "ALPN postgresql: login goes on");
             }
+            try (SSLSocket socket = tlsSocket(berth.port(), true)) {
+                socket.getOutputStream().write(SSL_REQUEST);
+                RawClient.Message m = readMessage(new DataInputStream(socket.getInputStream()));
+                assertEquals("08P01", m.field('C'));
+                assertEquals("SSLRequest on a connection that already uses TLS", m.field('M'));
+            }
         }
         try (RunningBerth berth = tlsBerth(ClientTlsMode.DISABLE)) {
             assertThrows(IOException.class, () -> {
