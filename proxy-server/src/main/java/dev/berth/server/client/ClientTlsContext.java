@@ -29,16 +29,18 @@ public final class ClientTlsContext {
     /** PostgreSQL 17's ALPN protocol name: required on direct TLS, as PostgreSQL requires it. */
     public static final String ALPN_PROTOCOL = "postgresql";
 
-    private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    private final SslProvider provider;
     private volatile SslContext context;
     private volatile String certificate = "";
 
-    /** TLS off: SSLRequests get 'N' until a reload with a certificate. */
-    public ClientTlsContext() {
-    }
-
     /** Builds the context of {@code config} (none when its client_tls_mode is disable); a bad file throws ConfigException. */
     public ClientTlsContext(BerthConfig config) {
+        this(config, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+    }
+
+    /** With a given engine: the JDK's fallback is tested this way on machines where BoringSSL loads. */
+    ClientTlsContext(BerthConfig config, SslProvider provider) {
+        this.provider = provider;
         reload(config);
     }
 
