@@ -155,9 +155,11 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     /**
      * Runs with a new configuration from now on: every pool takes its new route (limits apply at its
      * next decision) and the backend cap changes; clients keep the settings they logged in with.
-     * Settings that only apply at start-up (listen addresses, workers) keep their old values.
+     * Settings that only apply at start-up (listen addresses, workers) keep their old values. The TLS
+     * files are read first: a {@link ConfigException} for one of them leaves everything as it was.
      */
     public void reconfigure(BerthConfig next) {
+        proxy.clientTls().reload(next);
         config.replace(next);
         proxy.pools().budget().cap(next.maxBackendConnections());
         proxy.pools().reroute(key -> RuntimeConfig.routeFor(next, key.database(), key.user()));

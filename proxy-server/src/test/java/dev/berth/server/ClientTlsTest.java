@@ -1,6 +1,8 @@
 package dev.berth.server;
 
+import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ClientTlsMode;
+import dev.berth.core.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -231,7 +233,42 @@ class ClientTlsTest {
         }
     }
 
+    @Test
+    void aNewConfigurationTurnsTlsOnAndABadCertificateInItChangesNothing() throws Exception {
+        Path dir = Files.createTempDirectory("berth-reconfigure-certs");
+        Path cert = Files.copy(SERVER.cert(), dir.resolve("server.crt"));
+        Path key = Files.copy(SERVER.key(), dir.resolve("server.key"));
+        try (RunningBerth berth = RunningBerth.start()) {
+            assertEquals('N', sslAnswer(berth));
+            berth.server().reconfigure(sameBackend(berth).tlsCert(cert).tlsKey(key).clientTlsMode(ClientTlsMode.REQUIRE).build());
+            assertEquals('S', sslAnswer(berth));
+            assertSelectOne(verifyFull(berth, CA.ca()));
+
+            BerthConfig broken = sameBackend(berth).tlsCert(cert).tlsKey(key).poolMax(3).build(); // checked while valid
+            Files.writeString(cert, "not a certificate any more\n");
+            ConfigException e = assertThrows(ConfigException.class, () -> berth.server().reconfigure(broken));
+            assertEquals("tls_cert", e.setting());
+            assertEquals(ClientTlsMode.REQUIRE, berth.server().config().clientTlsMode(), "the configuration stays");
+            assertEquals(10, berth.server().config().poolMax());
+            assertSelectOne(verifyFull(berth, CA.ca()));
+        }
+    }
+
     // ---- helpers ----
+
+    /** A builder with the running Berth's backend, users and pool size, TLS not set. */
+    private static BerthConfig.Builder sameBackend(RunningBerth berth) {
+        BerthConfig c = berth.server().config();
+        return BerthConfig.builder().backend(c.backend()).authFile(c.authFile()).authType(c.authType())
+                .poolMax(c.poolMax()).poolMin(c.poolMin()).connectionTimeoutMs(c.connectionTimeoutMs());
+    }
+
+    private static int sslAnswer(RunningBerth berth) throws IOException {
+        try (RawClient c = new RawClient(berth.port())) {
+            c.send(SSL_REQUEST);
+            return c.readByte();
+        }
+    }
 
     private static Connection verifyFull(RunningBerth berth, Path root) throws SQLException {
         return verifyFull(berth, root, TestPostgres.APP_DB);
