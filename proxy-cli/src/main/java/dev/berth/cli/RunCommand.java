@@ -1,6 +1,8 @@
 package dev.berth.cli;
 
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ConfigException;
+import dev.berth.core.config.SettingsTable;
 import dev.berth.server.BerthServer;
 import dev.berth.server.Logs;
 import picocli.CommandLine.Command;
@@ -35,6 +37,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("berth: " + e.getMessage());
             return 1;
+        } catch (ConfigException e) { // a TLS file that changed since it was checked
+            System.err.println("berth: invalid setting " + SettingsTable.byName(e.setting()).flag() + ": " + e.problem());
+            return 2;
         }
         ReloadSignal.install(() -> {
             try {

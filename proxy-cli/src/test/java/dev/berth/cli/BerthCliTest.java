@@ -112,6 +112,14 @@ class BerthCliTest {
     }
 
     @Test
+    void aTlsModeWithoutACertificateExitsTwoNamingWhatIsMissing() {
+        Result r = berth("run", "--auth-type", "trust", "--client-tls-mode", "require");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals(List.of("berth: invalid setting --client-tls-mode: require needs a server certificate: set tls_cert"
+                + " and tls_key (PEM files)"), r.err(), r::toString);
+    }
+
+    @Test
     void version() {
         Result r = berth("--version");
         assertEquals(0, r.exit(), r::toString);
@@ -221,6 +229,11 @@ class BerthCliTest {
         expected.put("--tcp-keepcnt", "0 default");
         expected.put("--shutdown-timeout", "30000 default");
         expected.put("--so-reuseport", "false default");
+        expected.put("--tls-cert", "none default");
+        expected.put("--tls-key", "none default");
+        expected.put("--client-tls-mode", "disable default");
+        expected.put("--tls-ca", "none default");
+        expected.put("--tls-protocols", "TLSv1.2,TLSv1.3 default");
         assertEquals(expected.size(), r.out().size(), r::toString);
         int i = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {

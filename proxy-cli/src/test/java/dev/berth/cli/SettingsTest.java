@@ -3,10 +3,12 @@ package dev.berth.cli;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.InvalidSettings;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.SessionStatePolicy;
+import dev.berth.server.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +38,8 @@ class SettingsTest {
             "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
             "--query-timeout", "--idle-transaction-timeout", "--client-idle-timeout", "--transaction-timeout",
             "--tcp-keepalive", "--tcp-keepidle", "--tcp-keepintvl", "--tcp-keepcnt",
-            "--shutdown-timeout", "--so-reuseport");
+            "--shutdown-timeout", "--so-reuseport",
+            "--tls-cert", "--tls-key", "--client-tls-mode", "--tls-ca", "--tls-protocols");
 
     @TempDir
     Path dir;
@@ -127,9 +130,16 @@ class SettingsTest {
     @Test
     void environmentTakesEffect() throws IOException {
         Path file = userlist();
+        TestCertificates ca = TestCertificates.authority("Settings CA");
+        TestCertificates.Pem server = ca.server("localhost");
         Path ini = Files.writeString(dir.resolve("empty.ini"), "; nothing here: the environment sets everything\n");
         Map<String, String> env = Map.ofEntries(
                 Map.entry("BERTH_CONFIG", ini.toString()),
+                Map.entry("BERTH_TLS_CERT", server.cert().toString()),
+                Map.entry("BERTH_TLS_KEY", server.key().toString()),
+                Map.entry("BERTH_CLIENT_TLS_MODE", "verify-full"),
+                Map.entry("BERTH_TLS_CA", ca.ca().toString()),
+                Map.entry("BERTH_TLS_PROTOCOLS", "TLSv1.3"),
                 Map.entry("BERTH_LISTEN", "127.0.0.1:7000"),
                 Map.entry("DATABASE_URL", "postgresql://bob@db.example:5433/app"),
                 Map.entry("BERTH_AUTH_FILE", file.toString()),
@@ -211,7 +221,12 @@ class SettingsTest {
                 () -> assertEquals(5, c.tcpKeepintvl()),
                 () -> assertEquals(3, c.tcpKeepcnt()),
                 () -> assertEquals(45_000, c.shutdownTimeoutMs()),
-                () -> assertTrue(c.soReuseport()));
+                () -> assertTrue(c.soReuseport()),
+                () -> assertEquals(server.cert(), c.tlsCert()),
+                () -> assertEquals(server.key(), c.tlsKey()),
+                () -> assertEquals(ClientTlsMode.VERIFY_FULL, c.clientTlsMode()),
+                () -> assertEquals(ca.ca(), c.tlsCa()),
+                () -> assertEquals(List.of("TLSv1.3"), c.tlsProtocols()));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));

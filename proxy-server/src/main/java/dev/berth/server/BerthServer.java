@@ -4,6 +4,7 @@ import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.DatabaseEntry;
+import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.config.SettingsResolver;
 import dev.berth.core.pool.BackendBudget;
@@ -18,6 +19,8 @@ import dev.berth.server.backend.BackendCredentialStore;
 import dev.berth.server.backend.BackendHealth;
 import dev.berth.server.backend.BackendTlsContexts;
 import dev.berth.server.client.ClientSession;
+import dev.berth.server.client.ClientTlsContext;
+import dev.berth.server.client.DirectTlsDetector;
 import dev.berth.server.http.ConfigJson;
 import dev.berth.server.http.HttpEndpoints;
 import dev.berth.server.lifecycle.Drain;
@@ -93,6 +96,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         if (initial.backend().tls().attempts()) {
             tlsContexts.context(initial.backend().tls()); // a certificate that cannot be read stops start-up
         }
+        ClientTlsContext clientTls = new ClientTlsContext(initial); // a bad file stops start-up here, before any socket
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
@@ -103,7 +107,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 tlsContexts);
         PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
-        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health);
+        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health, clientTls);
         this.liveState = new PoolsLiveState(proxy);
         this.connectionLimit = new ClientConnectionLimit(config, metrics);
         metrics.registerReadiness(this::notReadyReason);
@@ -134,7 +138,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                     protected void initChannel(SocketChannel ch) {
                         if (connectionLimit.admit(ch)) {
                             TcpKeepalive.apply(ch, config.current());
-                            ch.pipeline().addLast(PgFrameDecoder.forClient(config.current().maxMessageSize()), new ClientSession(proxy));
+                            ClientSession session = new ClientSession(proxy);
+                            ch.pipeline().addLast(new DirectTlsDetector(session),
+                                    PgFrameDecoder.forClient(config.current().maxMessageSize()), session);
                         }
                     }
                 });
@@ -167,7 +173,8 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name() + "), "
                 + (c.databases().isEmpty() ? "backend " + c.backend().masked()
                 : c.databases().databases().size() + " databases from " + c.configFile())
-                + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin());
+                + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin()
+                + ", " + proxy.clientTls().describe(c.clientTlsMode()));
         warmUp(c);
         schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools, proxy.pauseGate()), Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
@@ -198,9 +205,11 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     /**
      * Runs with a new configuration from now on: every pool takes its new route (limits apply at its
      * next decision) and the backend cap changes; clients keep the settings they logged in with.
-     * Settings that only apply at start-up (listen addresses, workers) keep their old values.
+     * Settings that only apply at start-up (listen addresses, workers) keep their old values. The TLS
+     * files are read first: a {@link ConfigException} for one of them leaves everything as it was.
      */
     public void reconfigure(BerthConfig next) {
+        proxy.clientTls().reload(next);
         config.replace(next);
         proxy.pools().budget().cap(next.maxBackendConnections());
         proxy.pools().reroute(key -> RuntimeConfig.routeFor(next, key.database(), key.user()));

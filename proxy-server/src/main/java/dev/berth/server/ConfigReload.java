@@ -2,12 +2,15 @@ package dev.berth.server;
 
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.InvalidSettings;
 import dev.berth.core.config.Setting;
 import dev.berth.core.config.SettingsResolver;
 import dev.berth.core.config.SettingsTable;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -45,7 +48,7 @@ final class ConfigReload {
     synchronized String reload() throws IOException {
         BerthConfig running = proxy.config().current();
         if (resolver == null) {
-            return reloadAuthFile(running);
+            return reloadFiles(running);
         }
         SettingsResolver.Resolved resolved;
         try {
@@ -71,7 +74,12 @@ final class ConfigReload {
                 nextSources.put(setting.flag(), sources.getOrDefault(setting.flag(), "default"));
             }
         }
-        reconfigure.accept(next);
+        try {
+            reconfigure.accept(next); // rereads the TLS files first: a bad one changes nothing
+        } catch (ConfigException e) {
+            LOG.warning("reload refused, configuration unchanged: " + e.getMessage());
+            throw new IOException("configuration unchanged: " + e.getMessage(), e);
+        }
         proxy.authFile(authFile);
         sources = nextSources;
         String result = "configuration reloaded" + (next.configFile() == null ? "" : " from " + next.configFile())
@@ -82,13 +90,37 @@ final class ConfigReload {
         return result;
     }
 
-    private String reloadAuthFile(BerthConfig running) throws IOException {
-        if (running.authFile() == null) {
-            return "nothing to reload: no auth file";
+    /**
+     * Without a resolver (a configuration built in code): the TLS files and the auth file are read again.
+     * What fails keeps its previous state, and the error names it (a bad new certificate leaves the old one).
+     */
+    private String reloadFiles(BerthConfig c) throws IOException {
+        List<String> done = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        if (c.clientTlsMode().enabled()) {
+            try {
+                proxy.clientTls().reload(c);
+                LOG.info("reloaded " + proxy.clientTls().describe(c.clientTlsMode()));
+                done.add("TLS certificate reloaded");
+            } catch (ConfigException e) {
+                LOG.warning("RELOAD: " + e.getMessage() + "; the previous TLS certificate stays in use");
+                failed.add(e.getMessage() + "; the previous TLS certificate stays in use");
+            }
         }
-        AuthFile file = AuthFile.load(running.authFile());
-        proxy.authFile(file);
-        LOG.info("auth file " + running.authFile() + " reloaded: " + file.size() + " users");
-        return "auth file reloaded: " + file.size() + " users";
+        if (c.authFile() != null) {
+            try {
+                AuthFile file = AuthFile.load(c.authFile());
+                proxy.authFile(file);
+                LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
+                done.add("auth file reloaded: " + file.size() + " users");
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.warning("RELOAD: auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
+                failed.add("auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new IOException(String.join("; ", failed) + (done.isEmpty() ? "" : " (" + String.join(", ", done) + ")"));
+        }
+        return done.isEmpty() ? "nothing to reload: no auth file and no TLS certificate" : String.join("; ", done);
     }
 }

@@ -12,6 +12,7 @@ import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.server.admin.AdminConsole;
 import dev.berth.server.backend.BackendCredentialStore;
 import dev.berth.server.backend.BackendHealth;
+import dev.berth.server.client.ClientTlsContext;
 import dev.berth.server.lifecycle.PauseGate;
 import dev.berth.server.metrics.BerthMetrics;
 
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every client session shares: the running configuration, the pools and clients, the secrets and
- * credentials, the cancel registry, the pause gate, the metrics and the admin console.
+ * credentials, the clients' TLS context, the cancel registry, the pause gate, the metrics and the admin console.
  */
 public final class ProxyContext {
     private final RuntimeConfig config;
@@ -34,12 +35,15 @@ public final class ProxyContext {
     private final SecureRandom random = new SecureRandom();
     private final byte[] unknownUserKey = new byte[32];
     private final StatementRegistries registries;
+    private final ClientTlsContext clientTls;
     private volatile SecretSource secrets;
     private AdminConsole admin;
 
     ProxyContext(RuntimeConfig config, AuthFile authFile, PoolRegistry pools, StatementRegistries registries,
-                 CancelRegistry cancels, BackendCredentialStore credentials, BerthMetrics metrics, BackendHealth health) {
+                 CancelRegistry cancels, BackendCredentialStore credentials, BerthMetrics metrics, BackendHealth health,
+                 ClientTlsContext clientTls) {
         this.config = config;
+        this.clientTls = clientTls;
         this.registries = registries;
         this.secrets = authFile;
         this.pools = pools;
@@ -76,6 +80,11 @@ public final class ProxyContext {
 
     public BackendHealth health() {
         return health;
+    }
+
+    /** The server side of clients' TLS, rebuilt by RELOAD. */
+    public ClientTlsContext clientTls() {
+        return clientTls;
     }
 
     public PauseGate pauseGate() {

@@ -53,7 +53,8 @@ class DeployFilesTest {
             "berth_pool_server_connections_opened_total", "berth_pool_server_connections_closed_total",
             "berth_pool_server_connection_failures_total", "berth_pool_acquire_timeouts_total", "berth_client_errors_total",
             "berth_pool_prepared_statement_reprepares_total", "berth_pool_prepared_statement_evictions_total",
-            "berth_pool_client_pins_total", "berth_cancel_requests_total", "berth_client_connections_refused_total");
+            "berth_pool_client_pins_total", "berth_cancel_requests_total", "berth_client_connections_refused_total",
+            "berth_client_tls_handshakes_total");
 
     // ---- promtool ----
 

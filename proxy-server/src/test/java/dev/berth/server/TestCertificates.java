@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Certificates made in the test (no tool outside the JVM): a CA, and certificates it signs for
  * given names, written as PEM files (keys as unencrypted PKCS#8, readable by the owner only, as
- * PostgreSQL demands of ssl_key_file).
+ * PostgreSQL demands of ssl_key_file and libpq and pgjdbc of a client key). Two ways in: the static
+ * {@link #ca}/{@link #issue} for any names, and an {@link #authority} with {@link #server} (localhost and
+ * 127.0.0.1) and {@link #client} (CN = the user name) certificates.
  */
 public final class TestCertificates {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
@@ -43,7 +45,43 @@ public final class TestCertificates {
     public record Issued(KeyPair keys, X509Certificate certificate, Path certFile, Path keyFile) {
     }
 
-    private TestCertificates() {
+    /** A certificate and its key, as PEM files. */
+    public record Pem(Path cert, Path key) {
+    }
+
+    private final Path dir;
+    private final Issued authority;
+
+    private TestCertificates(Path dir, Issued authority) {
+        this.dir = dir;
+        this.authority = authority;
+    }
+
+    /** A new CA named {@code caName}, writing its files to a temporary directory. */
+    public static TestCertificates authority(String caName) {
+        try {
+            Path dir = Files.createTempDirectory("berth-certs");
+            return new TestCertificates(dir, ca(dir, caName));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The CA's certificate (what sslrootcert and tls_ca point at). */
+    public Path ca() {
+        return authority.certFile();
+    }
+
+    /** A server certificate for localhost and 127.0.0.1, with {@code cn} as its subject. */
+    public Pem server(String cn) {
+        Issued issued = issue(dir, authority, cn, "localhost", "ip:127.0.0.1");
+        return new Pem(issued.certFile(), issued.keyFile());
+    }
+
+    /** A client certificate whose CN is {@code cn} (the user name verify-full compares). */
+    public Pem client(String cn) {
+        Issued issued = issue(dir, authority, cn);
+        return new Pem(issued.certFile(), issued.keyFile());
     }
 
     /** A self-signed CA named {@code cn}. */
@@ -71,8 +109,9 @@ public final class TestCertificates {
 
     private static KeyPair newKeys() {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(256);
+            // RSA: what every engine and driver under test reads (pgjdbc's client keys, the JDK's and BoringSSL's)
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -91,7 +130,7 @@ public final class TestCertificates {
             if (altNames != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false, altNames);
             }
-            X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey));
+            X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuerKey));
             return new JcaX509CertificateConverter().getCertificate(holder);
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot make a test certificate for " + subject, e);

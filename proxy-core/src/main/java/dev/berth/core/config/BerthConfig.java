@@ -4,6 +4,8 @@ import dev.berth.core.auth.AuthType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +21,7 @@ import static dev.berth.core.config.SettingsTable.AUTH_TYPE;
 import static dev.berth.core.config.SettingsTable.BACKEND;
 import static dev.berth.core.config.SettingsTable.CLIENT_LOGIN_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.CONFIG;
+import static dev.berth.core.config.SettingsTable.CLIENT_TLS_MODE;
 import static dev.berth.core.config.SettingsTable.CONNECTION_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.IDLE_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.LISTEN;
@@ -40,6 +43,10 @@ import static dev.berth.core.config.SettingsTable.SESSION_STATE;
 import static dev.berth.core.config.SettingsTable.SHUTDOWN_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.SO_REUSEPORT;
 import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
+import static dev.berth.core.config.SettingsTable.TLS_CA;
+import static dev.berth.core.config.SettingsTable.TLS_CERT;
+import static dev.berth.core.config.SettingsTable.TLS_KEY;
+import static dev.berth.core.config.SettingsTable.TLS_PROTOCOLS;
 import static dev.berth.core.config.SettingsTable.WORKERS;
 import static dev.berth.core.config.SettingsTable.SERVER_LIFETIME;
 import static dev.berth.core.config.SettingsTable.SERVER_CHECK_DELAY;
@@ -98,7 +105,12 @@ public record BerthConfig(
         int tcpKeepintvl,
         int tcpKeepcnt,
         long shutdownTimeoutMs,
-        boolean soReuseport) {
+        boolean soReuseport,
+        Path tlsCert,
+        Path tlsKey,
+        ClientTlsMode clientTlsMode,
+        Path tlsCa,
+        List<String> tlsProtocols) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -142,7 +154,7 @@ public record BerthConfig(
                 running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
                 serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
                 clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt,
-                shutdownTimeoutMs, running.soReuseport);
+                shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols);
     }
 
     /** Holds values by setting; what was not set keeps the table's default. */
@@ -210,6 +222,13 @@ public record BerthConfig(
         public Builder tcpKeepcnt(int v) { return set(TCP_KEEPCNT, v); }
         public Builder logFormat(String v) { return set(LOG_FORMAT, v == null ? "text" : v.trim().toLowerCase(Locale.ROOT)); }
 
+        public Builder tlsCert(Path v) { return set(TLS_CERT, v); }
+        public Builder tlsKey(Path v) { return set(TLS_KEY, v); }
+        /** Null: prefer with a certificate, else disable. */
+        public Builder clientTlsMode(ClientTlsMode v) { return set(CLIENT_TLS_MODE, v); }
+        public Builder tlsCa(Path v) { return set(TLS_CA, v); }
+        public Builder tlsProtocols(List<String> v) { return set(TLS_PROTOCOLS, List.copyOf(v)); }
+
         /** Builds the configuration; throws the first problem {@link #problems()} finds. */
         public BerthConfig build() {
             List<ConfigException> problems = problems();
@@ -232,7 +251,14 @@ public record BerthConfig(
                     get(SERVER_CHECK_DELAY), checkQuery == null ? "" : checkQuery.trim(), get(QUERY_TIMEOUT),
                     get(IDLE_TRANSACTION_TIMEOUT), get(CLIENT_IDLE_TIMEOUT), get(TRANSACTION_TIMEOUT), get(TCP_KEEPALIVE),
                     get(TCP_KEEPIDLE), get(TCP_KEEPINTVL), get(TCP_KEEPCNT),
-                    get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT));
+                    get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT), get(TLS_CERT), get(TLS_KEY), tlsMode(),
+                    get(TLS_CA), get(TLS_PROTOCOLS));
+        }
+
+        /** A certificate means TLS is wanted: prefer it unless told otherwise (pgbouncer needs two settings for that). */
+        private ClientTlsMode tlsMode() {
+            ClientTlsMode mode = get(CLIENT_TLS_MODE);
+            return mode != null ? mode : get(TLS_CERT) != null ? ClientTlsMode.PREFER : ClientTlsMode.DISABLE;
         }
 
         /**
@@ -262,6 +288,54 @@ public record BerthConfig(
                 problems.add(new ConfigException(AUTH_FILE.name(), AUTH_TYPE.name() + " " + authType
                         + " needs an auth file with the users' secrets (or " + AUTH_TYPE.name()
                         + " trust on a trusted network)"));
+            }
+            problems.addAll(tlsProblems());
+            return problems;
+        }
+
+        private List<ConfigException> tlsProblems() {
+            List<ConfigException> problems = new ArrayList<>();
+            Path cert = get(TLS_CERT);
+            Path key = get(TLS_KEY);
+            Path ca = get(TLS_CA);
+            ClientTlsMode mode = tlsMode();
+            if (cert != null && key == null) {
+                problems.add(new ConfigException(TLS_KEY.name(), "is needed with " + TLS_CERT.name() + " (the certificate's private key)"));
+            } else if (key != null && cert == null) {
+                problems.add(new ConfigException(TLS_CERT.name(), "is needed with " + TLS_KEY.name() + " (the certificate of that key)"));
+            } else if (mode.enabled() && cert == null) {
+                problems.add(new ConfigException(CLIENT_TLS_MODE.name(), mode + " needs a server certificate: set "
+                        + TLS_CERT.name() + " and " + TLS_KEY.name() + " (PEM files)"));
+            }
+            if (mode.verifiesClients() && ca == null) {
+                problems.add(new ConfigException(TLS_CA.name(), "is needed by " + CLIENT_TLS_MODE.name() + " " + mode
+                        + " (the CA bundle that signs client certificates)"));
+            }
+            X509Certificate leaf = null;
+            if (cert != null) {
+                try {
+                    leaf = PemFiles.certificates(cert).get(0);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigException(TLS_CERT.name(), e.getMessage()));
+                }
+            }
+            if (key != null) {
+                try {
+                    PrivateKey privateKey = PemFiles.privateKey(key);
+                    String mismatch = leaf == null ? null : PemFiles.mismatch(privateKey, leaf);
+                    if (mismatch != null) {
+                        problems.add(new ConfigException(TLS_KEY.name(), key + ": " + mismatch + " (" + cert + ")"));
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigException(TLS_KEY.name(), e.getMessage()));
+                }
+            }
+            if (ca != null) {
+                try {
+                    PemFiles.certificates(ca);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigException(TLS_CA.name(), e.getMessage()));
+                }
             }
             return problems;
         }

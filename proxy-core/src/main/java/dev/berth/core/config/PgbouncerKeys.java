@@ -56,7 +56,11 @@ public final class PgbouncerKeys {
             entry("tcp_keepidle", new Mapping(SettingsTable.TCP_KEEPIDLE, SAME, "seconds, as Berth's")),
             entry("tcp_keepintvl", new Mapping(SettingsTable.TCP_KEEPINTVL, SAME, "seconds, as Berth's")),
             entry("tcp_keepcnt", new Mapping(SettingsTable.TCP_KEEPCNT, SAME, "")),
-            entry("so_reuseport", new Mapping(SettingsTable.SO_REUSEPORT, SAME, "")));
+            entry("so_reuseport", new Mapping(SettingsTable.SO_REUSEPORT, SAME, "")),
+            entry("client_tls_sslmode", new Mapping(SettingsTable.CLIENT_TLS_MODE, SAME, "")),
+            entry("client_tls_cert_file", new Mapping(SettingsTable.TLS_CERT, SAME, "")),
+            entry("client_tls_key_file", new Mapping(SettingsTable.TLS_KEY, SAME, "")),
+            entry("client_tls_ca_file", new Mapping(SettingsTable.TLS_CA, SAME, "")));
 
     /** Keys that need nothing from Berth: it already does what they ask. */
     static final Set<String> NOTHING_TO_DO = Set.of("ignore_startup_parameters");

@@ -59,6 +59,22 @@ final class SettingValues {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /** TLS protocol names in the JDK's and OpenSSL's spelling ({@code TLSv1.3}), whatever case was given. */
+    static List<String> tlsProtocols(String text) {
+        List<String> protocols = Arrays.stream(text.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+                .map(n -> n.toLowerCase(Locale.ROOT).startsWith("tlsv") ? "TLSv" + n.substring(4) : n).distinct().toList();
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("names no protocol; use TLSv1.2,TLSv1.3 or TLSv1.3");
+        }
+        return protocols;
+    }
+
+    static Function<List<String>, String> supportedTlsProtocols() {
+        return v -> v.stream().filter(p -> !p.equals("TLSv1.2") && !p.equals("TLSv1.3")).findFirst()
+                .map(p -> "'" + p + "' is not TLSv1.2 or TLSv1.3 (older protocols are insecure; PostgreSQL's minimum is TLSv1.2)")
+                .orElse(null);
+    }
+
     static Function<Long, String> positiveMillis() {
         return v -> v > 0 ? null : "must be a positive number of milliseconds, got " + v;
     }

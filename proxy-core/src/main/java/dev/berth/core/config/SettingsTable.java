@@ -21,7 +21,8 @@ import static dev.berth.core.config.SettingValues.positiveMillis;
  * all made from {@link #ALL}.
  *
  * <p>Reloadable (RELOAD and SIGHUP): what pools, logins and the admin console read afresh at each use —
- * pool sizes and timeouts, the reset query, the session-state policy, the admin users and the auth file. Not reloadable: what is bound or sized at start-up —
+ * pool sizes and timeouts, the reset query, the session-state policy, the admin users, the auth file and the
+ * TLS files. Not reloadable: what is bound or sized at start-up —
  * listening sockets, event-loop threads, the backend (every pool and credential is keyed by it), the
  * client auth method (clients mid-login would change method), message and prepared-statement limits
  * (buffers and per-backend caches are sized by them), metric names (dashboards would see series vanish) and
@@ -287,6 +288,36 @@ public final class SettingsTable {
             .description("listen with `SO_REUSEPORT` (Linux, native epoll), so that a new Berth can listen on the same"
                     + " port while the old one drains: a rolling restart on one host with no refused connection").build();
 
+    public static final Setting<Path> TLS_CERT = Setting.<Path>define("tls_cert", "BERTH_TLS_CERT", "FILE")
+            .defaults(null, "none").parser(Path::of).read(BerthConfig::tlsCert).reloadable(true)
+            .description("PEM certificate (chain) Berth presents to clients that use TLS; re-read by `RELOAD`").build();
+
+    public static final Setting<Path> TLS_KEY = Setting.<Path>define("tls_key", "BERTH_TLS_KEY", "FILE")
+            .defaults(null, "none").parser(Path::of).read(BerthConfig::tlsKey).reloadable(true)
+            .description("the certificate's private key: unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`);"
+                    + " re-read by `RELOAD`").build();
+
+    /** Its default is null: prefer with a certificate, else disable, filled in by {@link BerthConfig.Builder#build()}. */
+    public static final Setting<ClientTlsMode> CLIENT_TLS_MODE = Setting.<ClientTlsMode>define("client_tls_mode",
+                    "BERTH_CLIENT_TLS_MODE", "MODE")
+            .defaults(null, "`prefer` with `--tls-cert`, else `disable`").parser(ClientTlsMode::parse)
+            .read(BerthConfig::clientTlsMode).reloadable(true)
+            .description("TLS from clients: `disable` (SSLRequest answered `N`); `allow` or `prefer` (TLS when the"
+                    + " client asks); `require` (a client without TLS gets `28000` before any password); `verify-ca` (also a"
+                    + " client certificate signed by `--tls-ca`); `verify-full` (also its CN equal to the user name)").build();
+
+    public static final Setting<Path> TLS_CA = Setting.<Path>define("tls_ca", "BERTH_TLS_CA", "FILE")
+            .defaults(null, "none").parser(Path::of).read(BerthConfig::tlsCa).reloadable(true)
+            .description("PEM CA bundle that client certificates must be signed by; needed by `verify-ca` and"
+                    + " `verify-full`, unused otherwise").build();
+
+    public static final Setting<List<String>> TLS_PROTOCOLS = Setting.<List<String>>define("tls_protocols",
+                    "BERTH_TLS_PROTOCOLS", "LIST")
+            .defaults(List.of("TLSv1.2", "TLSv1.3"), "`TLSv1.2,TLSv1.3`").parser(SettingValues::tlsProtocols)
+            .check(SettingValues.supportedTlsProtocols()).read(c -> String.join(",", c.tlsProtocols())).reloadable(true)
+            .description("TLS versions clients may use (PostgreSQL's `ssl_min_protocol_version` is TLSv1.2 too); the"
+                    + " provider's default cipher suites").build();
+
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
@@ -294,7 +325,8 @@ public final class SettingsTable {
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
             MAX_MESSAGE_SIZE, SERVER_LIFETIME, SERVER_CHECK_DELAY, SERVER_CHECK_QUERY, QUERY_TIMEOUT,
             IDLE_TRANSACTION_TIMEOUT, CLIENT_IDLE_TIMEOUT, TRANSACTION_TIMEOUT, TCP_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL,
-            TCP_KEEPCNT, SHUTDOWN_TIMEOUT, SO_REUSEPORT);
+            TCP_KEEPCNT, SHUTDOWN_TIMEOUT, SO_REUSEPORT, TLS_CERT, TLS_KEY, CLIENT_TLS_MODE, TLS_CA,
+            TLS_PROTOCOLS);
 
     private static final Map<String, Setting<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Setting::name, s -> s));

@@ -22,6 +22,9 @@ public final class Messages {
     /** SSLRequest / GSSENCRequest refusal: a single 'N' byte. */
     public static final ByteBuf NO_ENCRYPTION = Unpooled.unreleasableBuffer(
             Unpooled.wrappedBuffer(new byte[] {'N'}).asReadOnly());
+    /** The answer to an SSLRequest when TLS follows. */
+    public static final ByteBuf ENCRYPTION_ACCEPTED = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(new byte[] {'S'}).asReadOnly());
     public static final ByteBuf AUTHENTICATION_OK = constant(alloc -> authentication(alloc, MessageType.AUTH_OK));
     public static final ByteBuf AUTHENTICATION_CLEARTEXT =
             constant(alloc -> authentication(alloc, MessageType.AUTH_CLEARTEXT_PASSWORD));

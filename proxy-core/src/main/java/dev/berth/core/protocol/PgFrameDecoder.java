@@ -13,7 +13,9 @@ import java.util.List;
  * <p>On the client side the stream starts in the startup phase, where packets have no type byte
  * (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest). The decoder leaves that phase by itself
  * once it has emitted a packet that is not an SSL/GSS negotiation, so a client that pipelines its first
- * messages after the StartupMessage is still framed correctly.
+ * messages after the StartupMessage is still framed correctly. After an SSL/GSS request it stops, so that
+ * whoever answers it can see, through {@link #bufferedBytes()}, whether the client sent more before the
+ * answer (bytes that must not be taken once TLS is agreed: they were not encrypted).
  *
  * <p>Until {@link #loginCompleted()} a client's typed messages may be at most {@link #MAX_LOGIN_MESSAGE}
  * bytes: before it has authenticated nobody gets to make Berth buffer a large message.
@@ -48,6 +50,11 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
     /** The client has logged in: from now on it may send messages up to the maximum message size. */
     public void loginCompleted() {
         limit = maxMessageSize;
+    }
+
+    /** Bytes received and not yet framed: read when an SSLRequest is answered. */
+    public int bufferedBytes() {
+        return actualReadableBytes();
     }
 
     /** For connections Berth opens to PostgreSQL: every message is typed. */
@@ -85,10 +92,11 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
                     return;
                 }
                 int code = in.getInt(start + 4);
-                if (code != StartupPacket.SSL_REQUEST_CODE && code != StartupPacket.GSSENC_REQUEST_CODE) {
-                    startupPhase = false;
-                }
                 out.add(in.readRetainedSlice(length));
+                if (code == StartupPacket.SSL_REQUEST_CODE || code == StartupPacket.GSSENC_REQUEST_CODE) {
+                    return; // its answer decides how the rest of the stream is read
+                }
+                startupPhase = false;
             } else {
                 if (in.readableBytes() < 5) {
                     return;

@@ -158,4 +158,36 @@ class BerthConfigTest {
         ConfigException named = assertThrows(ConfigException.class, () -> SettingsTable.POOL_MODE.parse("bogus"));
         assertEquals("pool_mode: 'bogus' is not one of session, transaction, statement", named.getMessage());
     }
+
+    @Test
+    void clientTlsIsOffWithoutACertificateAndAModeThatNeedsOneNamesWhatIsMissing(@TempDir Path dir) throws IOException {
+        assertEquals(ClientTlsMode.DISABLE, trust().build().clientTlsMode());
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), trust().build().tlsProtocols());
+        rejects(trust().clientTlsMode(ClientTlsMode.REQUIRE), "client_tls_mode",
+                "require needs a server certificate: set tls_cert and tls_key (PEM files)");
+        rejects(trust().clientTlsMode(ClientTlsMode.PREFER), "client_tls_mode", "prefer needs a server certificate");
+        Path garbage = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
+        rejects(trust().tlsCert(garbage), "tls_key", "is needed with tls_cert");
+        rejects(trust().tlsKey(garbage), "tls_cert", "is needed with tls_key");
+        rejects(trust().tlsCert(garbage).tlsKey(garbage), "tls_cert", garbage + " holds no PEM certificate");
+        rejects(trust().tlsCert(dir.resolve("missing.pem")).tlsKey(garbage), "tls_cert", "cannot read " + dir.resolve("missing.pem"));
+        Path pkcs1 = Files.writeString(dir.resolve("key.pem"), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        List<ConfigException> problems = trust().tlsCert(garbage).tlsKey(pkcs1).problems();
+        assertTrue(problems.stream().anyMatch(p -> p.setting().equals("tls_key")
+                && p.problem().contains("convert it with openssl pkcs8 -topk8 -nocrypt")), problems.toString());
+        rejects(trust().clientTlsMode(ClientTlsMode.VERIFY_CA).tlsCert(garbage).tlsKey(garbage), "tls_ca",
+                "is needed by client_tls_mode verify-ca (the CA bundle that signs client certificates)");
+        assertTrue(trust().clientTlsMode(ClientTlsMode.VERIFY_FULL).problems().stream()
+                .anyMatch(p -> p.setting().equals("tls_ca") && p.problem().contains("is needed by client_tls_mode verify-full")));
+    }
+
+    @Test
+    void tlsSettingsParse() {
+        assertEquals(ClientTlsMode.VERIFY_FULL, SettingsTable.CLIENT_TLS_MODE.parse(" Verify-Full "));
+        assertEquals("client_tls_mode: 'on' is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                assertThrows(ConfigException.class, () -> SettingsTable.CLIENT_TLS_MODE.parse("on")).getMessage());
+        assertEquals(List.of("TLSv1.3"), SettingsTable.TLS_PROTOCOLS.parse(" tlsv1.3, "));
+        assertTrue(SettingsTable.TLS_PROTOCOLS.problem(List.of("TLSv1.1")).problem().startsWith("'TLSv1.1' is not TLSv1.2 or TLSv1.3"));
+        assertEquals("verify-ca", ClientTlsMode.VERIFY_CA.toString());
+    }
 }

@@ -94,7 +94,11 @@ class ConfigFileTest {
             "tcp_keepidle, 45, tcp_keepidle, 45",
             "tcp_keepintvl, 5, tcp_keepintvl, 5",
             "tcp_keepcnt, 4, tcp_keepcnt, 4",
-            "so_reuseport, 1, so_reuseport, 1"})
+            "so_reuseport, 1, so_reuseport, 1",
+            "client_tls_sslmode, require, client_tls_mode, require",
+            "client_tls_cert_file, /etc/berth/server.crt, tls_cert, /etc/berth/server.crt",
+            "client_tls_key_file, /etc/berth/server.key, tls_key, /etc/berth/server.key",
+            "client_tls_ca_file, /etc/berth/ca.crt, tls_ca, /etc/berth/ca.crt"})
     void pgbouncerKeysMapToBerthSettingsInBerthUnits(String key, String value, String setting, String expected)
             throws IOException {
         ConfigFile f = load("[pgbouncer]", key + " = " + value);

@@ -44,7 +44,8 @@ class SettingsTableTest {
                         "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_SERVER_LIFETIME", "BERTH_SERVER_CHECK_DELAY",
                         "BERTH_SERVER_CHECK_QUERY", "BERTH_QUERY_TIMEOUT", "BERTH_IDLE_TRANSACTION_TIMEOUT",
                         "BERTH_CLIENT_IDLE_TIMEOUT", "BERTH_TRANSACTION_TIMEOUT", "BERTH_TCP_KEEPALIVE", "BERTH_TCP_KEEPIDLE",
-                        "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT", "BERTH_SHUTDOWN_TIMEOUT", "BERTH_SO_REUSEPORT"),
+                        "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT", "BERTH_SHUTDOWN_TIMEOUT", "BERTH_SO_REUSEPORT", "BERTH_TLS_CERT", "BERTH_TLS_KEY",
+                        "BERTH_CLIENT_TLS_MODE", "BERTH_TLS_CA", "BERTH_TLS_PROTOCOLS"),
                 SettingsTable.ALL.stream().map(Setting::envVar).toList());
     }
 
@@ -55,7 +56,8 @@ class SettingsTableTest {
                         "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools", "server_lifetime",
                         "server_check_delay", "server_check_query", "query_timeout", "idle_transaction_timeout",
                         "client_idle_timeout", "transaction_timeout", "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl",
-                        "tcp_keepcnt", "shutdown_timeout"),
+                        "tcp_keepcnt", "shutdown_timeout", "tls_cert", "tls_key",
+                        "client_tls_mode", "tls_ca", "tls_protocols"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 

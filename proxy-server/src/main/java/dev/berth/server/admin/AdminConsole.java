@@ -50,7 +50,7 @@ public final class AdminConsole {
             "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|VERSION",
             "PAUSE [<db>]  -- hold new transactions, wait for those in flight, close the server connections (then restart PostgreSQL)",
             "RESUME [<db>]",
-            "RELOAD  -- re-read the config file and the auth file (as SIGHUP does)",
+            "RELOAD  -- re-read the config file, the auth file and the TLS files (as SIGHUP does)",
             "KILL <database>  -- disconnect the clients and backend connections of a database",
             "SHUTDOWN");
 

@@ -72,10 +72,10 @@ final class AdminShow {
             rows.add(List.of("C", c.user() == null ? "" : c.user(), c.database() == null ? "" : c.database(),
                     c.stateName(), address == null ? "" : address.getAddress().getHostAddress(), address == null ? 0 : address.getPort(),
                     Instant.ofEpochMilli(c.connectedAtMillis()).toString(), c.pinned() ? "yes" : "no", key == null ? "" : key.toString(),
-                    c.pinReason()));
+                    c.pinReason(), c.tlsDescription()));
         }
         return new Table(List.of("type", "user", "database", "state", "addr", "port", "connect_time", "pinned", "pool",
-                "pin_reason"), rows);
+                "pin_reason", "tls"), rows);
     }
 
     Table servers() {

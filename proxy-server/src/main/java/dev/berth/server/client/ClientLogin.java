@@ -26,7 +26,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A client's login: the startup packet (encryption requests refused, cancel requests passed on), the
+ * A client's login: the startup packet (SSLRequest handed to {@link ClientTls}, GSSENCRequest refused,
+ * cancel requests passed on), the
  * user's secret from the {@link SecretSource} (asynchronously: a lookup never blocks the event loop),
  * the authentication exchange, the admin console hand-off, and — once a server is in line with the
  * client — the greeting, all within the client login timeout.
@@ -61,7 +62,8 @@ final class ClientLogin {
         try {
             StartupPacket packet = StartupPacket.decode(frame);
             switch (packet.kind()) {
-                case SSL_REQUEST, GSSENC_REQUEST -> session.ctx().writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
+                case SSL_REQUEST -> session.tls().onSslRequest();
+                case GSSENC_REQUEST -> session.ctx().writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
                 case CANCEL_REQUEST -> {
                     session.proxy().cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(), session.remote());
                     session.close();
@@ -92,6 +94,9 @@ final class ClientLogin {
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             session.disconnect(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet", Level.INFO);
+            return;
+        }
+        if (!session.tls().admits(user)) {
             return;
         }
         String database = params.getOrDefault("database", user);

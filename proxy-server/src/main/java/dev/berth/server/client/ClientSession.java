@@ -24,6 +24,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.logging.Level;
@@ -52,6 +53,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final ServerWait wait;
     private final ClientRelay relay;
     private final ClientLink link;
+    private final ClientTls tls = new ClientTls(this);
     private final ClientStatements statements = new ClientStatements();
     private final long connectedAtMillis = System.currentTimeMillis();
     private ChannelHandlerContext ctx;
@@ -184,6 +186,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             disconnect(SqlState.FEATURE_NOT_SUPPORTED, cause.getMessage(), Level.INFO);
         } else if (cause instanceof ProtocolException) {
             disconnect(SqlState.PROTOCOL_VIOLATION, cause.getMessage(), Level.WARNING);
+        } else if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+            close(); // a failed handshake: logged once by ClientTls
         } else if (cause instanceof IOException) {
             LOG.fine(() -> describe() + " connection error: " + cause.getMessage());
             close();
@@ -360,6 +364,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return ctx;
     }
 
+    ClientTls tls() {
+        return tls;
+    }
+
     ClientLogin login() {
         return login;
     }
@@ -404,6 +412,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** For SHOW CLIENTS: what keeps this client on its server ("" when nothing). */
     public String pinReason() {
         return pins.labels();
+    }
+
+    /** For SHOW CLIENTS: TLS protocol and cipher, or "" without TLS. */
+    public String tlsDescription() {
+        return tls.description();
     }
 
     public long connectedAtMillis() {

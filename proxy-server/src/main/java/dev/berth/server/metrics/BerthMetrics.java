@@ -2,6 +2,7 @@ package dev.berth.server.metrics;
 
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolStats;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -75,6 +76,10 @@ public final class BerthMetrics {
     private final Counter backendTls = Counter.builder().name("berth_backend_tls_handshakes")
             .help("TLS negotiations with backends, by result: ok, failed, not_supported (the server answered N)")
             .labelNames("result").register(registry);
+    private final Counter clientTlsHandshakes = Counter.builder().name("berth_client_tls_handshakes")
+            .help("TLS handshakes with clients, by result").labelNames("result").register(registry);
+    private final CounterDataPoint clientTlsOk = clientTlsHandshakes.labelValues("ok");
+    private final CounterDataPoint clientTlsFailed = clientTlsHandshakes.labelValues("failed");
     private final Counter clientConnectionsRefused = Counter.builder().name("berth_client_connections_refused")
             .help("Client connections refused with 53300 at --max-client-connections").register(registry);
 
@@ -183,6 +188,10 @@ public final class BerthMetrics {
 
     public void clientConnectionRefused() {
         clientConnectionsRefused.inc();
+    }
+
+    public void clientTlsHandshake(boolean ok) {
+        (ok ? clientTlsOk : clientTlsFailed).inc();
     }
 
     public PrometheusRegistry registry() {
