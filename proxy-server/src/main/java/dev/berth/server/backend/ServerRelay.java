@@ -206,6 +206,9 @@ final class ServerRelay {
         }
         tracker.clientMessage(MessageType.PARSE);
         tracker.clientMessage(MessageType.SYNC);
+        if (statements != null) {
+            statements.ownRequestSent();
+        }
         own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
         toServer.add(pipeline);
     }
@@ -255,6 +258,11 @@ final class ServerRelay {
         LinkedClient linked = client;
         if (linked == null) {
             return false;
+        }
+        if (mode != PoolMode.SESSION && statements.retryConsumes(frame, tracker.transactionStatus(), output)) {
+            toServer.drain(); // a failed batch sent again, or the failed one's ReadyForQuery swallowed
+            channel.flush();
+            return true;
         }
         byte type = MessageType.of(frame);
         if (!own.isEmpty()) {
