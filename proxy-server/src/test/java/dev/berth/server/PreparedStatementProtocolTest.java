@@ -704,6 +704,34 @@ class PreparedStatementProtocolTest {
         }
     }
 
+    /**
+     * SQL EXECUTE of a statement the client prepared by protocol: PostgreSQL runs it; through transaction
+     * pooling the statement lives under a shared name, so Berth refuses it with 26000 saying so (pgbouncer
+     * passes it on and the server answers that it does not exist). The client's session goes on unharmed.
+     */
+    @Test
+    void sqlExecuteOfAProtocolPreparedStatementIsRefusedWithAnErrorNamingTheLimit() throws Exception {
+        try (RunningBerth berth = berth(1, 200); RawClient c = RawClient.login(berth.port(), "postgres", "postgres")) {
+            c.send(batch().parse("foobar", "select 1").sync());
+            assertEquals("1Z", RawClient.types(c.readUntil('Z')));
+            for (String sql : List.of("EXECUTE foobar", "deallocate foobar", "select 1; execute \"foobar\"")) {
+                c.send(batch().query(sql));
+                List<Message> r = c.readUntil('Z');
+                assertEquals("EZ", RawClient.types(r), sql + ": " + summary(r, false));
+                assertEquals("26000", r.get(0).field('C'), sql);
+                assertEquals("prepared statement \"foobar\" was prepared by the extended protocol, which in transaction"
+                        + " pooling runs under a name shared by the pool: SQL EXECUTE and DEALLOCATE cannot reach it",
+                        r.get(0).field('M'), sql);
+            }
+            c.send(batch().bind("", "foobar").execute("").sync());
+            assertEquals("2DCZ", RawClient.types(c.readUntil('Z')), "the statement still runs by protocol");
+            c.send(batch().query("prepare mine as select 2; execute mine; deallocate mine"));
+            assertEquals("CTDCCZ", RawClient.types(c.readUntil('Z')), "SQL-prepared statements are the server's own");
+            c.send(batch().query("execute \"FOOBAR\""));
+            assertEquals(List.of("26000"), RawClient.errorCodes(c.readUntil('Z')), "another name: PostgreSQL's error");
+        }
+    }
+
     // ---- 9. DEALLOCATE ALL ----
 
     @Test

@@ -63,11 +63,12 @@ final class ClientRelay {
         if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
             effect = inspectSessionState(frame, type);
-            if (effect.berthStatement() != null) {
-                // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
-                server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
-                        + "\" does not exist"), session.link());
-                return;
+            if (effect.statementName() != null) {
+                ErrorResponse refused = sqlStatementRefused(effect);
+                if (refused != null) {
+                    server.reject(frame, refused, session.link());
+                    return;
+                }
             }
             if (effect.pins() && session.config().sessionState() == SessionStatePolicy.REJECT) {
                 String what = effect.pinReason();
@@ -88,6 +89,28 @@ final class ClientRelay {
             server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), session.link());
             restoreAtSync = null;
         }
+    }
+
+    /**
+     * SQL EXECUTE or DEALLOCATE of a name Berth cannot let through: one of Berth's shared server-side
+     * statements (never reachable by SQL), or a statement this client prepared by protocol, which runs under
+     * a shared name and so cannot be reached by its own name (PostgreSQL would run it; pgbouncer passes it on
+     * and the server answers that it does not exist). Null for any other name (a SQL PREPAREd one).
+     */
+    private ErrorResponse sqlStatementRefused(SessionStateDetector.Effect effect) {
+        String name = effect.statementName();
+        if (effect.berthStatement() != null) {
+            return ErrorResponse.error("26000", "prepared statement \"" + name + "\" does not exist");
+        }
+        if (session.statements().get(name) == null) {
+            return null;
+        }
+        LOG.fine(() -> session.describe() + " SQL EXECUTE/DEALLOCATE of protocol-prepared statement " + name + " refused");
+        return ErrorResponse.error("26000", "prepared statement \"" + name + "\" was prepared by the extended"
+                + " protocol, which in transaction pooling runs under a name shared by the pool: SQL EXECUTE and"
+                + " DEALLOCATE cannot reach it").withHint("run it with Bind/Execute and drop it with Close (the"
+                + " driver's prepared-statement API), prepare it with SQL PREPARE (which pins the connection), or use"
+                + " a session-mode pool");
     }
 
     /**
