@@ -38,6 +38,7 @@ final class ClientRelay {
     private boolean flushServer;
     /** Startup settings to give back after the next Sync: a Parse of a RESET went to the server. */
     private List<ParameterSync.Change> restoreAtSync;
+    private final StatementEffects statementEffects = new StatementEffects();
 
     ClientRelay(ClientSession session) {
         this.session = session;
@@ -60,7 +61,9 @@ final class ClientRelay {
         flushServer = true;
         session.metrics().fromClient(frame.readableBytes());
         SessionStateDetector.Effect effect = SessionStateDetector.Effect.NONE;
-        if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
+        if (type == MessageType.BIND && statementEffects.active()) {
+            effect = rerun(statementEffects.bound(frame));
+        } else if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
             effect = inspectSessionState(frame, type);
             if (effect.statementName() != null) {
@@ -78,6 +81,9 @@ final class ClientRelay {
                         + " (--session-state reject)").withHint("use SET LOCAL inside a transaction, or a session-mode pool"), session.link());
                 return;
             }
+        }
+        if (type == MessageType.PARSE && session.mode() != PoolMode.SESSION) {
+            statementEffects.parsed(frame, effect);
         }
         server.write(frame, session.link());
         if (effect.changesSession()) {
@@ -274,6 +280,17 @@ final class ClientRelay {
             Messages.readCString(payload); // statement name
         }
         return inspectSessionState(Messages.readCString(payload));
+    }
+
+    /** A named statement with an effect runs again: followed as its Parse was (pins, SETs, RESETs). */
+    private SessionStateDetector.Effect rerun(SessionStateDetector.Effect effect) {
+        if (effect == null) {
+            return SessionStateDetector.Effect.NONE;
+        }
+        if (effect.pins() && session.config().sessionState() == SessionStatePolicy.PIN) {
+            session.pin(effect.pinBits());
+        }
+        return effect;
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {
