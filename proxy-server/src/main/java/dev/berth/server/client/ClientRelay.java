@@ -18,7 +18,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -92,7 +94,8 @@ final class ClientRelay {
         if (effect.resets() != null) {
             restoreAfter(effect.resets(), type, server);
         } else if (type == MessageType.SYNC && restoreAtSync != null) {
-            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), session.link());
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), names(restoreAtSync),
+                    session.link());
             restoreAtSync = null;
         }
     }
@@ -130,10 +133,18 @@ final class ClientRelay {
             return; // the server's own starting values are the client's
         }
         if (type == MessageType.QUERY) {
-            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), changes), session.link());
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), changes), names(changes), session.link());
         } else {
             restoreAtSync = changes;
         }
+    }
+
+    private static Set<String> names(List<ParameterSync.Change> changes) {
+        Set<String> names = new HashSet<>();
+        for (ParameterSync.Change c : changes) {
+            names.add(c.name().toLowerCase(Locale.ROOT));
+        }
+        return names;
     }
 
     /** Sends what the client queued while it had no server, now that it has one, and reads it again. */
