@@ -26,8 +26,8 @@ import java.util.logging.Logger;
  * The relay between a server connection and its linked client, both ways. Client messages are tracked
  * (to know when the server is at rest) and, in transaction pooling, translated for the shared prepared
  * statements; server messages go back through the same translation, with ReadyForQuery ending a
- * request/response cycle for the timing metrics. Writes are gathered per socket and flushed per batch.
- * Confined to the server's event loop, so a write from another loop is handed over as one task.
+ * request/response cycle for the timing metrics ({@link CycleTimer}). Writes are gathered per socket and
+ * flushed per batch. Confined to the server's event loop, so a write from another loop is handed over as one task.
  */
 final class ServerRelay {
     private static final Logger LOG = Logger.getLogger(ServerRelay.class.getName());
@@ -50,9 +50,7 @@ final class ServerRelay {
     private boolean clientNeedsFlush;
     /** The server sent the linked client a FATAL error: when it then closes, the client needs no second one. */
     private boolean fatalPassedOn;
-    /** When the current request/response cycle and the current transaction began (0: none in progress). */
-    private long cycleStartNanos;
-    private long transactionStartNanos;
+    private final CycleTimer timer;
     /** ReadyForQuery messages received while linked: numbers the requests they answer. */
     private long readyCount;
     /** The numbers of Berth's own requests appended to the client's (see {@link #appendOwn}), oldest first. */
@@ -80,6 +78,7 @@ final class ServerRelay {
         this.registry = registry;
         this.maxPreparedStatements = maxPreparedStatements;
         this.metrics = metrics;
+        this.timer = new CycleTimer(metrics);
     }
 
     void bind(ServerConnection connection, Channel ch) {
@@ -141,12 +140,7 @@ final class ServerRelay {
             return;
         }
         consumed++;
-        if (cycleStartNanos == 0) {
-            cycleStartNanos = System.nanoTime();
-            if (transactionStartNanos == 0) {
-                transactionStartNanos = cycleStartNanos;
-            }
-        }
+        timer.clientMessage();
         tracker.clientMessage(MessageType.of(frame));
         if (mode == PoolMode.SESSION) {
             toServer.add(frame);
@@ -292,7 +286,7 @@ final class ServerRelay {
             byte previous = tracker.transactionStatus();
             tracker.readyForQuery(status);
             readyCount++;
-            cycleEnded(status);
+            timer.readyForQuery(status);
             if (changes.active()) {
                 SessionChanges.Outcome outcome = changes.readyForQuery(readyCount, previous, status);
                 if (outcome != null) {
@@ -346,17 +340,6 @@ final class ServerRelay {
         int at = frame.readerIndex() + 5;
         if (frame.getInt(at) == server.processId()) {
             frame.setInt(at, linked.processId());
-        }
-    }
-
-    /** A ReadyForQuery ended a request/response cycle, and with status 'I' a transaction. */
-    private void cycleEnded(byte status) {
-        long now = System.nanoTime();
-        metrics.query(cycleStartNanos == 0 ? 0 : now - cycleStartNanos);
-        cycleStartNanos = 0;
-        if (status == 'I' && transactionStartNanos != 0) {
-            metrics.transaction(now - transactionStartNanos);
-            transactionStartNanos = 0;
         }
     }
 
