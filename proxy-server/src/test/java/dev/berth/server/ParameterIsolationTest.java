@@ -102,23 +102,26 @@ class ParameterIsolationTest {
         }
         Map<String, String> startup = Map.of("TimeZone", "America/Sao_Paulo", "options", "-c extra_float_digits=2");
         try (Client a = Client.connect(startup)) {
-            a.run("SET TimeZone = 'UTC'");
-            a.run("RESET TimeZone");
+            // not the server's default (UTC here): the RESET changes it, and PostgreSQL would report the startup value
+            a.run("SET TimeZone = 'Asia/Tokyo'");
+            assertEquals(List.of("TimeZone=America/Sao_Paulo"), reports(a.run("RESET TimeZone")),
+                    "one ParameterStatus, of the client's own value, as PostgreSQL sends it (not the server's default first)");
             assertEquals("America/Sao_Paulo", a.reported.get("TimeZone"), "the ParameterStatus the client saw last");
             assertEquals("America/Sao_Paulo", a.one("select current_setting('TimeZone')"));
 
-            a.run("SET TimeZone = 'UTC'; SET DateStyle = 'SQL, DMY'; SET extra_float_digits = 3");
-            a.run("RESET ALL");
+            a.run("SET TimeZone = 'Asia/Tokyo'; SET DateStyle = 'SQL, DMY'; SET extra_float_digits = 3");
+            assertEquals(List.of("DateStyle=" + defaultDateStyle, "TimeZone=America/Sao_Paulo"),
+                    reports(a.run("RESET ALL")).stream().sorted().toList());
             assertEquals("America/Sao_Paulo", a.reported.get("TimeZone"));
             assertEquals("America/Sao_Paulo|" + defaultDateStyle + "|2", a.one("select current_setting('TimeZone') || '|'"
                     + " || current_setting('DateStyle') || '|' || current_setting('extra_float_digits')"));
         }
         awaitIdle();
         try (Client a = Client.connect(startup)) {
-            a.run("SET TimeZone = 'UTC'");
+            a.run("SET TimeZone = 'Asia/Tokyo'");
             // the extended protocol, as pgjdbc sends it
             a.c.send(RawClient.batch().parse("", "RESET TimeZone").bind("", "").execute("").sync());
-            a.read();
+            assertEquals(List.of("TimeZone=America/Sao_Paulo"), reports(a.read()));
             assertEquals("America/Sao_Paulo", a.reported.get("TimeZone"));
             assertEquals("America/Sao_Paulo", a.one("select current_setting('TimeZone')"));
             // a RESET followed by a SET in the same text keeps the SET
@@ -134,6 +137,12 @@ class ParameterIsolationTest {
             assertNotEquals("America/Sao_Paulo", other.one("select current_setting('TimeZone')"), "nothing left for the next client");
             assertEquals("1", other.one("select current_setting('extra_float_digits')"), "PostgreSQL's default");
         }
+    }
+
+    /** The ParameterStatus messages among {@code messages}, as name=value. */
+    private static List<String> reports(List<RawClient.Message> messages) {
+        return messages.stream().filter(m -> m.type() == 'S').map(m -> m.text().split("\0", -1))
+                .map(nv -> nv[0] + "=" + nv[1]).toList();
     }
 
     private static void awaitIdle() {

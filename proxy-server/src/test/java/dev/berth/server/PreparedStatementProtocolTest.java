@@ -704,6 +704,34 @@ class PreparedStatementProtocolTest {
         }
     }
 
+    /**
+     * SQL EXECUTE of a statement the client prepared by protocol: PostgreSQL runs it; through transaction
+     * pooling the statement lives under a shared name, so Berth refuses it with 26000 saying so (pgbouncer
+     * passes it on and the server answers that it does not exist). The client's session goes on unharmed.
+     */
+    @Test
+    void sqlExecuteOfAProtocolPreparedStatementIsRefusedWithAnErrorNamingTheLimit() throws Exception {
+        try (RunningBerth berth = berth(1, 200); RawClient c = RawClient.login(berth.port(), "postgres", "postgres")) {
+            c.send(batch().parse("foobar", "select 1").sync());
+            assertEquals("1Z", RawClient.types(c.readUntil('Z')));
+            for (String sql : List.of("EXECUTE foobar", "deallocate foobar", "select 1; execute \"foobar\"")) {
+                c.send(batch().query(sql));
+                List<Message> r = c.readUntil('Z');
+                assertEquals("EZ", RawClient.types(r), sql + ": " + summary(r, false));
+                assertEquals("26000", r.get(0).field('C'), sql);
+                assertEquals("prepared statement \"foobar\" was prepared by the extended protocol, which in transaction"
+                        + " pooling runs under a name shared by the pool: SQL EXECUTE and DEALLOCATE cannot reach it",
+                        r.get(0).field('M'), sql);
+            }
+            c.send(batch().bind("", "foobar").execute("").sync());
+            assertEquals("2DCZ", RawClient.types(c.readUntil('Z')), "the statement still runs by protocol");
+            c.send(batch().query("prepare mine as select 2; execute mine; deallocate mine"));
+            assertEquals("CTDCCZ", RawClient.types(c.readUntil('Z')), "SQL-prepared statements are the server's own");
+            c.send(batch().query("execute \"FOOBAR\""));
+            assertEquals(List.of("26000"), RawClient.errorCodes(c.readUntil('Z')), "another name: PostgreSQL's error");
+        }
+    }
+
     // ---- 9. DEALLOCATE ALL ----
 
     @Test
@@ -903,6 +931,86 @@ class PreparedStatementProtocolTest {
         }
     }
 
+    /**
+     * The realistic case for a transparent retry: a column's type changes where Berth cannot see it (a
+     * migration over a direct connection, another pool, a function) while every backend of the pool holds the
+     * statement. A fresh client's Parse is answered by Berth (the backend has the statement), and its first
+     * Describe or Bind meets {@code cached plan must not change result type}, which PostgreSQL would never give
+     * a statement just prepared: Berth prepares it afresh and sends the batch again. A client that prepared the
+     * statement before the change gets PostgreSQL's own 0A000, as it would directly.
+     */
+    @Test
+    void aColumnTypeChangedBehindBerthsBackIsRetriedForFreshClientsAndFailsForOldOnesAsInPostgres() throws Exception {
+        String select = "select v from gen_hidden";
+        try (RunningBerth berth = berth(3, 200)) {
+            sameAsPostgres(berth, (side, t) -> {
+                List<RawClient> holders = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    holders.add(side.login());
+                }
+                try {
+                    RawClient first = holders.get(0);
+                    first.send(batch().query("drop table if exists gen_hidden; create table gen_hidden(v int);"
+                            + " insert into gen_hidden values (1)"));
+                    t.record("create", first, 1);
+                    for (RawClient c : holders) { // all in a transaction at once: prepared on every backend
+                        c.send(batch().query("begin").parse("S_sel", select).bind("", "S_sel").execute("").sync());
+                        t.expect("prepare and run in a transaction", c, "CZ12DCZ");
+                    }
+                    for (RawClient c : holders) {
+                        c.send(batch().query("commit"));
+                        t.expect("commit", c, "CZ");
+                    }
+                    TestPostgres.execute("alter table gen_hidden alter column v type text"); // not through Berth
+                    for (int i = 0; i < 3; i++) {
+                        try (RawClient a = side.login(); RawClient b = side.login()) {
+                            // asyncpg: Parse and Describe, Sync; then Bind and Execute
+                            a.send(batch().parse("S_sel", select).describeStatement("S_sel").sync());
+                            List<Message> r = t.expect("try " + i + ": a fresh client describes it", a, "1tTZ");
+                            assertEquals(25, r.get(2).int32(10), "the column is the new text (type oid after count, name, table, attnum)");
+                            a.send(batch().bind("", "S_sel").execute("").sync());
+                            assertEquals(List.of("1"), dataRow(t.expect("try " + i + ": and runs it", a, "2DCZ")));
+                            // pgjdbc, node-postgres: all in one batch
+                            b.send(batch().parse("S_sel", select).bind("", "S_sel").describePortal("").execute("").sync());
+                            t.expect("try " + i + ": another fresh client in one batch", b, "12TDCZ");
+                        }
+                    }
+                    // a client that prepared it before the change: PostgreSQL's own error, every time
+                    first.send(batch().bind("", "S_sel").execute("").sync());
+                    assertEquals(List.of("0A000"), RawClient.errorCodes(t.expect("a statement from before", first, "EZ")));
+                    first.send(batch().query("drop table gen_hidden"));
+                    t.record("drop", first, 1);
+                } finally {
+                    for (RawClient c : holders) {
+                        c.close();
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void aStatementAlreadyUsedThatAFunctionDeallocatedFailsOnceThenWorks() throws Exception {
+        try (RunningBerth berth = berth(1, 200); RawClient a = RawClient.login(berth.port(), "postgres", "postgres");
+             RawClient b = RawClient.login(berth.port(), "postgres", "postgres")) {
+            b.send(batch().query("create or replace function berth_test_dealloc2() returns void language plpgsql"
+                    + " as $$ begin execute 'deallocate all'; end $$"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
+            a.send(batch().parse("S_x", "select 'x'").bind("", "S_x").execute("").sync());
+            assertEquals("12DCZ", RawClient.types(a.readUntil('Z')));
+            b.send(batch().query("select berth_test_dealloc2()"));
+            assertEquals("TDCZ", RawClient.types(b.readUntil('Z')));
+            // the client has used the statement: not retried (a known limit), and Berth learns from the error
+            a.send(batch().bind("", "S_x").execute("").sync());
+            assertEquals(List.of("26000"), RawClient.errorCodes(a.readUntil('Z')));
+            a.send(batch().bind("", "S_x").execute("").sync());
+            List<Message> r = a.readUntil('Z');
+            assertEquals("2DCZ", RawClient.types(r), summary(r, false));
+            b.send(batch().query("drop function berth_test_dealloc2()"));
+            assertEquals("CZ", RawClient.types(b.readUntil('Z')));
+        }
+    }
+
     // ---- 11. session mode renames nothing ----
 
     @Test
@@ -974,12 +1082,13 @@ class PreparedStatementProtocolTest {
             assertEquals("11Z", RawClient.types(a.readUntil('Z')));
             b.send(batch().query("select berth_test_dealloc()"));
             assertEquals("TDCZ", RawClient.types(b.readUntil('Z')));
-            // Berth learns it from the first 26000 (not yet retried transparently); from then on both work
-            a.send(batch().bind("", "S_x").execute("").sync());
-            List<Message> first = a.readUntil('Z');
-            if (!RawClient.types(first).equals("2DCZ")) {
-                assertEquals(List.of("26000"), RawClient.errorCodes(first), summary(first, false));
+            // a fresh client's statement, which Berth believes the backend holds: prepared again and retried
+            try (RawClient c = RawClient.login(berth.port(), "postgres", "postgres")) {
+                c.send(batch().parse("S_c", "select 'x'").bind("", "S_c").execute("").sync());
+                List<Message> r = c.readUntil('Z');
+                assertEquals("12DCZ", RawClient.types(r), summary(r, false));
             }
+            // Berth learned from it that the backend lost its statements: a's are prepared again when used
             for (int i = 0; i < 3; i++) {
                 a.send(batch().bind("", "S_x").execute("").bind("", "S_y").execute("").sync());
                 List<Message> r = a.readUntil('Z');

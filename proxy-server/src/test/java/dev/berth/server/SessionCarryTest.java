@@ -161,6 +161,29 @@ class SessionCarryTest {
         }
     }
 
+    /**
+     * A SET in a named statement that the client runs again later (Bind/Execute without its Parse, as a driver
+     * runs a cached statement) is followed again: the client keeps the value it last ran, not an earlier SET.
+     */
+    @Test
+    void aSetRunAgainFromAStatementPreparedEarlierIsFollowed() throws Exception {
+        try (RawClient a = RawClient.login(berth.port(), TestPostgres.APP_USER, TestPostgres.APP_DB)) {
+            a.send(RawClient.batch().parse("S_5s", "SET statement_timeout = '5s'").bind("", "S_5s").execute("").sync());
+            assertEquals("12CZ", RawClient.types(a.readUntil('Z')));
+            a.send(RawClient.batch().query("SET statement_timeout = '7s'"));
+            assertEquals("CZ", RawClient.types(a.readUntil('Z')));
+            a.send(RawClient.batch().bind("", "S_5s").execute("").sync());
+            assertEquals("2CZ", RawClient.types(a.readUntil('Z')));
+            try (Client b = connect()) {
+                assertEquals("0", b.one("SHOW statement_timeout"), "one backend: b gets a's, without a's setting");
+            }
+            a.send(RawClient.batch().query("SHOW statement_timeout"));
+            assertEquals(List.of("5s"), RawClient.firstColumns(a.readUntil('Z')), "the value a last ran");
+            a.send(RawClient.batch().query("RESET statement_timeout"));
+            assertEquals("CZ", RawClient.types(a.readUntil('Z')));
+        }
+    }
+
     @Test
     void asyncpgsResetSequenceLeavesTheClientUnpinned() throws Exception {
         double before = pinCount(berth);

@@ -9,6 +9,8 @@ public final class ClientStatements {
     public static final class Statement {
         final StatementKey key;
         String serverName;
+        /** Bound or described since it was parsed: the client may know its shape. */
+        private boolean used;
 
         Statement(StatementKey key, String serverName) {
             this.key = key;
@@ -21,6 +23,15 @@ public final class ClientStatements {
 
         public String serverName() {
             return serverName;
+        }
+
+        /** True the first time it is asked: the client binds or describes the statement for the first time. */
+        public boolean firstUse() {
+            if (used) {
+                return false;
+            }
+            used = true;
+            return true;
         }
     }
 
@@ -48,6 +59,14 @@ public final class ClientStatements {
             if (s.serverName.equals(oldName)) {
                 s.serverName = newName;
             }
+        }
+    }
+
+    /** Points one of the client's statements to another server-side name (no-op for a name it does not have). */
+    public void reassign(String clientName, String serverName) {
+        Statement s = statements.get(clientName);
+        if (s != null) {
+            s.serverName = serverName;
         }
     }
 

@@ -29,6 +29,7 @@ public final class MessageType {
     public static final byte NOTICE_RESPONSE = 'N';
     public static final byte NOTIFICATION_RESPONSE = 'A';
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
+    public static final byte PARAMETER_DESCRIPTION = 't';
 
     // authentication request codes inside 'R'
     public static final int AUTH_OK = 0;

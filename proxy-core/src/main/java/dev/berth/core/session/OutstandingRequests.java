@@ -106,9 +106,14 @@ final class OutstandingRequests {
             return new Request(Kind.BIND, Action.FORWARD, null, serverName, null, key, clientName);
         }
 
-        /** A Describe of a named statement, sent under {@code serverName}; {@code clientName} as for {@link #bind}. */
-        static Request describeStatement(String serverName, String clientName) {
-            return new Request(Kind.DESCRIBE_STATEMENT, Action.FORWARD, null, serverName, null, null, clientName);
+        /** A Describe of a named statement, sent under {@code serverName}; {@code key} and {@code clientName} as for {@link #bind}. */
+        static Request describeStatement(String serverName, StatementKey key, String clientName) {
+            return new Request(Kind.DESCRIBE_STATEMENT, Action.FORWARD, null, serverName, null, key, clientName);
+        }
+
+        /** A Sync of a batch the server failed and Berth sent again: its ReadyForQuery is swallowed. */
+        static Request retriedSync() {
+            return new Request(Kind.SYNC, Action.SWALLOW, null, null, null, null, null);
         }
 
         /** A client's Close of its statement name: the server keeps the statement, Berth answers CloseComplete. */
@@ -128,14 +133,36 @@ final class OutstandingRequests {
     }
 
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    /** Requests added that the server answers (not answered by Berth), in all and when the current batch began. */
+    private long sent;
+    private long sentAtBatchStart;
 
     void add(Request r) {
         queue.addLast(r);
+        if (r.action != Action.SYNTHESIZE) {
+            sent++;
+        }
+    }
+
+    /** Puts a request at the head, to be answered before all others (the Sync of a batch being retried). */
+    void addFirst(Request r) {
+        queue.addFirst(r);
+    }
+
+    /** A Sync went out (or a client was attached): what follows is a new batch. */
+    void batchBegins() {
+        sentAtBatchStart = sent;
+    }
+
+    /** Nothing of the current batch has reached the server yet. */
+    boolean batchUntouched() {
+        return sent == sentAtBatchStart;
     }
 
     Request peek() {
         return queue.peekFirst();
     }
+
 
     Request poll() {
         return queue.pollFirst();

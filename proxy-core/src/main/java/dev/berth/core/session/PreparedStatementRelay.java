@@ -4,6 +4,7 @@ import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.prepared.PreparedStatementMetrics;
 import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.prepared.ServerStatements;
+import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.session.OutstandingRequests.Kind;
@@ -11,14 +12,17 @@ import dev.berth.core.session.OutstandingRequests.Request;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.List;
+
 /**
  * Named prepared statements in transaction pooling: the client's statement names are its own, the
  * server's are Berth's. On the way in ({@link RequestTranslator}), Parse/Bind/Describe/Close are rewritten
  * to the server-side name, a statement the server lacks is prepared first (its ParseComplete swallowed), a
  * Parse the server already has and a Close of a client name are answered by Berth. On the way out
  * ({@link ResponseMatcher}), each response is matched to its request, so the client sees exactly the
- * responses to its own messages, in order, as PostgreSQL would send them. One relay per server
- * connection, used on that connection's event loop.
+ * responses to its own messages, in order, as PostgreSQL would send them. A batch whose first request
+ * meets a stale or missing shared statement before anything of it ran is sent again ({@link StatementRetry}).
+ * One relay per server connection, used on that connection's event loop.
  */
 public final class PreparedStatementRelay {
 
@@ -36,12 +40,13 @@ public final class PreparedStatementRelay {
     private final ResponseMatcher responses;
     /** After Berth rejected a Parse the server never saw, the rest of the batch up to Sync is dropped. */
     private boolean droppingUntilSync;
+    private final StatementRetry retry = new StatementRetry();
 
     public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc,
                                   PreparedStatementMetrics metrics) {
         this.statements = statements;
         this.alloc = alloc;
-        this.requests = new RequestTranslator(statements, outstanding, alloc, metrics);
+        this.requests = new RequestTranslator(statements, outstanding, alloc, metrics, retry);
         this.responses = new ResponseMatcher(statements, outstanding, alloc);
     }
 
@@ -49,9 +54,12 @@ public final class PreparedStatementRelay {
     public void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
         requests.attach(clientStatements, statementRegistry);
         responses.attach(clientStatements, statementRegistry);
+        retry.reset();
+        outstanding.batchBegins();
     }
 
     public void detach() {
+        retry.reset();
         requests.detach();
         responses.detach();
     }
@@ -68,7 +76,13 @@ public final class PreparedStatementRelay {
 
     /** The server connection is gone: nothing outstanding will be answered. */
     public void close() {
+        retry.reset();
         outstanding.clear();
+    }
+
+    /** Berth sends a request of its own after the client's: a batch before it can no longer be sent again. */
+    public void ownRequestSent() {
+        retry.reset();
     }
 
     public long reprepares() {
@@ -87,9 +101,19 @@ public final class PreparedStatementRelay {
             return;
         }
         if (responses.skippingUntilSync() && type != MessageType.SYNC) {
+            retry.reset();
             out.toServer(frame); // the server discards it, as it would without Berth
             return;
         }
+        ByteBuf copy = retry.idle() ? null : retry.beforeClientMessage(frame);
+        translate(type, frame, out);
+        if (copy != null) {
+            retry.afterClientMessage(copy, type);
+        }
+        outstanding.answerSynthesized(out);
+    }
+
+    private void translate(byte type, ByteBuf frame, Output out) {
         switch (type) {
             case MessageType.PARSE -> requests.parse(frame, out);
             case MessageType.BIND -> requests.bind(frame, out);
@@ -101,12 +125,12 @@ public final class PreparedStatementRelay {
                 droppingUntilSync = false;
                 statements.syncSent();
                 requests.forward(frame, Kind.SYNC, out);
+                outstanding.batchBegins();
             }
             case MessageType.QUERY -> requests.query(frame, out);
             case MessageType.FUNCTION_CALL -> requests.forward(frame, Kind.FUNCTION_CALL, out);
             default -> out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
         }
-        outstanding.answerSynthesized(out);
     }
 
     /**
@@ -117,6 +141,7 @@ public final class PreparedStatementRelay {
     public void reject(ByteBuf frame, ByteBuf error, Output out) {
         byte type = MessageType.of(frame);
         frame.release();
+        retry.reset();
         if (type == MessageType.QUERY) {
             outstanding.add(Request.rejectedQuery(error));
             out.toServer(Messages.query(alloc, ""));
@@ -130,6 +155,62 @@ public final class PreparedStatementRelay {
     /** Handles one framed server message; takes ownership of it. */
     public void fromServer(ByteBuf frame, Output out) {
         responses.fromServer(frame, out);
+    }
+
+    /**
+     * Called for each server message before anything else looks at it: true when it belonged to a batch
+     * being retried and is consumed (the failure, now sent again, or the failed batch's ReadyForQuery), so
+     * that neither the client nor the connection's bookkeeping sees it. {@code transactionStatus} is that
+     * of the last ReadyForQuery. Costs one check when no batch is recorded.
+     */
+    public boolean retryConsumes(ByteBuf frame, byte transactionStatus, Output out) {
+        if (retry.idle()) {
+            return false;
+        }
+        byte type = MessageType.of(frame);
+        if (type == MessageType.NOTICE_RESPONSE || type == MessageType.NOTIFICATION_RESPONSE
+                || type == MessageType.PARAMETER_STATUS) {
+            return false;
+        }
+        if (retry.resent()) {
+            if (type != MessageType.READY_FOR_QUERY) {
+                return false;
+            }
+            retry.reset();
+            responses.fromServer(frame, out); // answers the failed batch's Sync, which swallows it
+            return true;
+        }
+        Request head = outstanding.peek();
+        if (head == null || head != retry.first()) {
+            return false; // an earlier batch's answer
+        }
+        boolean retriable = retry.complete() && transactionStatus == 'I';
+        if (type == MessageType.PARAMETER_DESCRIPTION && retriable && head.kind == Kind.DESCRIBE_STATEMENT) {
+            retry.hold(frame);
+            return true;
+        }
+        ByteBuf held = retry.takeHeld();
+        if (type == MessageType.ERROR_RESPONSE && retriable) {
+            ErrorResponse error = ErrorResponse.decode(frame);
+            boolean planChanged = ResponseMatcher.planChanged(error);
+            if (planChanged || "26000".equals(error.sqlState())) {
+                frame.release();
+                if (held != null) {
+                    held.release();
+                }
+                responses.abandonForRetry(head, planChanged);
+                List<ByteBuf> batch = retry.resend();
+                for (ByteBuf f : batch) {
+                    fromClient(f, out);
+                }
+                return true;
+            }
+        }
+        if (held != null) {
+            responses.fromServer(held, out);
+        }
+        retry.reset(); // the first request is answered: nothing of this batch will be sent again
+        return false;
     }
 
     /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */

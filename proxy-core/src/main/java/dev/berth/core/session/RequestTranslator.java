@@ -34,10 +34,12 @@ final class RequestTranslator {
     private long evictions;
     /** The client parsed the unnamed statement on this server since it was attached. */
     private boolean unnamedHere;
+    private final StatementRetry retry;
 
     RequestTranslator(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc,
-                      PreparedStatementMetrics metrics) {
+                      PreparedStatementMetrics metrics, StatementRetry retry) {
         this.statements = statements;
+        this.retry = retry;
         this.outstanding = outstanding;
         this.alloc = alloc;
         this.metrics = metrics;
@@ -121,6 +123,7 @@ final class RequestTranslator {
         }
         ClientStatements.Statement s = client.get(name);
         String serverName = s == null ? unknown(name) : s.serverName();
+        ByteBuf copy = s != null && retriable(s) ? frame.retainedDuplicate() : null;
         if (s != null) {
             ensurePrepared(s, out);
         }
@@ -134,7 +137,11 @@ final class RequestTranslator {
         frame.release();
         CompositeByteBuf rewritten = alloc.compositeBuffer(2).addComponents(true, head, rest);
         // an error about the statement must name it as the client does
-        outstanding.add(Request.bind(serverName, s == null ? null : s.key(), escapedFrom(name, serverName)));
+        Request request = Request.bind(serverName, s == null ? null : s.key(), escapedFrom(name, serverName));
+        outstanding.add(request);
+        if (copy != null) {
+            retry.start(copy, request);
+        }
         out.toServer(rewritten);
     }
 
@@ -149,13 +156,18 @@ final class RequestTranslator {
             forward(frame, what == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
             return;
         }
-        frame.release();
         ClientStatements.Statement s = client.get(name);
         String serverName = s == null ? unknown(name) : s.serverName();
+        ByteBuf copy = s != null && retriable(s) ? frame.retainedDuplicate() : null;
+        frame.release();
         if (s != null) {
             ensurePrepared(s, out);
         }
-        outstanding.add(Request.describeStatement(serverName, escapedFrom(name, serverName)));
+        Request request = Request.describeStatement(serverName, s == null ? null : s.key(), escapedFrom(name, serverName));
+        outstanding.add(request);
+        if (copy != null) {
+            retry.start(copy, request);
+        }
         out.toServer(nameMessage(MessageType.DESCRIBE, (byte) 'S', serverName));
     }
 
@@ -178,6 +190,15 @@ final class RequestTranslator {
         client.forgetUnnamed();
         unnamedHere = false;
         forward(frame, Kind.QUERY, out);
+    }
+
+    /**
+     * Whether this Bind or Describe starts a batch that can be sent again if the shared statement proves
+     * stale or missing (see {@link StatementRetry}): the client's first use of the statement, the first
+     * message of the batch, and the server already holds the statement (one Berth prepares now is fresh).
+     */
+    private boolean retriable(ClientStatements.Statement s) {
+        return s.firstUse() && outstanding.batchUntouched() && retry.idle() && statements.ready(s.serverName());
     }
 
     /**

@@ -128,8 +128,8 @@ final class ResponseMatcher {
             frame = rewritten;
         }
         ErrorResponse error = ErrorResponse.decode(frame);
-        if (head.serverName != null && head.key != null && head.kind == Kind.BIND
-                && error.message() != null && error.message().contains(PLAN_CHANGED)) {
+        if (head.serverName != null && head.key != null
+                && (head.kind == Kind.BIND || head.kind == Kind.DESCRIBE_STATEMENT) && planChanged(error)) {
             // the schema changed under a shared statement: from now on it is prepared afresh under a new name
             String fresh = registry.rename(head.key, head.serverName);
             client.rename(head.serverName, fresh);
@@ -150,6 +150,37 @@ final class ResponseMatcher {
         if (r == null) {
             skippingUntilSync = true;
         }
+    }
+
+    static boolean planChanged(ErrorResponse error) {
+        return "0A000".equals(error.sqlState()) && error.message() != null && error.message().contains(PLAN_CHANGED);
+    }
+
+    /**
+     * The first request of a batch failed on a stale ({@code planChanged}) or missing shared statement and
+     * the batch is about to be sent again (see {@link StatementRetry}): the statement gets a fresh name for
+     * this client and the pool, or this server's statements are forgotten; the failed batch's requests are
+     * dropped with what they assumed, and its Sync stays first, to swallow the ReadyForQuery that answers it.
+     */
+    void abandonForRetry(Request failed, boolean planChanged) {
+        if (planChanged) {
+            String fresh = registry.rename(failed.key, failed.serverName);
+            if (failed.errorNameRewrite != null) {
+                client.reassign(failed.errorNameRewrite, fresh);
+            } else {
+                client.rename(failed.serverName, fresh);
+            }
+        } else {
+            statements.lost();
+        }
+        Request r;
+        while ((r = outstanding.poll()) != null) {
+            forget(r);
+            if (r.kind == Kind.SYNC) {
+                break;
+            }
+        }
+        outstanding.addFirst(Request.retriedSync());
     }
 
     /** One of Berth's server-side names (a client's own name of that form is escaped with a trailing '?'). */

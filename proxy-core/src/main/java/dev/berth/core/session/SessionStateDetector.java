@@ -32,15 +32,23 @@ public final class SessionStateDetector {
      * @param clears    the {@link PinReason} bits the text ends (not pinned again after it in the text)
      * @param sets      the session parameters it sets, in order, by lower-case name: a null value gives the
      *                  client's startup value back (RESET, SET ... TO DEFAULT; the name "all" for RESET ALL)
+     * @param statementName the prepared statement the text names in SQL {@code EXECUTE} or {@code DEALLOCATE}
+     *                  (the first one, as PostgreSQL reads the name), or null
      * @param resets    the parameters it RESETs, in lower case ("all" for RESET ALL and DISCARD ALL), or null:
      *                  Berth gives them the client's startup values back right after the request
      */
     public record Effect(String pinReason, int pinBits, int clears, List<ParameterSync.Change> sets,
-                         String berthStatement, Set<String> resets) {
+                         String statementName, Set<String> resets) {
         public static final Effect NONE = new Effect(null, 0, 0, List.of(), null, null);
 
         public boolean pins() {
             return pinBits != 0;
+        }
+
+        /** {@link #statementName} when it looks like one of Berth's shared server-side names, else null. */
+        public String berthStatement() {
+            return statementName != null && statementName.toLowerCase(Locale.ROOT).startsWith(PREFIX_LOWER)
+                    ? statementName : null;
         }
 
         /** Something to follow until the server answers: parameters set, or pins ended. */
@@ -51,7 +59,7 @@ public final class SessionStateDetector {
         /** This effect without the pins in {@code mask} (a policy allows them). */
         public Effect withoutPins(int mask) {
             return (pinBits & mask) == 0 ? this : new Effect((pinBits & ~mask) == 0 ? null : pinReason, pinBits & ~mask, clears,
-                    sets, berthStatement, resets);
+                    sets, statementName, resets);
         }
     }
 
@@ -92,7 +100,7 @@ public final class SessionStateDetector {
         private int pins;
         private int clears;
         private List<ParameterSync.Change> sets;
-        private String berthStatement;
+        private String statementName;
         private Set<String> resets;
 
         Reading(Set<String> reported) {
@@ -100,10 +108,10 @@ public final class SessionStateDetector {
         }
 
         Effect effect() {
-            if (pins == 0 && clears == 0 && sets == null && berthStatement == null && resets == null) {
+            if (pins == 0 && clears == 0 && sets == null && statementName == null && resets == null) {
                 return Effect.NONE;
             }
-            return new Effect(reason, pins, clears, sets == null ? List.of() : List.copyOf(sets), berthStatement, resets);
+            return new Effect(reason, pins, clears, sets == null ? List.of() : List.copyOf(sets), statementName, resets);
         }
 
         private void pin(PinReason why, String what) {
@@ -135,8 +143,8 @@ public final class SessionStateDetector {
         void statement(List<String> t) {
             String first = t.get(0);
             String named = sqlStatementName(t);
-            if (named != null && named.toLowerCase(Locale.ROOT).startsWith(PREFIX_LOWER) && berthStatement == null) {
-                berthStatement = named;
+            if (named != null && statementName == null) {
+                statementName = named;
             }
             switch (first) {
                 case "set" -> set(t);

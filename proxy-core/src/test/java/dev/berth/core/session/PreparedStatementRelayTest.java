@@ -458,6 +458,10 @@ class PreparedStatementRelayTest {
         Backend b = backend(100, alice);
         prepare(b, "S_1", "select * from t");
         StatementKey key = new StatementKey("select * from t", new int[0]);
+        b.client(bind("", "S_1"), execute(""), sync());
+        b.server(bindComplete(), commandComplete("SELECT 0"), ready());
+        out.received();
+        out.sent();
 
         b.client(bind("", "S_1"), execute(""), sync());
         assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
@@ -667,6 +671,160 @@ class PreparedStatementRelayTest {
         // the rejected error frame was released: checked by everyFrameIsReleased
     }
 
+    // ---- transparent retry of a batch whose first request met a stale or missing shared statement ----
+
+    private static final String PLAN_CHANGED = "cached plan must not change result type";
+
+    /** Alice prepares the statement on the backend; bob, a fresh client, then uses the backend. */
+    private Backend sharedByAliceThenBob() {
+        Backend b = backend(100, alice);
+        prepare(b, "S_1", "select * from t");
+        b.relay.attach(bob, registry);
+        return b;
+    }
+
+    @Test
+    void aStalePlanOnTheDescribeAfterAParseBerthAnsweredIsRetriedUnderAFreshName() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        assertEquals(List.of("D|S|BERTH_1", "S"), out.sent());
+        assertEquals(List.of("1"), out.received());
+
+        // PostgreSQL describes the parameters before it finds the plan stale
+        b.server(parameterDescription(), error("0A000", PLAN_CHANGED));
+        assertEquals(List.of("P|BERTH_2|select * from t", "D|S|BERTH_2", "S"), out.sent());
+        assertEquals(List.of(), out.received(), "the client never sees the failure");
+        b.server(ready(), parseComplete(), parameterDescription(), rowDescription(), ready());
+        assertEquals(List.of("t", "T", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals("BERTH_2", bob.get("S_b").serverName());
+        assertEquals("BERTH_1", alice.get("S_1").serverName(), "alice's statement predates the change: PostgreSQL decides");
+        assertEquals("BERTH_2", registry.nameFor(new StatementKey("select * from t", new int[0])));
+    }
+
+    @Test
+    void aMissingStatementOnTheBindAfterAParseBerthAnsweredIsPreparedAgainAndTheBatchRetried() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), bind("", "S_b"), describe('P', ""), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1", "D|P|", "E|", "S"), out.sent());
+        b.server(error("26000", "prepared statement \"BERTH_1\" does not exist"));
+        assertEquals(List.of("C|S|BERTH_1", "P|BERTH_1|select * from t", "B||BERTH_1", "D|P|", "E|", "S"), out.sent());
+        b.server(ready(), closeComplete(), parseComplete(), bindComplete(), rowDescription(), dataRow(),
+                commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "2", "T", "D", "C", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals(1, b.statements.size());
+    }
+
+    @Test
+    void aRetriedBatchIsNotRetriedASecondTime() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        b.server(error("0A000", PLAN_CHANGED), ready(), parseComplete());
+        out.sent();
+        b.server(error("0A000", PLAN_CHANGED), ready());
+        assertEquals(List.of("1", "E|0A000|" + PLAN_CHANGED, "Z|I"), out.received());
+        assertEquals(List.of(), out.sent());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aStatementParsedInAnEarlierBatchAndNeverUsedIsRetried() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), sync());
+        b.server(ready());
+        assertEquals(List.of("1", "Z|I"), out.received());
+        out.sent();
+        b.client(bind("", "S_b"), execute(""), sync());
+        b.server(error("0A000", PLAN_CHANGED));
+        assertEquals(List.of("B||BERTH_1", "E|", "S", "P|BERTH_2|select * from t", "B||BERTH_2", "E|", "S"), out.sent());
+        b.server(ready(), parseComplete(), bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "D", "C", "Z|I"), out.received());
+    }
+
+    @Test
+    void aStatementTheClientAlreadyDescribedGetsPostgresError() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        b.server(parameterDescription(), rowDescription(), ready());
+        assertEquals(List.of("1", "t", "T", "Z|I"), out.received());
+        out.sent();
+        b.client(bind("", "S_b"), execute(""), sync());
+        b.server(error("0A000", PLAN_CHANGED), ready());
+        assertEquals(List.of("E|0A000|" + PLAN_CHANGED, "Z|I"), out.received(), "PostgreSQL says so too");
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+    }
+
+    @Test
+    void aBatchThatRanSomethingFirstIsNotRetried() {
+        Backend b = sharedByAliceThenBob();
+        b.client(bind("", "S_none"), execute(""), parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        b.server(bindComplete(), commandComplete("SELECT 1"), error("0A000", PLAN_CHANGED), ready());
+        assertEquals(List.of("2", "C", "1", "E|0A000|" + PLAN_CHANGED, "Z|I"), out.received());
+        assertEquals(List.of("B||S_none", "E|", "D|S|BERTH_1", "S"), out.sent());
+    }
+
+    @Test
+    void inATransactionBlockTheErrorIsPassedOn() {
+        Backend b = sharedByAliceThenBob();
+        b.client(query("begin"));
+        b.server(commandComplete("BEGIN"), ready('T'));
+        out.received();
+        out.sent();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        b.server(error("0A000", PLAN_CHANGED), ready('E'));
+        assertEquals(List.of("1", "E|0A000|" + PLAN_CHANGED, "Z|E"), out.received());
+        assertEquals(List.of("D|S|BERTH_1", "S"), out.sent());
+        assertEquals("BERTH_2", registry.nameFor(new StatementKey("select * from t", new int[0])),
+                "the next client prepares it afresh");
+    }
+
+    @Test
+    void aBatchWhoseSyncHasNotArrivedOrThatMoreFollowedIsNotRetried() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), flush());
+        b.server(error("0A000", PLAN_CHANGED));
+        b.client(sync());
+        b.server(ready());
+        assertEquals(List.of("1", "E|0A000|" + PLAN_CHANGED, "Z|I"), out.received());
+        out.sent();
+
+        b.relay.attach(new ClientStatements(), registry);
+        b.client(parse("S_c", "select * from t"), sync()); // BERTH_1 renamed: Berth prepares the fresh name
+        b.server(parseComplete(), ready());
+        out.received();
+        out.sent();
+        ClientStatements carol = new ClientStatements();
+        b.relay.attach(carol, registry);
+        b.client(parse("S_c", "select * from t"), describe('S', "S_c"), sync(), query("select 1"));
+        assertEquals(List.of("D|S|BERTH_2", "S", "Q|select 1"), out.sent());
+        b.server(error("26000", "prepared statement \"BERTH_2\" does not exist"), ready());
+        assertEquals(List.of("1", "E|26000|prepared statement \"S_c\" does not exist", "Z|I"), out.received());
+        assertEquals(List.of(), out.sent());
+        b.server(rowDescription(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aDescribeThatSucceedsGetsItsParameterDescriptionBeforeItsRowDescription() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), describe('S', "S_b"), sync());
+        b.server(parameterDescription(23));
+        assertEquals(List.of("1"), out.received());
+        b.server(rowDescription(), ready());
+        assertEquals(List.of("t", "T", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aRecordedBatchWhoseFirstRequestSucceedsIsReleased() {
+        Backend b = sharedByAliceThenBob();
+        b.client(parse("S_b", "select * from t"), bind("", "S_b"), execute(""), sync());
+        b.server(bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "2", "D", "C", "Z|I"), out.received());
+        // every copy it kept was released: checked by everyFrameIsReleased
+    }
+
     // ---- plumbing ----
 
     /** One server connection: its statements and its relay. */
@@ -686,9 +844,19 @@ class PreparedStatementRelayTest {
             }
         }
 
+        /** The transaction status of the last ReadyForQuery, as the server connection knows it. */
+        byte status = 'I';
+
+        /** Server messages, each offered to the retry first as the server connection does. */
         void server(ByteBuf... frames) {
             for (ByteBuf f : frames) {
-                relay.fromServer(f, out);
+                byte ready = f.getByte(f.readerIndex()) == 'Z' ? f.getByte(f.readerIndex() + 5) : 0;
+                if (!relay.retryConsumes(f, status, out)) {
+                    relay.fromServer(f, out);
+                }
+                if (ready != 0) {
+                    status = ready;
+                }
             }
         }
     }
@@ -950,7 +1118,11 @@ class PreparedStatementRelayTest {
     }
 
     private ByteBuf ready() {
-        return frame('Z', b -> b.writeByte('I'));
+        return ready('I');
+    }
+
+    private ByteBuf ready(char status) {
+        return frame('Z', b -> b.writeByte(status));
     }
 
     private ByteBuf parameterStatus(String name, String value) {

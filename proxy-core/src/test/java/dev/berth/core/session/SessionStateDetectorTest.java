@@ -38,7 +38,7 @@ class SessionStateDetectorTest {
     @ValueSource(strings = {"SELECT 1", "", "   ", ";", "INSERT INTO t VALUES (1)", "BEGIN", "COMMIT",
             "SELECT * FROM listen_log", "SELECT setting FROM pg_settings", "UPDATE t SET x = 1",
             "CREATE TABLE t (x int)", "DECLARE c CURSOR FOR SELECT 1", "DECLARE c CURSOR WITHOUT HOLD FOR SELECT 1",
-            "DEALLOCATE foo", "DISCARD PLANS", "SHOW search_path"})
+            "DISCARD PLANS", "SHOW search_path"})
     void ordinaryStatementsHaveNoEffect(String sql) {
         assertNoEffect(sql);
     }
@@ -476,6 +476,12 @@ class SessionStateDetectorTest {
         assertEquals("BERTH_3", inspect("execute \"BERTH_3\"(1)").berthStatement());
         assertEquals("BERTH_7", inspect("DEALLOCATE PREPARE \"BERTH_7\"").berthStatement());
         assertNull(inspect("EXECUTE my_plan").berthStatement());
+        assertEquals("my_plan", inspect("EXECUTE My_Plan(1)").statementName(), "any name, folded as PostgreSQL does");
+        assertEquals("S_1", inspect("select 1; deallocate \"S_1\"").statementName());
+        assertNull(inspect("DEALLOCATE ALL").statementName());
+        Effect named = inspect("DEALLOCATE foo");
+        assertEquals("foo", named.statementName());
+        assertFalse(named.pins() || named.changesSession(), "naming a statement neither pins nor changes the session");
         assertNull(inspect("DEALLOCATE ALL").berthStatement());
     }
 

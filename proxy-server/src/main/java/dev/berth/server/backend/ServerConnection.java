@@ -23,6 +23,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -225,10 +226,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /**
      * Sends one of Berth's own requests ({@code pipeline}, ending with a Sync) right after what the linked
-     * client sent so far; its answers are swallowed but for ParameterStatus (see {@link ServerRelay}).
+     * client sent so far; its answers are swallowed but for ParameterStatus (see {@link ServerRelay}), which
+     * replaces what the client's request reported of the parameters it {@code sets} (lower-case names).
      */
-    public void appendRequest(ByteBuf pipeline, LinkedClient sender) {
-        relay.appendOwn(pipeline, sender);
+    public void appendRequest(ByteBuf pipeline, Set<String> sets, LinkedClient sender) {
+        relay.appendOwn(pipeline, sets, sender);
     }
 
     /** Unlinks the client; server messages are no longer forwarded. */

@@ -20,14 +20,15 @@ import io.netty.channel.Channel;
 
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
  * The relay between a server connection and its linked client, both ways. Client messages are tracked
  * (to know when the server is at rest) and, in transaction pooling, translated for the shared prepared
  * statements; server messages go back through the same translation, with ReadyForQuery ending a
- * request/response cycle for the timing metrics. Writes are gathered per socket and flushed per batch.
- * Confined to the server's event loop, so a write from another loop is handed over as one task.
+ * request/response cycle for the timing metrics ({@link ServerActivity}). Writes are gathered per socket and
+ * flushed per batch. Confined to the server's event loop, so a write from another loop is handed over as one task.
  */
 final class ServerRelay {
     private static final Logger LOG = Logger.getLogger(ServerRelay.class.getName());
@@ -61,6 +62,7 @@ final class ServerRelay {
     /** The client's ReadyForQuery just before one of Berth's own requests is held until that request is answered. */
     private boolean holdReady;
     private ByteBuf heldReady;
+    private final ReplacedReports replacedReports = new ReplacedReports();
     /** Writes the statement translation produces. */
     private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
         @Override
@@ -128,6 +130,7 @@ final class ServerRelay {
     void unlink() {
         client = null;
         changes.clear();
+        replacedReports.clear();
         releaseHeld();
         if (statements != null) {
             statements.detach();
@@ -194,19 +197,24 @@ final class ServerRelay {
      * One of Berth's own requests (extended-protocol messages ending with a Sync), sent right after what
      * the client sent so far, so that it runs before anything the client sends next. Its answers are
      * swallowed but for ParameterStatus, which the client gets as PostgreSQL would have sent it for the
-     * client's request; the client's ReadyForQuery follows them.
+     * client's request; the client's ReadyForQuery follows them. The client's own reports of the parameters
+     * it {@code sets} (lower case) are replaced by its reports ({@link ReplacedReports}).
      */
-    void appendOwn(ByteBuf pipeline, LinkedClient sender) {
+    void appendOwn(ByteBuf pipeline, Set<String> sets, LinkedClient sender) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> appendOwn(pipeline, sender));
+            channel.eventLoop().execute(() -> appendOwn(pipeline, sets, sender));
             return;
         }
         if (client != sender) {
             pipeline.release();
             return;
         }
+        replacedReports.replacing(sets);
         tracker.clientMessage(MessageType.PARSE);
         tracker.clientMessage(MessageType.SYNC);
+        if (statements != null) {
+            statements.ownRequestSent();
+        }
         own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
         toServer.add(pipeline);
     }
@@ -216,15 +224,23 @@ final class ServerRelay {
         if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameters().record(frame);
             linked.parameterReported(parameter.getKey(), parameter.getValue());
+            replacedReports.reportedByOwn(parameter.getKey());
             forwardToClient(frame);
             return;
         }
         if (type == MessageType.ERROR_RESPONSE) {
             LOG.info(() -> "server connection " + server + ": Berth's own request failed: " + ErrorResponse.decode(frame));
+            replacedReports.ownFailed();
         } else if (type == MessageType.READY_FOR_QUERY) {
             tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
             readyCount++;
             own.poll();
+            if (own.isEmpty()) {
+                replacedReports.ownAnswered((report, parameter) -> {
+                    linked.parameterReported(parameter.getKey(), parameter.getValue());
+                    forwardToClient(report);
+                });
+            }
             ByteBuf held = heldReady;
             heldReady = null;
             if (held != null) {
@@ -257,6 +273,11 @@ final class ServerRelay {
         if (linked == null) {
             return false;
         }
+        if (mode != PoolMode.SESSION && statements.retryConsumes(frame, tracker.transactionStatus(), output)) {
+            toServer.drain(); // a failed batch sent again, or the failed one's ReadyForQuery swallowed
+            channel.flush();
+            return true;
+        }
         byte type = MessageType.of(frame);
         if (!own.isEmpty()) {
             long next = own.peekFirst();
@@ -281,6 +302,9 @@ final class ServerRelay {
             }
         } else if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameters().record(frame);
+            if (replacedReports.hold(frame, parameter)) {
+                return true;
+            }
             linked.parameterReported(parameter.getKey(), parameter.getValue());
         } else if (type == MessageType.NOTIFICATION_RESPONSE) {
             ownNotification(frame, linked);
@@ -402,6 +426,7 @@ final class ServerRelay {
     /** The connection closed: drop what was gathered and tell a linked client. */
     void closed(String why) {
         releaseHeld();
+        replacedReports.clear();
         if (statements != null) {
             statements.close();
         }

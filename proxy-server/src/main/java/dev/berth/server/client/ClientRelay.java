@@ -18,7 +18,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -38,6 +40,7 @@ final class ClientRelay {
     private boolean flushServer;
     /** Startup settings to give back after the next Sync: a Parse of a RESET went to the server. */
     private List<ParameterSync.Change> restoreAtSync;
+    private final StatementEffects statementEffects = new StatementEffects();
 
     ClientRelay(ClientSession session) {
         this.session = session;
@@ -60,14 +63,17 @@ final class ClientRelay {
         flushServer = true;
         session.metrics().fromClient(frame.readableBytes());
         SessionStateDetector.Effect effect = SessionStateDetector.Effect.NONE;
-        if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
+        if (type == MessageType.BIND && statementEffects.active()) {
+            effect = rerun(statementEffects.bound(frame));
+        } else if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
             effect = inspectSessionState(frame, type);
-            if (effect.berthStatement() != null) {
-                // Berth's server-side statements are shared; SQL EXECUTE/DEALLOCATE must not reach them
-                server.reject(frame, ErrorResponse.error("26000", "prepared statement \"" + effect.berthStatement()
-                        + "\" does not exist"), session.link());
-                return;
+            if (effect.statementName() != null) {
+                ErrorResponse refused = sqlStatementRefused(effect);
+                if (refused != null) {
+                    server.reject(frame, refused, session.link());
+                    return;
+                }
             }
             if (effect.pins() && session.config().sessionState() == SessionStatePolicy.REJECT) {
                 String what = effect.pinReason();
@@ -78,6 +84,9 @@ final class ClientRelay {
                 return;
             }
         }
+        if (type == MessageType.PARSE && session.mode() != PoolMode.SESSION) {
+            statementEffects.parsed(frame, effect);
+        }
         server.write(frame, session.link());
         if (effect.changesSession()) {
             server.expectSessionChange(effect, session.link());
@@ -85,9 +94,32 @@ final class ClientRelay {
         if (effect.resets() != null) {
             restoreAfter(effect.resets(), type, server);
         } else if (type == MessageType.SYNC && restoreAtSync != null) {
-            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), session.link());
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), restoreAtSync), names(restoreAtSync),
+                    session.link());
             restoreAtSync = null;
         }
+    }
+
+    /**
+     * SQL EXECUTE or DEALLOCATE of a name Berth cannot let through: one of Berth's shared server-side
+     * statements (never reachable by SQL), or a statement this client prepared by protocol, which runs under
+     * a shared name and so cannot be reached by its own name (PostgreSQL would run it; pgbouncer passes it on
+     * and the server answers that it does not exist). Null for any other name (a SQL PREPAREd one).
+     */
+    private ErrorResponse sqlStatementRefused(SessionStateDetector.Effect effect) {
+        String name = effect.statementName();
+        if (effect.berthStatement() != null) {
+            return ErrorResponse.error("26000", "prepared statement \"" + name + "\" does not exist");
+        }
+        if (session.statements().get(name) == null) {
+            return null;
+        }
+        LOG.fine(() -> session.describe() + " SQL EXECUTE/DEALLOCATE of protocol-prepared statement " + name + " refused");
+        return ErrorResponse.error("26000", "prepared statement \"" + name + "\" was prepared by the extended"
+                + " protocol, which in transaction pooling runs under a name shared by the pool: SQL EXECUTE and"
+                + " DEALLOCATE cannot reach it").withHint("run it with Bind/Execute and drop it with Close (the"
+                + " driver's prepared-statement API), prepare it with SQL PREPARE (which pins the connection), or use"
+                + " a session-mode pool");
     }
 
     /**
@@ -101,10 +133,18 @@ final class ClientRelay {
             return; // the server's own starting values are the client's
         }
         if (type == MessageType.QUERY) {
-            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), changes), session.link());
+            server.appendRequest(SetConfigRequest.restore(session.ctx().alloc(), changes), names(changes), session.link());
         } else {
             restoreAtSync = changes;
         }
+    }
+
+    private static Set<String> names(List<ParameterSync.Change> changes) {
+        Set<String> names = new HashSet<>();
+        for (ParameterSync.Change c : changes) {
+            names.add(c.name().toLowerCase(Locale.ROOT));
+        }
+        return names;
     }
 
     /** Sends what the client queued while it had no server, now that it has one, and reads it again. */
@@ -254,6 +294,17 @@ final class ClientRelay {
             Messages.readCString(payload); // statement name
         }
         return inspectSessionState(Messages.readCString(payload));
+    }
+
+    /** A named statement with an effect runs again: followed as its Parse was (pins, SETs, RESETs). */
+    private SessionStateDetector.Effect rerun(SessionStateDetector.Effect effect) {
+        if (effect == null) {
+            return SessionStateDetector.Effect.NONE;
+        }
+        if (effect.pins() && session.config().sessionState() == SessionStatePolicy.PIN) {
+            session.pin(effect.pinBits());
+        }
+        return effect;
     }
 
     private SessionStateDetector.Effect inspectSessionState(String sql) {
