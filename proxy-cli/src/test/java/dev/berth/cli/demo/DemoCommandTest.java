@@ -1,5 +1,6 @@
 package dev.berth.cli.demo;
 
+import dev.berth.cli.DefaultSignals;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +38,10 @@ class DemoCommandTest {
     @Test
     void servesThroughBerthAndCtrlCStopsBothAndDeletesTheData() throws Exception {
         Path stderr = logs.resolve("demo.err");
-        Process demo = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.berth.cli.BerthCli",
-                "demo", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0")
+        // with SIGINT at its default, as in a terminal (a build run in the background would pass it on ignored)
+        Process demo = new ProcessBuilder(DefaultSignals.command(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-cp", System.getProperty("java.class.path"), "dev.berth.cli.BerthCli",
+                "demo", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0")))
                 .redirectError(stderr.toFile()).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
