@@ -50,8 +50,14 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
                 s.failLogin(PoolRegistry.noSuchDatabase(s.config(), s.database()));
                 return;
             }
+            ErrorResponse refused = proxy.clients().caps().admit(s.config(), route.key().database(), s.user());
+            if (refused != null) {
+                s.failLogin(refused);
+                return;
+            }
             Pool<ServerConnection> pool = proxy.pools().join(route, s.config().maxPools());
             if (pool == null) {
+                proxy.clients().caps().leave(route.key().database(), s.user());
                 s.failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));
                 return;
             }
