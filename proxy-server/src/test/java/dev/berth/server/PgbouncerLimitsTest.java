@@ -160,6 +160,36 @@ class PgbouncerLimitsTest {
     }
 
     @Test
+    void aClientWaitingPastTheTimeoutAtTheDatabaseCapIsToldWhichCap() throws Exception {
+        Path ini = ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=1"), "query_wait_timeout = 1");
+        try (RunningBerth berth = RunningBerth.startWithConfig(ini);
+             Connection holder = inTransaction(berth, TestPostgres.APP_USER, "limited")) {
+            SQLException timedOut = assertThrows(SQLException.class, () -> connect(berth, TestPostgres.MD5_USER, "limited"));
+            assertEquals("53300", timedOut.getSQLState());
+            assertTrue(timedOut.getMessage().contains("all 1 connections of max_db_connections for database limited in use"),
+                    timedOut.getMessage());
+            assertEquals("1", query(holder, "select 1"));
+        }
+    }
+
+    @Test
+    void aReloadThatRaisesTheDatabaseCapServesTheWaitingClientAtOnce() throws Exception {
+        Path ini = ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=1"));
+        try (RunningBerth berth = RunningBerth.startWithConfig(ini);
+             Connection holder = inTransaction(berth, TestPostgres.APP_USER, "limited")) {
+            CompletableFuture<String> waiting = later(berth, TestPostgres.MD5_USER, "limited", "select 'after reload'");
+            berth.awaitPool(TestPostgres.MD5_USER, "limited", p -> p.waiting() == 1, "the second user waits at the cap");
+            ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=2"));
+            try (Connection admin = admin(berth); Statement s = admin.createStatement()) {
+                s.execute("RELOAD");
+            }
+            assertEquals("after reload", waiting.get(60, TimeUnit.SECONDS), "the raised cap is used at once");
+            assertEquals("1", query(holder, "select 1"), "nobody's connection was closed");
+            assertEquals(2, backends(null));
+        }
+    }
+
+    @Test
     void maxUserConnectionsHoldsOneUserAcrossDatabases() throws Exception {
         Path ini = ini("scram-sha-256", List.of("one = dbname=" + DB, "two = dbname=" + DB),
                 "[users]", TestPostgres.APP_USER + " = max_user_connections=1");
