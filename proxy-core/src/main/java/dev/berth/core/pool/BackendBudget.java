@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * through its {@link ConnectionCaps}. A pool that finds the budget spent queues here and
  * is called back when a connection anywhere closes; meanwhile an idle connection of another pool is
  * closed to make room, as pgbouncer does. The cap can be changed while Berth runs: a raised cap wakes
- * the starving pools, a lowered one is reached as connections close.
+ * the starving pools, a lowered one is reached as connections are released (one released above the cap
+ * closes).
  */
 public final class BackendBudget {
     // written under the lock; volatile so that the checks on every release read them without it
@@ -45,15 +46,6 @@ public final class BackendBudget {
             starving.clear();
         }
         toWake.forEach(Pool::capacityAvailable);
-    }
-
-    /** Takes one slot, or records the pool as starving. Called under the pool's lock. */
-    synchronized boolean tryAcquire(Pool<?> pool) {
-        if (!roomFor(pool)) {
-            return false;
-        }
-        used++;
-        return true;
     }
 
     /** Whether a slot is free; if not, records the pool as starving. Under this budget's lock. */
