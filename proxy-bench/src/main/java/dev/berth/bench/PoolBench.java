@@ -1,6 +1,7 @@
 package dev.berth.bench;
 
 import dev.berth.core.pool.BackendBudget;
+import dev.berth.core.pool.ConnectionCaps;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.config.PoolMode;
@@ -87,7 +88,7 @@ public class PoolBench extends Defaults {
     public void setup() {
         // servers open at once, on the loop of the client they are opened for
         pool = new Pool<>(new PoolRoute(new PoolKey("pgbench", "bench"), "127.0.0.1", 5432, PoolMode.TRANSACTION,
-                new PoolLimits(20, 0, 60_000)), new BackendBudget(100),
+                new PoolLimits(20, 0, 60_000)), new ConnectionCaps(new BackendBudget(100)),
                 (p, affinity) -> p.opened(new Server(affinity)), System::nanoTime);
         // two loops' worth of servers, interleaved in the idle list
         Client[] holders = new Client[2 * PER_LOOP];

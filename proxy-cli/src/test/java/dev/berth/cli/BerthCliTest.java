@@ -205,6 +205,10 @@ class BerthCliTest {
         expected.put("--idle-timeout", "30000 default");
         expected.put("--connection-timeout", "2000 default");
         expected.put("--max-backend-connections", "50 default");
+        expected.put("--max-db-connections", "0 default");
+        expected.put("--max-user-connections", "0 default");
+        expected.put("--reserve-pool-size", "0 default");
+        expected.put("--reserve-pool-timeout", "5000 default");
         expected.put("--workers", Runtime.getRuntime().availableProcessors() + " default");
         expected.put("--metrics-listen", "0.0.0.0:9930 default");
         expected.put("--metrics-compat", "none default");
@@ -214,6 +218,8 @@ class BerthCliTest {
         expected.put("--server-connect-timeout", "5000 default");
         expected.put("--client-login-timeout", "15000 default");
         expected.put("--max-client-connections", "10000 default");
+        expected.put("--max-db-client-connections", "0 default");
+        expected.put("--max-user-client-connections", "0 default");
         expected.put("--max-pools", "1000 default");
         expected.put("--max-message-size", "268435456 default");
         expected.put("--server-lifetime", "3600000 default");

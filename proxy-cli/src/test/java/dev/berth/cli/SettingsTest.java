@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ConnectionLimits;
 import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.InvalidSettings;
@@ -33,9 +34,10 @@ class SettingsTest {
     private static final List<String> FLAGS = List.of("--config", "--listen", "--backend", "--auth-file", "--auth-type",
             "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
+            "--max-db-connections", "--max-user-connections", "--reserve-pool-size", "--reserve-pool-timeout",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
-            "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
+            "--max-db-client-connections", "--max-user-client-connections", "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
             "--query-timeout", "--idle-transaction-timeout", "--client-idle-timeout", "--transaction-timeout",
             "--tcp-keepalive", "--tcp-keepidle", "--tcp-keepintvl", "--tcp-keepcnt",
             "--shutdown-timeout", "--so-reuseport",
@@ -157,6 +159,12 @@ class SettingsTest {
                 Map.entry("BERTH_MAX_MESSAGE_SIZE", "4096"),
                 Map.entry("BERTH_MAX_CLIENT_CONNECTIONS", "600"),
                 Map.entry("BERTH_MAX_POOLS", "7"),
+                Map.entry("BERTH_MAX_DB_CONNECTIONS", "21"),
+                Map.entry("BERTH_MAX_USER_CONNECTIONS", "22"),
+                Map.entry("BERTH_MAX_DB_CLIENT_CONNECTIONS", "23"),
+                Map.entry("BERTH_MAX_USER_CLIENT_CONNECTIONS", "24"),
+                Map.entry("BERTH_RESERVE_POOL_SIZE", "25"),
+                Map.entry("BERTH_RESERVE_POOL_TIMEOUT", "26"),
                 Map.entry("BERTH_ADMIN_USERS", "ops"),
                 Map.entry("BERTH_METRICS_COMPAT", "pgbouncer"),
                 Map.entry("BERTH_SESSION_STATE", "allow"),
@@ -201,6 +209,7 @@ class SettingsTest {
                 () -> assertEquals(4096, c.maxMessageSize()),
                 () -> assertEquals(600, c.maxClientConnections()),
                 () -> assertEquals(7, c.maxPools()),
+                () -> assertEquals(new ConnectionLimits(21, 22, 23, 24, 25, 26), c.limits()),
                 () -> assertEquals(java.util.Set.of("ops"), c.adminUsers()),
                 () -> assertEquals("pgbouncer", c.metricsCompat()),
                 () -> assertEquals(SessionStatePolicy.ALLOW, c.sessionState()),
@@ -349,6 +358,14 @@ class SettingsTest {
         assertTrue(problems.get(0).startsWith(flag + ": "), problems.get(0));
         assertTrue(problems.get(0).contains(all.get(1)), problems.get(0));
         assertFalse(problems.get(0).contains("(from "), problems.get(0));
+    }
+
+    @Test
+    void connectionLimitsComeFromFlagsAndEnvironment() {
+        BerthConfig c = settings(Map.of("BERTH_MAX_DB_CONNECTIONS", "4", "BERTH_MAX_USER_CLIENT_CONNECTIONS", "9"),
+                "--auth-type", "trust", "--max-user-connections", "3", "--reserve-pool-size", "2",
+                "--reserve-pool-timeout", "250", "--max-db-client-connections", "7").resolve();
+        assertEquals(new ConnectionLimits(4, 3, 7, 9, 2, 250), c.limits());
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.config.SettingsResolver;
-import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.CloseReason;
 import dev.berth.core.pool.PoolStats;
 import dev.berth.core.protocol.ErrorResponse;
@@ -105,7 +104,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.metrics = new BerthMetrics(this::liveState); // read at scrape time only, once all is wired
         BackendConnector connector = new BackendConnector(config, credentials, workerGroup, transport, registries, metrics, health,
                 tlsContexts);
-        PoolRegistry pools = new PoolRegistry(new BackendBudget(initial.maxBackendConnections()), connector);
+        PoolRegistry pools = new PoolRegistry(PoolRegistry.budgets(initial), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
         this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health, clientTls);
         this.liveState = new PoolsLiveState(proxy);
@@ -211,7 +210,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     public void reconfigure(BerthConfig next) {
         proxy.clientTls().reload(next);
         config.replace(next);
-        proxy.pools().budget().cap(next.maxBackendConnections());
+        proxy.pools().recap(next);
         proxy.pools().reroute(key -> RuntimeConfig.routeFor(next, key.database(), key.user()));
         LOG.info("configuration changed: pool max " + next.poolMax() + " min " + next.poolMin()
                 + ", backend connections " + next.maxBackendConnections());

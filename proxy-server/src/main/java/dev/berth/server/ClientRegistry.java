@@ -12,7 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ClientRegistry {
     private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<PoolKey, PoolClients> counts = new ConcurrentHashMap<>();
+    private final ClientCaps caps = new ClientCaps();
     private volatile boolean draining;
+
+    /** The logged-in clients per database and per user, against their caps. */
+    public ClientCaps caps() {
+        return caps;
+    }
 
     /** On the client's loop, as it connects. */
     public void opened(ClientSession client) {

@@ -3,6 +3,7 @@ package dev.berth.server;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.pool.BackendBudget;
 import dev.berth.core.pool.CloseReason;
+import dev.berth.core.pool.ConnectionBudgets;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
@@ -21,8 +22,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * All pools, created on first use with the route a client's login resolved, sharing one budget of backend
- * connections; at most --max-pools of them. A pool counts the clients that joined it, and one that nobody
+ * All pools, created on first use with the route a client's login resolved, sharing the budgets of backend
+ * connections (global, per database, per user); at most --max-pools of them. A pool counts the clients that joined it, and one that nobody
  * uses any more is removed ({@link #removeUnused}), so logins to databases that do not exist leave nothing
  * behind.
  */
@@ -32,11 +33,11 @@ public final class PoolRegistry {
     private final ConcurrentHashMap<PoolKey, AtomicInteger> members = new ConcurrentHashMap<>();
     /** When the housekeeper first saw each pool unused (housekeeper thread only). */
     private final Map<PoolKey, Long> unusedSince = new HashMap<>();
-    private final BackendBudget budget;
+    private final ConnectionBudgets budgets;
     private final ServerOpener<ServerConnection> opener;
 
-    public PoolRegistry(BackendBudget budget, ServerOpener<ServerConnection> opener) {
-        this.budget = budget;
+    public PoolRegistry(ConnectionBudgets budgets, ServerOpener<ServerConnection> opener) {
+        this.budgets = budgets;
         this.opener = opener;
     }
 
@@ -80,7 +81,7 @@ public final class PoolRegistry {
     }
 
     private Pool<ServerConnection> newPool(PoolRoute route) {
-        return new Pool<>(route, budget, opener, System::nanoTime);
+        return new Pool<>(route, budgets.capsFor(route.key()), opener, System::nanoTime);
     }
 
     /**
@@ -106,6 +107,7 @@ public final class PoolRegistry {
                 unusedSince.remove(k);
                 members.remove(k);
                 pool.retire();
+                budgets.dropped(k);
                 forget.accept(k);
                 gone[0] = true;
                 return null;
@@ -124,8 +126,27 @@ public final class PoolRegistry {
         return pools.size();
     }
 
+    /** The global budget (--max-backend-connections). */
     public BackendBudget budget() {
-        return budget;
+        return budgets.global();
+    }
+
+    public ConnectionBudgets budgets() {
+        return budgets;
+    }
+
+    /** The budgets {@code config} asks for. */
+    public static ConnectionBudgets budgets(BerthConfig config) {
+        return new ConnectionBudgets(new BackendBudget(config.maxBackendConnections()),
+                database -> config.databases().maxDbConnections(config.limits(), database),
+                user -> config.databases().maxUserConnections(config.limits(), user));
+    }
+
+    /** New caps from {@code config} (a reload): raised ones are used at once, lowered ones reached as connections close. */
+    public void recap(BerthConfig config) {
+        budgets.recap(config.maxBackendConnections(),
+                database -> config.databases().maxDbConnections(config.limits(), database),
+                user -> config.databases().maxUserConnections(config.limits(), user));
     }
 
     /**

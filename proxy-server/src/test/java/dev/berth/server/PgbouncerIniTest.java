@@ -137,6 +137,9 @@ class PgbouncerIniTest {
                 while (rs.next()) {
                     StringBuilder row = new StringBuilder();
                     for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        if (rs.getMetaData().getColumnName(i).equals("current_client_connections")) {
+                            continue; // the clients just closed may not have been counted out yet; see PgbouncerLimitsTest
+                        }
                         row.append(i > 1 ? " " : "").append(rs.getMetaData().getColumnName(i)).append('=').append(rs.getString(i));
                     }
                     rows.add(row.toString());
@@ -144,11 +147,11 @@ class PgbouncerIniTest {
                 String common = " host=127.0.0.1 port=" + TestPostgres.port();
                 assertEquals(List.of(
                         "name=appdb" + common + " database=appdb force_user= pool_size=3 min_pool_size=0 reserve_pool=0"
-                                + " pool_mode=transaction max_connections=5 current_connections=1 paused=0 disabled=0",
+                                + " pool_mode=transaction max_connections=5 current_connections=1 max_client_connections=0 paused=0 disabled=0",
                         "name=reports" + common + " database=" + OTHER_DB + " force_user= pool_size=2 min_pool_size=0"
-                                + " reserve_pool=0 pool_mode=session max_connections=5 current_connections=1 paused=0 disabled=0",
+                                + " reserve_pool=0 pool_mode=session max_connections=5 current_connections=1 max_client_connections=0 paused=0 disabled=0",
                         "name=postgres" + common + " database=postgres force_user= pool_size=5 min_pool_size=0 reserve_pool=0"
-                                + " pool_mode=transaction max_connections=5 current_connections=1 paused=0 disabled=0"),
+                                + " pool_mode=transaction max_connections=5 current_connections=1 max_client_connections=0 paused=0 disabled=0"),
                         rows, "pgbouncer's columns (max_connections: the cap across pools, which defaults to the pool max);"
                                 + " the * fallback shows as the database it served");
             }

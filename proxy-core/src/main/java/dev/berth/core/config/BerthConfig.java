@@ -28,6 +28,12 @@ import static dev.berth.core.config.SettingsTable.LISTEN;
 import static dev.berth.core.config.SettingsTable.LOG_FORMAT;
 import static dev.berth.core.config.SettingsTable.MAX_BACKEND_CONNECTIONS;
 import static dev.berth.core.config.SettingsTable.MAX_CLIENT_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_DB_CLIENT_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_DB_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_USER_CLIENT_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.MAX_USER_CONNECTIONS;
+import static dev.berth.core.config.SettingsTable.RESERVE_POOL_SIZE;
+import static dev.berth.core.config.SettingsTable.RESERVE_POOL_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.MAX_MESSAGE_SIZE;
 import static dev.berth.core.config.SettingsTable.MAX_POOLS;
 import static dev.berth.core.config.SettingsTable.MAX_PREPARED_STATEMENTS;
@@ -110,7 +116,8 @@ public record BerthConfig(
         Path tlsKey,
         ClientTlsMode clientTlsMode,
         Path tlsCa,
-        List<String> tlsProtocols) {
+        List<String> tlsProtocols,
+        ConnectionLimits limits) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -154,7 +161,7 @@ public record BerthConfig(
                 running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
                 serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
                 clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt,
-                shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols);
+                shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols, limits);
     }
 
     /** Holds values by setting; what was not set keeps the table's default. */
@@ -198,6 +205,12 @@ public record BerthConfig(
         public Builder maxMessageSize(int v) { return set(MAX_MESSAGE_SIZE, v); }
         public Builder maxClientConnections(int v) { return set(MAX_CLIENT_CONNECTIONS, v); }
         public Builder maxPools(int v) { return set(MAX_POOLS, v); }
+        public Builder maxDbConnections(int v) { return set(MAX_DB_CONNECTIONS, v); }
+        public Builder maxUserConnections(int v) { return set(MAX_USER_CONNECTIONS, v); }
+        public Builder maxDbClientConnections(int v) { return set(MAX_DB_CLIENT_CONNECTIONS, v); }
+        public Builder maxUserClientConnections(int v) { return set(MAX_USER_CLIENT_CONNECTIONS, v); }
+        public Builder reservePoolSize(int v) { return set(RESERVE_POOL_SIZE, v); }
+        public Builder reservePoolTimeoutMs(long v) { return set(RESERVE_POOL_TIMEOUT, v); }
         public Builder sessionState(SessionStatePolicy v) { return set(SESSION_STATE, v); }
         public Builder doBlocks(DoBlockPolicy v) { return set(DO_BLOCKS, v); }
         public Builder shutdownTimeoutMs(long v) { return set(SHUTDOWN_TIMEOUT, v); }
@@ -252,7 +265,9 @@ public record BerthConfig(
                     get(IDLE_TRANSACTION_TIMEOUT), get(CLIENT_IDLE_TIMEOUT), get(TRANSACTION_TIMEOUT), get(TCP_KEEPALIVE),
                     get(TCP_KEEPIDLE), get(TCP_KEEPINTVL), get(TCP_KEEPCNT),
                     get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT), get(TLS_CERT), get(TLS_KEY), tlsMode(),
-                    get(TLS_CA), get(TLS_PROTOCOLS));
+                    get(TLS_CA), get(TLS_PROTOCOLS), new ConnectionLimits(get(MAX_DB_CONNECTIONS), get(MAX_USER_CONNECTIONS),
+                    get(MAX_DB_CLIENT_CONNECTIONS), get(MAX_USER_CLIENT_CONNECTIONS), get(RESERVE_POOL_SIZE),
+                    get(RESERVE_POOL_TIMEOUT)));
         }
 
         /** A certificate means TLS is wanted: prefer it unless told otherwise (pgbouncer needs two settings for that). */

@@ -22,7 +22,7 @@ public final class ConfigFile {
     private final Path path;
     private final Map<Setting<?>, Value> values = new LinkedHashMap<>();
     private final Map<String, DatabaseEntry> databases = new LinkedHashMap<>();
-    private final Map<String, PoolMode> userModes = new HashMap<>();
+    private final Map<String, UserEntry> users = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
     private final List<ConfigException> problems = new ArrayList<>();
 
@@ -105,25 +105,12 @@ public final class ConfigFile {
     }
 
     private void user(IniFile.Line line) {
-        Map<String, String> params;
         try {
-            params = DatabaseEntry.keywords(line.value(), line.source());
+            users.put(line.key(), UserEntry.parse(line.key(), line.value(), line.source(), key -> warnings.add(line.source()
+                    + ": [users] " + line.key() + ": " + key + " is not supported by Berth; ignored")));
         } catch (ConfigException e) {
             problems.add(e);
-            return;
         }
-        params.forEach((key, value) -> {
-            if (key.equals("pool_mode")) {
-                try {
-                    userModes.put(line.key(), PoolMode.parse(value));
-                } catch (IllegalArgumentException e) {
-                    problems.add(new ConfigException("users", line.source() + ": user " + line.key() + ", pool_mode: "
-                            + e.getMessage()));
-                }
-            } else {
-                warnings.add(line.source() + ": [users] " + line.key() + ": " + key + " is not supported by Berth; ignored");
-            }
-        });
     }
 
     private void berth(IniFile.Line line) {
@@ -154,7 +141,7 @@ public final class ConfigFile {
     }
 
     public DatabaseMap databases() {
-        return new DatabaseMap(databases, userModes);
+        return new DatabaseMap(databases, users);
     }
 
     /** One line per key, section or parameter Berth does not act on, naming file:LINE. */

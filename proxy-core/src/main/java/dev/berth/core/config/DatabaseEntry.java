@@ -12,19 +12,24 @@ import java.util.Set;
  * its pool's connections go and how big it is. Unset fields fall back to the client's own database and user
  * and to the global settings. {@code *} is the fallback for names not listed.
  *
+ * @param reservePoolSize null: the global reserve_pool_size
+ * @param maxDbConnections null: the global max_db_connections (0: no cap)
+ * @param maxDbClientConnections null: the global max_db_client_connections (0: no cap)
+ * @param connectQuery run on each new backend connection before a client gets it; null: none
+ * @param applicationName for clients that send none; null: none
  * @param unsupported keys pgbouncer knows that Berth does not act on (each is warned about once per load)
  */
 public record DatabaseEntry(String name, String host, int port, String dbname, String user, String password,
-                            Integer poolSize, Integer minPoolSize, PoolMode poolMode, BackendTls tls, String source,
-                            List<String> unsupported) {
+                            Integer poolSize, Integer minPoolSize, PoolMode poolMode, BackendTls tls,
+                            Integer reservePoolSize, Integer maxDbConnections, Integer maxDbClientConnections,
+                            String connectQuery, String applicationName, String source, List<String> unsupported) {
     public static final String FALLBACK = "*";
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 5432;
 
     /** pgbouncer keys Berth accepts but does not act on yet. */
-    private static final Set<String> UNSUPPORTED = Set.of("reserve_pool", "reserve_pool_size", "max_db_connections",
-            "connect_query", "auth_user", "auth_query", "auth_dbname", "application_name", "client_encoding", "datestyle",
-            "timezone", "server_lifetime", "max_db_client_connections", "load_balance_hosts");
+    private static final Set<String> UNSUPPORTED = Set.of("auth_user", "auth_query", "auth_dbname", "client_encoding",
+            "datestyle", "timezone", "server_lifetime", "load_balance_hosts");
 
     /** Parses {@code name = connection string}; a bad value throws naming the key and {@code source}. */
     public static DatabaseEntry parse(String name, String connectionString, String source) {
@@ -37,6 +42,11 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
         Integer poolSize = null;
         Integer minPoolSize = null;
         PoolMode mode = null;
+        Integer reserve = null;
+        Integer maxDb = null;
+        Integer maxDbClients = null;
+        String connectQuery = null;
+        String applicationName = null;
         Map<String, String> tlsParams = new LinkedHashMap<>();
         List<String> unsupported = new ArrayList<>();
         for (Map.Entry<String, String> p : params.entrySet()) {
@@ -51,11 +61,18 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
                     case "pool_size" -> poolSize = count(value, 1);
                     case "min_pool_size" -> minPoolSize = count(value, 0);
                     case "pool_mode" -> mode = PoolMode.parse(value);
+                    case "reserve_pool", "reserve_pool_size" -> reserve = count(value, 0);
+                    case "max_db_connections" -> maxDb = count(value, 0);
+                    case "max_db_client_connections" -> maxDbClients = count(value, 0);
+                    case "connect_query" -> connectQuery = value.isBlank() ? null : value.strip();
+                    case "application_name" -> applicationName = value.isEmpty() ? null : value;
                     case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation" -> tlsParams.put(p.getKey(), value);
                     default -> {
                         if (!UNSUPPORTED.contains(p.getKey())) {
                             throw new IllegalArgumentException("unknown key (supported: host, port, dbname, user, password,"
-                                    + " pool_size, min_pool_size, pool_mode, sslmode, sslrootcert, sslcert, sslkey, sslnegotiation)");
+                                    + " pool_size, min_pool_size, reserve_pool_size, pool_mode, max_db_connections,"
+                                    + " max_db_client_connections, connect_query, application_name, sslmode, sslrootcert,"
+                                    + " sslcert, sslkey, sslnegotiation)");
                         }
                         unsupported.add(p.getKey());
                     }
@@ -71,8 +88,8 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
         } catch (IllegalArgumentException e) {
             throw new ConfigException("databases", source + ": database " + name + ": " + e.getMessage());
         }
-        return new DatabaseEntry(name, host, port, dbname, user, password, poolSize, minPoolSize, mode, tls, source,
-                List.copyOf(unsupported));
+        return new DatabaseEntry(name, host, port, dbname, user, password, poolSize, minPoolSize, mode, tls, reserve, maxDb,
+                maxDbClients, connectQuery, applicationName, source, List.copyOf(unsupported));
     }
 
     /** Where the pool of a client asking for {@code clientDatabase} as {@code clientUser} logs in. */

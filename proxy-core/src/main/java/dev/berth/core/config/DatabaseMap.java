@@ -9,15 +9,15 @@ import java.util.Map;
 
 /**
  * Where each database a client may ask for goes: the config file's {@code [databases]} entries (with the
- * {@code *} fallback) and {@code [users]} pool modes. Empty when there is no such section: then the
+ * {@code *} fallback) and what {@code [users]} sets per user. Empty when there is no such section: then the
  * {@code --backend} URL routes every client, as one {@code *} entry would.
  */
-public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, PoolMode> userModes) {
+public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, UserEntry> users) {
     public static final DatabaseMap NONE = new DatabaseMap(Map.of(), Map.of());
 
     public DatabaseMap {
         databases = Map.copyOf(databases);
-        userModes = Map.copyOf(userModes);
+        users = Map.copyOf(users);
     }
 
     public boolean isEmpty() {
@@ -34,6 +34,44 @@ public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, Pool
         return databases.values();
     }
 
+    /** Backend connections to {@code database} across its pools: its entry's, else the global (0: no cap). */
+    public int maxDbConnections(ConnectionLimits global, String database) {
+        DatabaseEntry entry = lookup(database);
+        return entry != null && entry.maxDbConnections() != null ? entry.maxDbConnections() : global.maxDbConnections();
+    }
+
+    /** Logged-in clients of {@code database}: its entry's, else the global (0: no cap). */
+    public int maxDbClientConnections(ConnectionLimits global, String database) {
+        DatabaseEntry entry = lookup(database);
+        return entry != null && entry.maxDbClientConnections() != null ? entry.maxDbClientConnections()
+                : global.maxDbClientConnections();
+    }
+
+    /** Backend connections of {@code user} across databases: its [users] entry's, else the global (0: no cap). */
+    public int maxUserConnections(ConnectionLimits global, String user) {
+        UserEntry entry = users.get(user);
+        return entry != null && entry.maxUserConnections() != null ? entry.maxUserConnections() : global.maxUserConnections();
+    }
+
+    /** Logged-in clients of {@code user}: its [users] entry's, else the global (0: no cap). */
+    public int maxUserClientConnections(ConnectionLimits global, String user) {
+        UserEntry entry = users.get(user);
+        return entry != null && entry.maxUserClientConnections() != null ? entry.maxUserClientConnections()
+                : global.maxUserClientConnections();
+    }
+
+    /** The reserve pool of {@code database}'s pools: its entry's, else the global. */
+    public int reservePoolSize(ConnectionLimits global, String database) {
+        DatabaseEntry entry = lookup(database);
+        return entry != null && entry.reservePoolSize() != null ? entry.reservePoolSize() : global.reservePoolSize();
+    }
+
+    /** The application_name for clients of {@code database} that send none; null: none. */
+    public String applicationName(String database) {
+        DatabaseEntry entry = lookup(database);
+        return entry == null ? null : entry.applicationName();
+    }
+
     /**
      * The pool for a client of {@code database} as {@code user} under {@code config}, or null when the
      * map lists neither that database nor {@code *}. A pool is keyed by the name the client asked for (two
@@ -45,13 +83,16 @@ public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, Pool
             return null;
         }
         BackendUrl server = entry.server(database, user);
-        PoolMode mode = userModes.getOrDefault(user, entry.poolMode() != null ? entry.poolMode() : config.poolMode());
+        UserEntry userEntry = users.get(user);
+        PoolMode mode = userEntry != null && userEntry.poolMode() != null ? userEntry.poolMode()
+                : entry.poolMode() != null ? entry.poolMode() : config.poolMode();
         int max = entry.poolSize() != null ? entry.poolSize() : config.poolMax();
         // a small pool_size under a larger global minimum: the entry's size bounds its minimum too
         int min = Math.min(max, entry.minPoolSize() != null ? entry.minPoolSize() : config.poolMin());
         PoolLimits global = RuntimeConfig.limits(config);
         PoolLimits limits = new PoolLimits(max, min, global.idleTimeoutMs(), global.serverLifetimeMs(),
-                global.serverCheckDelayMs(), global.serverCheckQuery());
-        return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits);
+                global.serverCheckDelayMs(), global.serverCheckQuery(), reservePoolSize(config.limits(), database),
+                global.reserveTimeoutMs());
+        return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits, entry.connectQuery());
     }
 }

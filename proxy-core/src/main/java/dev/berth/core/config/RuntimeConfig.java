@@ -46,7 +46,8 @@ public final class RuntimeConfig {
 
     /** The per-pool limits of {@code config}. */
     public static PoolLimits limits(BerthConfig config) {
+        ConnectionLimits caps = config.limits();
         return new PoolLimits(config.poolMax(), config.poolMin(), config.idleTimeoutMs(), config.serverLifetimeMs(),
-                config.serverCheckDelayMs(), config.serverCheckQuery());
+                config.serverCheckDelayMs(), config.serverCheckQuery(), caps.reservePoolSize(), caps.reservePoolTimeoutMs());
     }
 }

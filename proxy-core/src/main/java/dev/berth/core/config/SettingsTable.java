@@ -125,6 +125,35 @@ public final class SettingsTable {
             .description("cap on backend connections across all pools; when it is reached an idle connection of"
                     + " another pool is closed to make room").build();
 
+    public static final Setting<Integer> MAX_DB_CONNECTIONS = Setting.<Integer>define("max_db_connections",
+                    "BERTH_MAX_DB_CONNECTIONS", "N")
+            .defaults(0, "`0` (no cap)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(c -> c.limits().maxDbConnections()).reloadable(true)
+            .description("cap on backend connections to one database (the name clients ask for) across its pools;"
+                    + " a pool at the cap waits as at its own max, and an idle connection of another pool of the"
+                    + " database is closed to make room. `[databases]` entries may set their own").build();
+
+    public static final Setting<Integer> MAX_USER_CONNECTIONS = Setting.<Integer>define("max_user_connections",
+                    "BERTH_MAX_USER_CONNECTIONS", "N")
+            .defaults(0, "`0` (no cap)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(c -> c.limits().maxUserConnections()).reloadable(true)
+            .description("cap on backend connections of one user (the pool's user) across databases, as"
+                    + " `--max-db-connections` per database; `[users]` entries may set their own").build();
+
+    public static final Setting<Integer> RESERVE_POOL_SIZE = Setting.<Integer>define("reserve_pool_size",
+                    "BERTH_RESERVE_POOL_SIZE", "N")
+            .defaults(0, "`0` (none)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(c -> c.limits().reservePoolSize()).reloadable(true)
+            .description("backend connections a pool may open beyond its max once a client has waited"
+                    + " `--reserve-pool-timeout` (still within the other caps); closed when released with nobody"
+                    + " waiting. `[databases]` entries may set their own").build();
+
+    public static final Setting<Long> RESERVE_POOL_TIMEOUT = Setting.<Long>define("reserve_pool_timeout",
+                    "BERTH_RESERVE_POOL_TIMEOUT", "MS")
+            .defaults(ConnectionLimits.DEFAULT_RESERVE_POOL_TIMEOUT_MS, "`5000`").parser(SettingValues::millis)
+            .check(notNegative()).read(c -> c.limits().reservePoolTimeoutMs()).reloadable(true)
+            .description("how long a client waits before its pool may use the reserve pool").build();
+
     public static final Setting<Integer> WORKERS = Setting.<Integer>define("workers", "BERTH_WORKERS", "N")
             .defaults(0, "`0`").parser(SettingValues::wholeNumber)
             .check(v -> v >= 0 && v <= 1024 ? null : "must be between 0 (one per processor) and 1024, got " + v)
@@ -185,6 +214,20 @@ public final class SettingsTable {
             .description("most client connections open at once, logged in or not; beyond it a new connection gets"
                     + " `53300` at once and is closed. Keep it below the process's open-file limit (`ulimit -n`) minus"
                     + " the backend connections").build();
+
+    public static final Setting<Integer> MAX_DB_CLIENT_CONNECTIONS = Setting.<Integer>define("max_db_client_connections",
+                    "BERTH_MAX_DB_CLIENT_CONNECTIONS", "N")
+            .defaults(0, "`0` (no cap)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(c -> c.limits().maxDbClientConnections()).reloadable(true)
+            .description("most logged-in clients of one database; beyond it a new client gets `53300` at login and"
+                    + " is closed. `[databases]` entries may set their own").build();
+
+    public static final Setting<Integer> MAX_USER_CLIENT_CONNECTIONS = Setting.<Integer>define(
+                    "max_user_client_connections", "BERTH_MAX_USER_CLIENT_CONNECTIONS", "N")
+            .defaults(0, "`0` (no cap)").parser(SettingValues::wholeNumber)
+            .check(notNegative()).read(c -> c.limits().maxUserClientConnections()).reloadable(true)
+            .description("most logged-in clients of one user; beyond it a new client gets `53300` at login and is"
+                    + " closed. `[users]` entries may set their own").build();
 
     public static final Setting<Integer> MAX_POOLS = Setting.<Integer>define("max_pools", "BERTH_MAX_POOLS", "N")
             .defaults(BerthConfig.DEFAULT_MAX_POOLS, "`1000`").parser(SettingValues::wholeNumber)
@@ -321,8 +364,10 @@ public final class SettingsTable {
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
     public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
-            CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
-            LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS, MAX_POOLS,
+            CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, MAX_DB_CONNECTIONS, MAX_USER_CONNECTIONS,
+            RESERVE_POOL_SIZE, RESERVE_POOL_TIMEOUT, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
+            LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS,
+            MAX_DB_CLIENT_CONNECTIONS, MAX_USER_CLIENT_CONNECTIONS, MAX_POOLS,
             MAX_MESSAGE_SIZE, SERVER_LIFETIME, SERVER_CHECK_DELAY, SERVER_CHECK_QUERY, QUERY_TIMEOUT,
             IDLE_TRANSACTION_TIMEOUT, CLIENT_IDLE_TIMEOUT, TRANSACTION_TIMEOUT, TCP_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL,
             TCP_KEEPCNT, SHUTDOWN_TIMEOUT, SO_REUSEPORT, TLS_CERT, TLS_KEY, CLIENT_TLS_MODE, TLS_CA,

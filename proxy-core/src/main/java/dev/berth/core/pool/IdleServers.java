@@ -1,7 +1,9 @@
 package dev.berth.core.pool;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * A pool's idle servers, most recently idle first: reused LIFO (warm caches), so the oldest, at the
@@ -20,5 +22,22 @@ final class IdleServers<S extends PooledServer> extends ArrayDeque<S> {
             }
         }
         return pollFirst();
+    }
+
+    /** Takes out the servers past their lifetime (each its own share of it, see {@link ServerAge}). */
+    List<S> takeOutlived(long nowNanos, long lifetimeNanos) {
+        List<S> outlived = List.of();
+        for (Iterator<S> it = iterator(); it.hasNext(); ) {
+            S server = it.next();
+            ServerAge age = server.age();
+            if (age != null && age.outlived(nowNanos, lifetimeNanos)) {
+                it.remove();
+                if (outlived.isEmpty()) {
+                    outlived = new ArrayList<>();
+                }
+                outlived.add(server);
+            }
+        }
+        return outlived;
     }
 }

@@ -5,7 +5,6 @@ import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +34,7 @@ public final class Pool<S extends PooledServer> {
 
     private final PoolKey key;
     private volatile PoolRoute route;
-    private final BackendBudget budget;
+    private final ConnectionCaps budget;
     private final ServerOpener<S> opener;
     private final LongSupplier clock;
 
@@ -53,12 +52,12 @@ public final class Pool<S extends PooledServer> {
     /** The budget was spent when this pool needed a server: ask another pool to give up an idle one. */
     private boolean reclaimPending;
 
-    public Pool(PoolRoute route, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock) {
+    public Pool(PoolRoute route, ConnectionCaps budget, ServerOpener<S> opener, LongSupplier clock) {
         this(route, budget, opener, clock, () -> ThreadLocalRandom.current().nextDouble());
     }
 
     /** @param jitter uniform in [0, 1): spreads the retries after failed opens */
-    public Pool(PoolRoute route, BackendBudget budget, ServerOpener<S> opener, LongSupplier clock, DoubleSupplier jitter) {
+    public Pool(PoolRoute route, ConnectionCaps budget, ServerOpener<S> opener, LongSupplier clock, DoubleSupplier jitter) {
         this.failures = new OpenFailures(jitter);
         this.key = route.key();
         this.route = route;
@@ -209,9 +208,11 @@ public final class Pool<S extends PooledServer> {
             } else if (!active.contains(server)) {
                 return;
             }
-            // an unusable, outlived, stale or surplus one stays counted as active until removed() runs after the close
+            // an unusable, outlived, stale or surplus one stays counted as active until removed() runs after the close;
+            // a reserve server is kept while clients wait
             stale = usable && !outlived && servedElsewhere(server);
-            surplus = usable && !outlived && !stale && total() > limits.max();
+            surplus = usable && !outlived && !stale && (budget.overCap()
+                    || total() > limits.max() + (waiters.size() > 0 ? limits.reserveSize() : 0));
             if (usable && !outlived && !surplus && !stale) {
                 next = waiters.next(server.affinity());
                 if (next == null) {
@@ -348,16 +349,8 @@ public final class Pool<S extends PooledServer> {
         long now = clock.getAsLong();
         synchronized (this) {
             PoolLimits limits = route.limits();
-            long lifetime = limits.serverLifetimeNanos();
-            for (Iterator<S> it = idle.iterator(); it.hasNext(); ) {
-                S server = it.next();
-                ServerAge age = server.age();
-                if (age != null && age.outlived(now, lifetime)) {
-                    it.remove();
-                    active.add(server); // counted until removed() runs after the close
-                    outlived = add(outlived, server);
-                }
-            }
+            outlived = idle.takeOutlived(now, limits.serverLifetimeNanos());
+            active.addAll(outlived); // counted until removed() runs after the close
             long timeout = limits.idleTimeoutNanos();
             while (total() > limits.min() || total() > limits.max()) {
                 S oldest = idle.peekLast();
@@ -470,10 +463,16 @@ public final class Pool<S extends PooledServer> {
         return active.size() + idle.size() + tested.size() + opening;
     }
 
-    /** Reserves openings for waiters not yet covered by a connection being opened or checked. Under the lock. */
+    /**
+     * Reserves openings for waiters not yet covered by a connection being opened or checked, up to the max
+     * (and the reserve pool once the longest waiter has waited its timeout). Under the lock.
+     */
     private int reserveOpenings() {
         int n = 0;
-        while (waiters.size() > opening + checking.size() && total() < route.limits().max()) {
+        PoolLimits limits = route.limits();
+        int ceiling = limits.reserveSize() == 0 || waiters.size() <= opening + checking.size() ? limits.max()
+                : limits.ceiling(waiters.oldestSinceNanos(), clock.getAsLong());
+        while (waiters.size() > opening + checking.size() && total() < ceiling) {
             if (!budget.tryAcquire(this)) {
                 reclaimPending = true; // acted on by openAll, outside this lock
                 break;

@@ -127,12 +127,12 @@ class ConfigFileTest {
     @Test
     void unsupportedKeysAreWarnedOnceEachNeverRefused() throws IOException {
         ConfigFile f = load("[pgbouncer]", "logfile = /var/log/pgbouncer.log", "ignore_startup_parameters = extra_float_digits",
-                "[databases]", "db = host=h reserve_pool_size=5", "[users]", "bob = max_user_connections=3",
+                "[databases]", "db = host=h client_encoding=UTF8", "[users]", "bob = pool_size=3",
                 "[peers]", "1 = host=x", "2 = host=y");
         assertEquals(4, f.warnings().size(), f.warnings().toString());
         assertTrue(f.warnings().get(0).endsWith(":2: [pgbouncer] logfile is not supported by Berth; ignored"), f.warnings().get(0));
-        assertTrue(f.warnings().get(1).endsWith(":5: [databases] db: reserve_pool_size is not supported by Berth; ignored"));
-        assertTrue(f.warnings().get(2).endsWith(":7: [users] bob: max_user_connections is not supported by Berth; ignored"));
+        assertTrue(f.warnings().get(1).endsWith(":5: [databases] db: client_encoding is not supported by Berth; ignored"));
+        assertTrue(f.warnings().get(2).endsWith(":7: [users] bob: pool_size is not supported by Berth; ignored"));
         assertTrue(f.warnings().get(3).endsWith(":9: section [peers] is not supported by Berth; ignored"));
         assertEquals(List.of(), f.problems());
     }
@@ -171,6 +171,41 @@ class ConfigFileTest {
                 app.tls().mode().label()));
         assertEquals("fallback", f.databases().lookup("other").host(), "* is the fallback");
         assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer", app.toString(), "no password in logs");
+    }
+
+    @Test
+    void limitsAreReadFromEachSectionInPgbouncersUnits() throws IOException {
+        ConfigFile f = load("[pgbouncer]", "max_db_connections = 10", "max_user_connections = 7",
+                "max_db_client_connections = 50", "max_user_client_connections = 40", "reserve_pool_size = 2",
+                "reserve_pool_timeout = 1.5",
+                "[databases]", "app = host=h max_db_connections=3 reserve_pool=1 max_db_client_connections=4"
+                        + " connect_query='SET search_path = app' application_name=from_ini",
+                "other = host=h", "[users]", "bob = max_user_connections=2 max_user_client_connections=5 pool_mode=session");
+        assertEquals(List.of(), f.warnings());
+        assertEquals(List.of("10", "7", "50", "40", "2", "1500"), List.of(text(f, SettingsTable.MAX_DB_CONNECTIONS),
+                text(f, SettingsTable.MAX_USER_CONNECTIONS), text(f, SettingsTable.MAX_DB_CLIENT_CONNECTIONS),
+                text(f, SettingsTable.MAX_USER_CLIENT_CONNECTIONS), text(f, SettingsTable.RESERVE_POOL_SIZE),
+                text(f, SettingsTable.RESERVE_POOL_TIMEOUT)));
+        DatabaseMap map = f.databases();
+        ConnectionLimits global = new ConnectionLimits(10, 7, 50, 40, 2, 1500);
+        assertEquals(List.of(3, 10, 4, 50, 1, 2), List.of(map.maxDbConnections(global, "app"),
+                map.maxDbConnections(global, "other"), map.maxDbClientConnections(global, "app"),
+                map.maxDbClientConnections(global, "other"), map.reservePoolSize(global, "app"),
+                map.reservePoolSize(global, "other")), "an entry's own value, else the global one");
+        assertEquals(List.of(2, 7, 5, 40), List.of(map.maxUserConnections(global, "bob"), map.maxUserConnections(global, "al"),
+                map.maxUserClientConnections(global, "bob"), map.maxUserClientConnections(global, "al")));
+        assertEquals("SET search_path = app", map.lookup("app").connectQuery());
+        assertEquals("from_ini", map.applicationName("app"));
+        assertNull(map.applicationName("other"));
+        assertEquals(PoolMode.SESSION, map.users().get("bob").poolMode());
+    }
+
+    @Test
+    void aBadLimitInUsersIsAProblemNamingTheLine() throws IOException {
+        ConfigFile f = load("[users]", "bob = max_user_connections=-1");
+        assertEquals(1, f.problems().size());
+        assertTrue(f.problems().get(0).getMessage().contains(":2: user bob, max_user_connections: must be at least 0"),
+                f.problems().get(0).getMessage());
     }
 
     @ParameterizedTest

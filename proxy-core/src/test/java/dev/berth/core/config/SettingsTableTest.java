@@ -38,10 +38,11 @@ class SettingsTableTest {
         assertEquals(List.of("BERTH_CONFIG", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE", "BERTH_POOL_MODE",
                         "BERTH_SESSION_STATE", "BERTH_DO_BLOCKS", "BERTH_MAX_PREPARED_STATEMENTS", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES",
                         "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
-                        "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
+                        "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_MAX_DB_CONNECTIONS", "BERTH_MAX_USER_CONNECTIONS",
+                        "BERTH_RESERVE_POOL_SIZE", "BERTH_RESERVE_POOL_TIMEOUT", "BERTH_WORKERS", "BERTH_METRICS_LISTEN", "BERTH_METRICS_COMPAT",
                         "BERTH_ADMIN_USERS", "BERTH_LOG_FORMAT", "BERTH_SERVER_RESET_QUERY",
                         "BERTH_SERVER_CONNECT_TIMEOUT", "BERTH_CLIENT_LOGIN_TIMEOUT", "BERTH_MAX_CLIENT_CONNECTIONS",
-                        "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_SERVER_LIFETIME", "BERTH_SERVER_CHECK_DELAY",
+                        "BERTH_MAX_DB_CLIENT_CONNECTIONS", "BERTH_MAX_USER_CLIENT_CONNECTIONS", "BERTH_MAX_POOLS", "BERTH_MAX_MESSAGE_SIZE", "BERTH_SERVER_LIFETIME", "BERTH_SERVER_CHECK_DELAY",
                         "BERTH_SERVER_CHECK_QUERY", "BERTH_QUERY_TIMEOUT", "BERTH_IDLE_TRANSACTION_TIMEOUT",
                         "BERTH_CLIENT_IDLE_TIMEOUT", "BERTH_TRANSACTION_TIMEOUT", "BERTH_TCP_KEEPALIVE", "BERTH_TCP_KEEPIDLE",
                         "BERTH_TCP_KEEPINTVL", "BERTH_TCP_KEEPCNT", "BERTH_SHUTDOWN_TIMEOUT", "BERTH_SO_REUSEPORT", "BERTH_TLS_CERT", "BERTH_TLS_KEY",
@@ -52,6 +53,8 @@ class SettingsTableTest {
     @Test
     void reloadableSettings() {
         assertEquals(Set.of("pool_max", "pool_min", "idle_timeout", "connection_timeout", "max_backend_connections",
+                        "max_db_connections", "max_user_connections", "max_db_client_connections",
+                        "max_user_client_connections", "reserve_pool_size", "reserve_pool_timeout",
                         "server_reset_query", "server_connect_timeout", "client_login_timeout", "session_state", "do_blocks",
                         "admin_users", "auth_file", "pool_mode", "max_client_connections", "max_pools", "server_lifetime",
                         "server_check_delay", "server_check_query", "query_timeout", "idle_transaction_timeout",

@@ -140,7 +140,7 @@ class PoolTest {
 
     private Pool<FakeServer> pool(PoolLimits limits, String db, String user, BackendBudget budget) {
         return new Pool<>(new PoolRoute(new PoolKey(db, user), "127.0.0.1", 5432, PoolMode.TRANSACTION, limits),
-                budget, opener, () -> now, () -> jitter);
+                new ConnectionCaps(budget), opener, () -> now, () -> jitter);
     }
 
     private static FakeServer opened(Pool<FakeServer> pool, String name) {

@@ -1,7 +1,9 @@
 package dev.berth.server.admin;
 
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.ConnectionLimits;
 import dev.berth.core.config.DatabaseEntry;
+import dev.berth.core.config.DatabaseMap;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
@@ -97,35 +99,45 @@ final class AdminShow {
     Table databases() {
         List<List<Object>> rows = new ArrayList<>();
         BerthConfig config = proxy.config().current();
+        DatabaseMap map = config.databases();
         int paused = proxy.pauseGate().paused() ? 1 : 0;
-        int cap = proxy.pools().budget().cap();
         Map<String, Integer> current = new TreeMap<>();
         Map<String, Pool<ServerConnection>> byName = new TreeMap<>();
         for (Pool<ServerConnection> pool : proxy.pools().all()) {
             current.merge(pool.key().database(), pool.stats().total(), Integer::sum);
             byName.putIfAbsent(pool.key().database(), pool);
         }
-        Map<String, DatabaseEntry> entries = new TreeMap<>(config.databases().databases());
+        Map<String, DatabaseEntry> entries = new TreeMap<>(map.databases());
         entries.remove(DatabaseEntry.FALLBACK);
         for (DatabaseEntry e : entries.values()) {
             int size = e.poolSize() != null ? e.poolSize() : config.poolMax();
             int min = Math.min(size, e.minPoolSize() != null ? e.minPoolSize() : config.poolMin());
-            rows.add(List.of(e.name(), e.host(), e.port(), e.dbname() != null ? e.dbname() : e.name(),
-                    e.user() != null ? e.user() : "", size, min, 0,
-                    (e.poolMode() != null ? e.poolMode() : config.poolMode()).toString(), cap,
-                    current.getOrDefault(e.name(), 0), paused, 0));
+            rows.add(row(e.name(), e.host(), e.port(), e.dbname() != null ? e.dbname() : e.name(),
+                    e.user() != null ? e.user() : "", size, min, (e.poolMode() != null ? e.poolMode() : config.poolMode()).toString(),
+                    config, current.getOrDefault(e.name(), 0), paused));
         }
         byName.forEach((name, pool) -> {
             if (!entries.containsKey(name)) {
                 PoolRoute route = pool.route();
-                String forceUser = config.databases().isEmpty() && config.backend().user() != null ? config.backend().user() : "";
-                rows.add(List.of(name, route.host(), route.port(), route.server().database(), forceUser,
-                        route.limits().max(), route.limits().min(), 0, route.mode().toString(), cap,
-                        current.getOrDefault(name, 0), paused, 0));
+                String forceUser = map.isEmpty() && config.backend().user() != null ? config.backend().user() : "";
+                rows.add(row(name, route.host(), route.port(), route.server().database(), forceUser, route.limits().max(),
+                        route.limits().min(), route.mode().toString(), config, current.getOrDefault(name, 0), paused));
             }
         });
         return new Table(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size", "reserve_pool",
-                "pool_mode", "max_connections", "current_connections", "paused", "disabled"), rows);
+                "pool_mode", "max_connections", "current_connections", "max_client_connections", "current_client_connections",
+                "paused", "disabled"), rows);
+    }
+
+    /** A SHOW DATABASES row: the caps are the database's own (max_db_connections, else the global cap across pools). */
+    private List<Object> row(String name, String host, int port, String database, String forceUser, int size, int min,
+                             String mode, BerthConfig config, int currentConnections, int paused) {
+        ConnectionLimits limits = config.limits();
+        DatabaseMap map = config.databases();
+        int maxDb = map.maxDbConnections(limits, name);
+        return List.of(name, host, port, database, forceUser, size, min, map.reservePoolSize(limits, name), mode,
+                maxDb > 0 ? maxDb : config.maxBackendConnections(), currentConnections,
+                map.maxDbClientConnections(limits, name), proxy.clients().caps().ofDatabase(name), paused, 0);
     }
 
     private static long micros(double seconds) {

@@ -78,9 +78,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         login.start(this, ch, startupParameters, timeoutMs);
     }
 
-    /** The login completed with the first ReadyForQuery. */
+    /** The login completed with the first ReadyForQuery: the route's connect_query runs first, if it has one. */
     void loggedIn() {
         parameters.loggedIn();
+        if (route.connectQuery() != null) {
+            ConnectQuery.run(this, route.connectQuery(), checkTimeoutMs);
+        } else {
+            ready();
+        }
+    }
+
+    /** Logged in and set up: the pool gets it. */
+    void ready() {
         age = ServerAge.bornAt(System.nanoTime());
         state = State.IDLE;
         metrics.serverOpened();
@@ -94,6 +103,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         state = State.CLOSED;
         login.failed(error);
+        metrics.serverFailed();
+        channel.close();
+        pool.openFailed(error);
+    }
+
+    /** Set-up after the login failed ({@link ConnectQuery}): closed, logged, and a failed open for the pool. */
+    void connectFailed(ErrorResponse error) {
+        state = State.CLOSED;
+        LOG.warning("server connection " + this + " closed: " + error);
         metrics.serverFailed();
         channel.close();
         pool.openFailed(error);

@@ -18,6 +18,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -101,6 +102,11 @@ final class ClientLogin {
         }
         String database = params.getOrDefault("database", user);
         session.identify(user, database.isEmpty() ? user : database);
+        String defaultApplicationName = session.config().databases().applicationName(session.database());
+        if (defaultApplicationName != null && !params.containsKey("application_name")) {
+            params = new LinkedHashMap<>(params); // the [databases] entry's default, as pgbouncer's application_name
+            params.put("application_name", defaultApplicationName);
+        }
         try {
             startupParameters = StartupParameters.from(params);
         } catch (ProtocolException e) {

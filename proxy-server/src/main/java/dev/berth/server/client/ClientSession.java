@@ -265,6 +265,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             s.releaseAfterClient(config.serverResetQuery(), reset);
         }
         if (pool != null) {
+            proxy.clients().caps().leave(pool.key().database(), user);
             proxy.pools().leave(pool.key()); // last: its server is back in (or on its way to) the pool
         }
     }

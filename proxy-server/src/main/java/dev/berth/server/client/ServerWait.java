@@ -3,6 +3,7 @@ package dev.berth.server.client;
 import dev.berth.core.config.PoolMode;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.pool.BackendBudget;
+import dev.berth.core.pool.ConnectionBudgets;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
@@ -50,8 +51,14 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
                 s.failLogin(PoolRegistry.noSuchDatabase(s.config(), s.database()));
                 return;
             }
+            ErrorResponse refused = proxy.clients().caps().admit(s.config(), route.key().database(), s.user());
+            if (refused != null) {
+                s.failLogin(refused);
+                return;
+            }
             Pool<ServerConnection> pool = proxy.pools().join(route, s.config().maxPools());
             if (pool == null) {
+                proxy.clients().caps().leave(route.key().database(), s.user());
                 s.failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));
                 return;
             }
@@ -149,14 +156,26 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             return ErrorResponse.error(SqlState.CONNECTION_FAILURE, "backend " + pool.route().address()
                     + " did not accept a connection within " + timeout + " ms (pool " + stats.key() + ")");
         }
-        BackendBudget budget = session.proxy().pools().budget();
-        int used = budget.used();
-        int cap = budget.cap();
         String message = "no backend connection available within " + timeout + " ms (pool " + stats.key() + ": "
-                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting"
-                + (used >= cap ? "; all " + cap + " connections of --max-backend-connections in use" : "") + ")";
+                + stats.active() + "/" + stats.max() + " in use, " + stats.waiting() + " waiting" + spentCap(stats.key()) + ")";
         return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, message)
                 .withHint("raise --pool-max or --connection-timeout, or look for clients holding connections");
+    }
+
+    /** Which cap shared with other pools is spent, if one is: the reason the pool could not open more. */
+    private String spentCap(PoolKey key) {
+        ConnectionBudgets budgets = session.proxy().pools().budgets();
+        BackendBudget all = budgets.global();
+        BackendBudget database = budgets.database(key.database());
+        BackendBudget user = budgets.user(key.user());
+        if (all.used() >= all.cap()) {
+            return "; all " + all.cap() + " connections of --max-backend-connections in use";
+        } else if (database != null && database.used() >= database.cap()) {
+            return "; all " + database.cap() + " connections of max_db_connections for database " + key.database() + " in use";
+        } else if (user != null && user.used() >= user.cap()) {
+            return "; all " + user.cap() + " connections of max_user_connections for user " + key.user() + " in use";
+        }
+        return "";
     }
 
     /**
