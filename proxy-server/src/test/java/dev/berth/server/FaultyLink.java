@@ -31,6 +31,7 @@ public final class FaultyLink implements AutoCloseable {
     private volatile long slowMs;
     private volatile long firstBytesDelayMs;
     private volatile boolean closed;
+    private volatile boolean resetNew;
 
     public FaultyLink(int backendPort) throws IOException {
         this.backendPort = backendPort;
@@ -106,6 +107,14 @@ public final class FaultyLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Accepts new connections, reads what they send first and then resets them (the connect and the first
+     * write succeed, the read fails), or stops doing so.
+     */
+    public void resetNew(boolean on) {
+        resetNew = on;
+    }
+
     private static ServerSocket listen(int port) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
@@ -119,6 +128,10 @@ public final class FaultyLink implements AutoCloseable {
                 try {
                     Socket client = socket.accept();
                     accepted.incrementAndGet();
+                    if (resetNew) {
+                        daemon(() -> resetAfterFirstBytes(client), "faulty-link-reset");
+                        continue;
+                    }
                     Socket server;
                     try {
                         server = new Socket(InetAddress.getLoopbackAddress(), backendPort);
@@ -185,6 +198,15 @@ public final class FaultyLink implements AutoCloseable {
             reset(client);
             reset(server);
         }
+    }
+
+    private static void resetAfterFirstBytes(Socket s) {
+        try {
+            s.getInputStream().read(new byte[16384]);
+        } catch (IOException ignored) {
+            // reset anyway
+        }
+        reset(s);
     }
 
     private void awaitNotStalled() throws InterruptedException {
