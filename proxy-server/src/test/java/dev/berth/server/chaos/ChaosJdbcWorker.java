@@ -8,6 +8,7 @@ import org.postgresql.copy.CopyManager;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -220,6 +221,12 @@ final class ChaosJdbcWorker implements Runnable {
 
     private void classify(SQLException e, int op) {
         String state = e.getSQLState();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                ledger.unexpected(name, "op " + op + ": no answer within the socket timeout");
+                return;
+            }
+        }
         if (e instanceof SQLTransientConnectionException || ChaosLedger.connectionClass(state)) {
             ledger.connectionErrors.incrementAndGet();
         } else if ("57014".equals(state) && cancels) {

@@ -81,6 +81,7 @@ final class ChaosRawWorker implements Runnable {
                     ledger.row(name, rowSeq, Outcome.UNKNOWN); // COMMIT went out with the rest of the batch
                 }
                 drop();
+                pauseAfterLoss();
             } catch (SocketTimeoutException e) {
                 ledger.unexpected(name, "op " + op + ": no answer within " + ANSWER_TIMEOUT_MS + " ms");
                 drop();
@@ -90,6 +91,7 @@ final class ChaosRawWorker implements Runnable {
                     ledger.row(name, rowSeq, Outcome.UNKNOWN);
                 }
                 drop();
+                pauseAfterLoss();
             }
         }
         drop();
@@ -109,6 +111,15 @@ final class ChaosRawWorker implements Runnable {
         }
         c.send(RawClient.batch().parse("q", "select $1::text, $2::int").sync());
         expect(1, List.of(), List.of());
+    }
+
+    /** A client that lost its connection tries again after a moment, as applications do, not in a busy loop. */
+    private void pauseAfterLoss() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(10 + random.nextInt(90)); // pacing, not a wait for a state
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void drop() {
@@ -230,7 +241,8 @@ final class ChaosRawWorker implements Runnable {
                 ledger.cancelled.incrementAndGet();
             } else {
                 failOnError(answer, List.of());
-                ledger.check(name, nonce, String.valueOf(RawClient.firstColumns(answer)).replaceAll("^\\[|]$", ""));
+                List<String> values = RawClient.firstColumns(answer);
+                ledger.check(name, nonce, values.size() == 1 ? values.get(0) : String.valueOf(values));
             }
         } finally {
             try {
