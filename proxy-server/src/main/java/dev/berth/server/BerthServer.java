@@ -364,4 +364,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     public int clientCount() {
         return proxy.clients().size();
     }
+
+    /** The clients, for tests that need to reach one's event loop. */
+    Iterable<ClientSession> clients() {
+        return proxy.clients().all();
+    }
 }

@@ -8,6 +8,8 @@ import dev.berth.server.client.ClientSession;
 import dev.berth.server.metrics.BerthMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -114,6 +116,7 @@ public final class CancelRegistry {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new CancelConnectionErrors(client, server.route().address()));
                     }
                 })
                 .connect(server.route().host(), server.route().port())
@@ -138,6 +141,26 @@ public final class CancelRegistry {
                 });
         LOG.info("cancel request for " + client + " forwarded to server pid " + serverPid);
         metrics.cancelRequest("forwarded");
+    }
+
+    /**
+     * The end of a cancel connection's pipeline: a backend (or a network) that resets it gets one log line,
+     * not Netty's warning with a stack trace; the close that follows tells the server the cancel is done.
+     */
+    private static final class CancelConnectionErrors extends ChannelInboundHandlerAdapter {
+        private final String client;
+        private final String backend;
+
+        CancelConnectionErrors(String client, String backend) {
+            this.client = client;
+            this.backend = backend;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warning("cancel request for " + client + " to " + backend + " failed: " + cause.getMessage());
+            ctx.close();
+        }
     }
 
     private static byte[] intBytes(int v) {

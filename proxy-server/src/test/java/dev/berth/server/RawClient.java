@@ -376,6 +376,12 @@ public final class RawClient implements AutoCloseable {
         socket.shutdownOutput();
     }
 
+    /** Closes with an RST, as a killed process's socket or a broken network ends. */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -25,7 +25,7 @@ class SlowBackendLoginTest {
 
     @Test
     void clientsQueuedDuringASlowLoginAreServed() throws Exception {
-        try (DelayingRelay relay = new DelayingRelay(TestPostgres.port(), DELAY_MS);
+        try (FaultyLink relay = FaultyLink.delayingFirstBytes(TestPostgres.port(), DELAY_MS);
              RunningBerth berth = RunningBerth.start(b -> b
                      .backend(BackendUrl.parse("postgresql://" + TestPostgres.APP_USER + ":" + TestPostgres.APP_PASSWORD
                              + "@127.0.0.1:" + relay.port() + "/" + TestPostgres.APP_DB))

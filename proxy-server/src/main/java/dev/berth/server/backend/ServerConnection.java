@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -49,6 +50,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final ServerParameters parameters = new ServerParameters();
     private final long connectedAtMillis = System.currentTimeMillis();
     private Channel channel;
+    private static final AtomicReferenceFieldUpdater<ServerConnection, State> STATE =
+            AtomicReferenceFieldUpdater.newUpdater(ServerConnection.class, State.class, "state");
     private volatile State state = State.LOGIN;
     private volatile long idleSinceNanos;
     private CloseReason closeReason;
@@ -121,11 +124,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /**
      * Links a client; from now on server messages go to it. Called on the client's event loop while the
-     * server is at rest, before the client writes anything.
+     * server is at rest, before the client writes anything. False when the connection closed before the
+     * client could be linked (on its own loop, between the pool's grant and this call): nothing is linked,
+     * and the client needs another server. A close racing this call either finds the client in the relay
+     * and tells it, or this call sees the close and takes the client back; never neither.
      */
-    public void link(LinkedClient client, ClientStatements statements, PoolMode mode) {
-        state = State.LINKED;
+    public boolean link(LinkedClient client, ClientStatements statements, PoolMode mode) {
         relay.link(client, statements, mode);
+        State current = state;
+        if (current != State.CLOSED && STATE.compareAndSet(this, current, State.LINKED)) {
+            return true;
+        }
+        return !relay.takeBack(client);
     }
 
     /** Forwards a client's message; the caller flushes once per read batch. */

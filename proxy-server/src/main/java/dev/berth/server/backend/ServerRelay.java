@@ -21,6 +21,7 @@ import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.logging.Logger;
 
 /**
@@ -41,6 +42,8 @@ final class ServerRelay {
     private Channel channel;
     /** Created at login; translates prepared statements in transaction pooling. */
     private PreparedStatementRelay statements;
+    private static final AtomicReferenceFieldUpdater<ServerRelay, LinkedClient> CLIENT =
+            AtomicReferenceFieldUpdater.newUpdater(ServerRelay.class, LinkedClient.class, "client");
     private volatile LinkedClient client;
     private PoolMode mode = PoolMode.SESSION;
     /** Client messages processed since the current client was linked; compared with what the client sent. */
@@ -121,6 +124,14 @@ final class ServerRelay {
 
     boolean linked() {
         return client != null;
+    }
+
+    /**
+     * Takes {@code c} out of the relay if it is still linked: true when this call took it, false when a
+     * close got there first (and tells the client). Off the hot path: only when linking raced a close.
+     */
+    boolean takeBack(LinkedClient c) {
+        return CLIENT.compareAndSet(this, c, null);
     }
 
     boolean linkedTo(LinkedClient c) {
@@ -431,7 +442,7 @@ final class ServerRelay {
             statements.close();
         }
         toServer.discard();
-        LinkedClient linked = client;
+        LinkedClient linked = CLIENT.getAndSet(this, null); // exactly one of this and takeBack has the client
         if (fatalPassedOn && linked != null) {
             flushClient(); // the server's last words
         } else {

@@ -229,12 +229,19 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             s.pool().release(granted); // never linked, so still at rest
             return;
         }
+        if (!granted.link(s.link(), s.statements(), s.mode())) {
+            // it closed between the grant and now (the pool has removed it): wait on for another, as before
+            s.pool().acquire(this, waitStartNanos);
+            if (s.state() == ClientState.WAITING_FOR_SERVER) {
+                queued = true;
+            }
+            return;
+        }
         s.metrics().acquired(queued ? System.nanoTime() - waitStartNanos : 0); // 0: granted at once, within acquire
         queued = false;
         s.server(granted);
         s.relay().linked();
         s.moveTo(ClientState.SYNCING);
-        granted.link(s.link(), s.statements(), s.mode());
         ClientLogin login = s.login();
         ParameterView matched = s.view();
         // once logged in, the view's settings: the startup settings with what the client SET since

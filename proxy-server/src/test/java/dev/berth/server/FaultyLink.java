@@ -1,0 +1,250 @@
+package dev.berth.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP relay on the loopback address between Berth and PostgreSQL that misbehaves on demand, as a network
+ * or a restarting server does: it cuts links (RST both sides), stalls them (bytes stop, nothing closes),
+ * slows them, delays a link's first bytes from the server (a compute waking up), and refuses new
+ * connections (the port is closed, so connects get ECONNREFUSED). Two threads per link: for the few dozen
+ * backend connections of a test.
+ */
+public final class FaultyLink implements AutoCloseable {
+    private final int backendPort;
+    private final int port;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final Object gate = new Object();
+    private volatile ServerSocket listener;
+    private volatile boolean stalled;
+    private volatile long slowMs;
+    private volatile long firstBytesDelayMs;
+    private volatile boolean closed;
+    private volatile boolean resetNew;
+
+    public FaultyLink(int backendPort) throws IOException {
+        this.backendPort = backendPort;
+        this.listener = listen(0);
+        this.port = listener.getLocalPort();
+        startAccepting(listener);
+    }
+
+    /** A relay whose every link holds back the server's first bytes for {@code delayMs}. */
+    public static FaultyLink delayingFirstBytes(int backendPort, long delayMs) throws IOException {
+        FaultyLink link = new FaultyLink(backendPort);
+        link.firstBytesDelayMs = delayMs;
+        return link;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Connections accepted so far. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** Links open now. */
+    public int open() {
+        return links.size();
+    }
+
+    /** Resets every open link on both sides (as a crashed server or a broken network); returns how many. */
+    public int cutAll() {
+        int n = 0;
+        for (Link link : links) {
+            link.cut();
+            n++;
+        }
+        return n;
+    }
+
+    /** Resets one open link picked by {@code random}; false when none is open. */
+    public boolean cutOne(Random random) {
+        List<Link> now = List.copyOf(links);
+        if (now.isEmpty()) {
+            return false;
+        }
+        now.get(random.nextInt(now.size())).cut();
+        return true;
+    }
+
+    /** Stops forwarding in both directions without closing anything (a silent network), or resumes. */
+    public void stall(boolean on) {
+        synchronized (gate) {
+            stalled = on;
+            gate.notifyAll();
+        }
+    }
+
+    /** Holds each chunk for {@code ms} before forwarding it (0: full speed). */
+    public void slow(long ms) {
+        slowMs = ms;
+    }
+
+    /**
+     * Closes the listening port, so new connections are refused while open links carry on; {@code false}
+     * listens again on the same port.
+     */
+    public synchronized void refuse(boolean on) throws IOException {
+        if (on && !listener.isClosed()) {
+            listener.close();
+        } else if (!on && listener.isClosed() && !closed) {
+            listener = listen(port);
+            startAccepting(listener);
+        }
+    }
+
+    /**
+     * Accepts new connections, reads what they send first and then resets them (the connect and the first
+     * write succeed, the read fails), or stops doing so.
+     */
+    public void resetNew(boolean on) {
+        resetNew = on;
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return s;
+    }
+
+    private void startAccepting(ServerSocket socket) {
+        daemon(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    accepted.incrementAndGet();
+                    if (resetNew) {
+                        daemon(() -> resetAfterFirstBytes(client), "faulty-link-reset");
+                        continue;
+                    }
+                    Socket server;
+                    try {
+                        server = new Socket(InetAddress.getLoopbackAddress(), backendPort);
+                    } catch (IOException e) {
+                        reset(client); // the server refused: so does the relay
+                        continue;
+                    }
+                    client.setTcpNoDelay(true); // forward each chunk as it comes, as Berth and PostgreSQL do
+                    server.setTcpNoDelay(true);
+                    Link link = new Link(client, server);
+                    links.add(link);
+                    daemon(() -> link.pump(client, server, 0), "faulty-link-up");
+                    daemon(() -> link.pump(server, client, firstBytesDelayMs), "faulty-link-down");
+                } catch (IOException e) {
+                    return; // the listener closed
+                }
+            }
+        }, "faulty-link-accept");
+    }
+
+    /** One relayed connection. */
+    private final class Link {
+        private final Socket client;
+        private final Socket server;
+        private final AtomicInteger pumpsDone = new AtomicInteger();
+
+        Link(Socket client, Socket server) {
+            this.client = client;
+            this.server = server;
+        }
+
+        void pump(Socket from, Socket to, long firstDelayMs) {
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                byte[] buffer = new byte[16384];
+                boolean first = true;
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    if (first && firstDelayMs > 0) {
+                        TimeUnit.MILLISECONDS.sleep(firstDelayMs); // the compute waking up, not a wait for state
+                    }
+                    first = false;
+                    awaitNotStalled();
+                    long slow = slowMs;
+                    if (slow > 0) {
+                        TimeUnit.MILLISECONDS.sleep(slow); // the fault itself
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+                to.shutdownOutput(); // pass the orderly close on
+                if (pumpsDone.incrementAndGet() == 2) {
+                    links.remove(this);
+                    reset(client);
+                    reset(server);
+                }
+            } catch (IOException | InterruptedException e) {
+                cut(); // one side reset or was cut: so is the other
+            }
+        }
+
+        void cut() {
+            links.remove(this);
+            reset(client);
+            reset(server);
+        }
+    }
+
+    private static void resetAfterFirstBytes(Socket s) {
+        try {
+            s.getInputStream().read(new byte[16384]);
+        } catch (IOException ignored) {
+            // reset anyway
+        }
+        reset(s);
+    }
+
+    private void awaitNotStalled() throws InterruptedException {
+        if (!stalled) {
+            return;
+        }
+        synchronized (gate) {
+            while (stalled) {
+                gate.wait();
+            }
+        }
+    }
+
+    /** Closes with an RST rather than a FIN. */
+    private static void reset(Socket s) {
+        try {
+            s.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // already closed
+        }
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    private static void daemon(Runnable task, String name) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        closed = true;
+        stall(false);
+        listener.close();
+        cutAll();
+    }
+}
