@@ -305,7 +305,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         String why = describeClose();
         LOG.fine(() -> "server connection " + this + " closed: " + why);
-        metrics.serverClosed(closeReason.label());
+        if (age != null) { // else its login failed: counted then as a failure, and never as opened
+            metrics.serverClosed(closeReason.label());
+        }
         relay.closed(why);
         pool.removed(this);
         internalQuery.connectionClosed(why);
