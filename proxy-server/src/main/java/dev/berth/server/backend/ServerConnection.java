@@ -387,6 +387,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         lostReason = reason;
     }
 
+    /** Berth closed this connection for {@code reason} (on this loop). */
+    boolean closedFor(CloseReason reason) {
+        return closeReason == reason;
+    }
+
     void state(State next) {
         state = next;
     }
