@@ -14,7 +14,7 @@ class ReloadSignalTest {
     @Test
     void sighupRunsTheReloadAndAFailingReloadDoesNotEscape() throws Exception {
         AtomicInteger reloads = new AtomicInteger();
-        assertTrue(ReloadSignal.install(() -> {
+        assertTrue(Signals.handleReload(() -> {
             reloads.incrementAndGet();
             throw new IllegalStateException("a reload that fails is logged, and the next SIGHUP still works");
         }));
