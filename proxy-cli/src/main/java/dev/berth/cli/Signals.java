@@ -63,13 +63,19 @@ final class Signals {
     /** SIGHUP: runs {@code reload} each time; false (after one warning) where SIGHUP cannot be handled (RELOAD still works). */
     static boolean handleReload(Runnable reload) {
         try {
-            Signal.handle(new Signal("HUP"), signal -> {
+            SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
                 try {
                     reload.run();
                 } catch (RuntimeException e) {
                     LOG.warning("reload on SIGHUP failed: " + e.getMessage());
                 }
             });
+            if (previous == SignalHandler.SIG_IGN) {
+                // the JVM does not take over a signal the process was started ignoring (nohup does that to SIGHUP)
+                LOG.warning("SIGHUP is ignored by this process (started with nohup?), so it cannot reload; use RELOAD on"
+                        + " the admin console, or start Berth without nohup");
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             LOG.warning("SIGHUP cannot be handled on this platform (" + e + "); use RELOAD on the admin console");
