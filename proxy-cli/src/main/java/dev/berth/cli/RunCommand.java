@@ -41,13 +41,6 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("berth: invalid setting " + SettingsTable.byName(e.setting()).flag() + ": " + e.problem());
             return 2;
         }
-        ReloadSignal.install(() -> {
-            try {
-                server.reload();
-            } catch (IOException e) {
-                // ConfigReload logged each problem; the running configuration is unchanged
-            }
-        });
         Signals.install(server);
         // the last resort, when the JVM exits for another reason: stop at once (a no-op after a drain)
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));

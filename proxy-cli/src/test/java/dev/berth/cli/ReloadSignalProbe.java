@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ReloadSignalProbe {
     public static void main(String[] args) throws InterruptedException {
         AtomicInteger reloads = new AtomicInteger();
-        boolean installed = ReloadSignal.install(() -> {
+        boolean installed = Signals.handleReload(() -> {
             reloads.incrementAndGet();
             throw new IllegalStateException("a reload that fails is logged, and the next SIGHUP still works");
         });

@@ -66,7 +66,12 @@ class RunSignalsTest {
         }, "berth-child-log");
         reader.setDaemon(true);
         reader.start();
-        RunningBerth.waitFor(() -> log.stream().anyMatch(l -> LISTENING.matcher(l).find()) || !process.isAlive(), "berth run to listen");
+        try {
+            RunningBerth.waitFor(() -> log.stream().anyMatch(l -> LISTENING.matcher(l).find()) || !process.isAlive(), "berth run to listen");
+        } catch (AssertionError e) {
+            process.destroyForcibly(); // not left running after the test
+            throw e;
+        }
         int port = log.stream().map(LISTENING::matcher).filter(Matcher::find).mapToInt(m -> Integer.parseInt(m.group(1))).findFirst()
                 .orElseThrow(() -> new AssertionError("berth run did not start: " + log));
         return new Child(process, log, port);

@@ -310,7 +310,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             if (listener != null) {
                 listener.close().syncUninterruptibly();
             }
-            new Drain(proxy.clients()).run(config.current().shutdownTimeoutMs());
+            new Drain(proxy.clients(), proxy.pools()).run(config.current().shutdownTimeoutMs());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

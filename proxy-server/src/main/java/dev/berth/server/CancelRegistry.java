@@ -28,7 +28,9 @@ import java.util.logging.Logger;
  * the server on which a request of that client is in flight at that moment, and to no other: a cancel
  * that arrives after the server answered is dropped, and a server with a cancel on its way serves no
  * other client until PostgreSQL has answered it. The cancel goes to the host and port that server is
- * connected to.
+ * connected to. The client's own cancel connection is closed only once PostgreSQL has closed the forwarded
+ * one (or at once when the cancel is dropped): that close is the protocol's only sign that the cancel has
+ * been dealt with, and a client that sends its next query after it must not have that query cancelled.
  */
 public final class CancelRegistry {
     private static final Logger LOG = Logger.getLogger(CancelRegistry.class.getName());
@@ -65,28 +67,35 @@ public final class CancelRegistry {
         }
     }
 
-    public void forward(int processId, int secretKey, String from) {
+    /**
+     * Forwards the cancel request of a client for {@code processId}; {@code done} runs (on any thread) once
+     * PostgreSQL has closed the forwarded cancel's connection, or at once when the request is dropped.
+     */
+    public void forward(int processId, int secretKey, String from, Runnable done) {
         ClientSession client = clients.get(processId);
         if (client == null || !MessageDigest.isEqual(intBytes(secretKey), intBytes(client.secretKey()))) {
             metrics.cancelRequest("unknown");
             unknownLog.event(n -> n == 1 ? "cancel request from " + from + " for unknown process id " + processId + " ignored"
                     : n + " cancel requests for unknown process ids ignored since the last such line (the latest from "
                     + from + "; berth_cancel_requests_total{result=\"unknown\"})");
+            done.run();
             return;
         }
         ServerConnection server = client.linkedServer();
         if (server == null) {
             LOG.fine(() -> "cancel request for " + client.describe() + " ignored: it holds no server");
             metrics.cancelRequest("no_server");
+            done.run();
             return;
         }
         server.eventLoop().execute(() -> {
             if (!server.cancelling(client.cancelRequester())) {
                 LOG.fine(() -> "cancel request for " + client.describe() + " ignored: no request of it in flight");
                 metrics.cancelRequest("not_in_flight");
+                done.run();
                 return;
             }
-            send(server, client.describe());
+            send(server, client.describe(), done);
         });
     }
 
@@ -98,7 +107,7 @@ public final class CancelRegistry {
         server.eventLoop().execute(() -> {
             if (server.cancellingForTimeout(client.cancelRequester(), busySince, timeoutMs)) {
                 LOG.info(client.describe() + ": query ran longer than query_timeout (" + timeoutMs + " ms), cancelling it");
-                send(server, client.describe());
+                send(server, client.describe(), () -> { });
             }
         });
     }
@@ -106,9 +115,10 @@ public final class CancelRegistry {
     /**
      * Sends the cancel with the server's real key, on the server's loop. PostgreSQL signals the backend
      * and then closes the cancel connection; only then may the server serve another client (until then
-     * {@link ServerConnection#cancelling} holds it back), or a late signal could cancel that client's query.
+     * {@link ServerConnection#cancelling} holds it back), or a late signal could cancel that client's query;
+     * {@code done} runs then too.
      */
-    private void send(ServerConnection server, String client) {
+    private void send(ServerConnection server, String client, Runnable done) {
         int serverPid = server.processId();
         long timeoutMs = config.current().serverConnectTimeoutMs();
         new Bootstrap().group(server.eventLoop()).channel(transport.socketChannel())
@@ -125,6 +135,7 @@ public final class CancelRegistry {
                         LOG.warning("cannot forward cancel request for " + client + " to "
                                 + server.route().address() + ": " + f.cause().getMessage());
                         server.cancelAnswered(); // never sent: nothing can reach the backend late
+                        done.run();
                         return;
                     }
                     Channel ch = f.channel();
@@ -136,6 +147,7 @@ public final class CancelRegistry {
                     ch.closeFuture().addListener(closed -> {
                         unanswered.cancel(false);
                         server.cancelAnswered();
+                        done.run();
                     });
                     ch.writeAndFlush(Messages.cancelRequest(ch.alloc(), serverPid, server.secretKey()));
                 });

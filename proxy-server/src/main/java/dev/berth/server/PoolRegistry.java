@@ -118,6 +118,16 @@ public final class PoolRegistry {
         return removed;
     }
 
+    /** Whether a backend is being rolled back or reset after its client left (the drain waits for it). */
+    public boolean cleaningUp() {
+        for (Pool<ServerConnection> pool : pools.values()) {
+            if (pool.stats().tested() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Collection<Pool<ServerConnection>> all() {
         return pools.values();
     }

@@ -12,8 +12,14 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +113,55 @@ class DrainTest {
             assertEquals("57P01", busy.read().field('C'));
             assertTrue(berth.server().awaitTermination(30, TimeUnit.SECONDS));
         }
+    }
+
+    /**
+     * The drain waits for the resets of the backends whose session-mode clients it ended before it closes the
+     * pools: a normal shutdown logs no WARNING. The reset query is slowed down, so that it is sure to be
+     * running when the clients have gone.
+     */
+    @Test
+    void aSessionModeDrainWaitsForTheResetsAndLogsNoWarning() throws Exception {
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger berthLogs = Logger.getLogger("dev.berth");
+        berthLogs.addHandler(capture);
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).poolMode(PoolMode.SESSION)
+                .serverResetQuery("select pg_sleep(1)").shutdownTimeoutMs(60_000))) {
+            List<RawClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    clients.add(RawClient.login(berth.port(), "postgres", TestPostgres.APP_DB));
+                }
+                berth.server().drain();
+                for (RawClient c : clients) {
+                    assertEquals("57P01", c.read().field('C'));
+                }
+                assertTrue(berth.server().awaitTermination(30, TimeUnit.SECONDS));
+            } finally {
+                for (RawClient c : clients) {
+                    c.close();
+                }
+            }
+        } finally {
+            berthLogs.removeHandler(capture);
+        }
+        assertEquals(List.of(), warnings.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
     }
 
     @Test

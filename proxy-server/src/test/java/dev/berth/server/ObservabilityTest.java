@@ -1,6 +1,7 @@
 package dev.berth.server;
 
 import dev.berth.core.config.HostPort;
+import dev.berth.core.config.PoolMode;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -99,6 +100,33 @@ class ObservabilityTest {
             assertTrue(value(m, "berth_pool_acquire_timeouts_total", null, null) >= 1);
             assertTrue(value(m, "berth_client_errors_total", "sqlstate_class", "53") >= 1);
             assertTrue(value(m, "berth_client_errors_total", "sqlstate_class", "22") >= 1);
+        }
+    }
+
+    /**
+     * A backend login that fails is one connection failure, not also a closed connection: it was never
+     * opened, so opened minus closed stays the connections open. PostgreSQL refuses the second backend of a
+     * role limited to one connection; the first keeps the pool (and its series) alive.
+     */
+    @Test
+    void aFailedBackendLoginIsCountedOnceAsAFailure() throws Exception {
+        // one event loop, so the refused backend's close has run long before the second client's timeout
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMode(PoolMode.SESSION).poolMax(2).connectionTimeoutMs(1_000).workers(1));
+             Connection first = berth.connectApp()) {
+            TestPostgres.execute("alter role " + TestPostgres.APP_USER + " connection limit 1");
+            try {
+                assertThrows(SQLException.class, berth::connectApp, "PostgreSQL refuses a second backend");
+            } finally {
+                TestPostgres.execute("alter role " + TestPostgres.APP_USER + " connection limit -1");
+            }
+            Map<String, Double> m = scrape(berth);
+            assertTrue(value(m, "berth_pool_server_connection_failures_total", "database", TestPostgres.APP_DB) >= 1);
+            assertEquals(1.0, value(m, "berth_pool_server_connections_opened_total", "database", TestPostgres.APP_DB));
+            List<String> closed = m.keySet().stream()
+                    .filter(k -> k.startsWith("berth_pool_server_connections_closed_total{") && m.get(k) > 0)
+                    .toList();
+            assertEquals(List.of(), closed, "a connection whose login failed is not counted as closed as well");
+            assertTrue(first.isValid(5));
         }
     }
 

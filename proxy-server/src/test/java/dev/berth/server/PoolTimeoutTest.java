@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 import static dev.berth.server.RawClient.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +28,20 @@ class PoolTimeoutTest {
 
     private static RunningBerth berth() {
         return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(1)
-                .connectionTimeoutMs(500));
+                .connectionTimeoutMs(500).adminUsers(Set.of("postgres")));
+    }
+
+    /** Runs a command on the admin console and reads its answer, which must not be an error. */
+    private static void admin(RawClient console, String command) throws Exception {
+        console.send(batch().query(command));
+        List<Message> answer = console.readUntil('Z');
+        assertEquals(List.of(), RawClient.errorCodes(answer), command);
+    }
+
+    private static void assertPauseExpired(Message error) {
+        assertEquals('E', error.type());
+        assertEquals("53300", error.field('C'), error.field('M'));
+        assertEquals("no backend connection within 500 ms: Berth is paused (RESUME on the admin console)", error.field('M'));
     }
 
     /** Takes the pool's one backend in an open transaction. */
@@ -93,6 +107,51 @@ class PoolTimeoutTest {
             assertEquals("12DCZ", RawClient.types(r));
             assertEquals(List.of("7"), RawClient.firstColumns(r));
             holder.close();
+        }
+    }
+
+    /** As at the pool's timeout (issue 10): held by PAUSE past the timeout, a logged-in client keeps its connection. */
+    @Test
+    void aClientHeldByPausePastTheTimeoutGetsAnErrorAndKeepsItsConnection() throws Exception {
+        try (RunningBerth berth = berth();
+             RawClient c = RawClient.login(berth.port(), "postgres", "postgres");
+             RawClient console = RawClient.login(berth.port(), "postgres", "berth")) {
+            c.setTimeout(60_000);
+            admin(console, "PAUSE");
+
+            c.send(batch().query("select 1"));
+            List<Message> r = c.readUntil('Z');
+            assertEquals("EZ", RawClient.types(r));
+            assertPauseExpired(r.get(0));
+            assertEquals("ERROR", r.get(0).field('S'), "not FATAL: the client keeps its connection");
+
+            c.send(batch().parse("", "select 2").bind("", "").execute("").sync());
+            r = c.readUntil('Z');
+            assertEquals("EZ", RawClient.types(r));
+            assertPauseExpired(r.get(0));
+
+            admin(console, "RESUME");
+            c.send(batch().query("select 3"));
+            r = c.readUntil('Z');
+            assertEquals(List.of("3"), RawClient.firstColumns(r), RawClient.types(r));
+        }
+    }
+
+    @Test
+    void aLoginHeldByPausePastTheTimeoutIsStillRefusedWithFatal() throws Exception {
+        try (RunningBerth berth = berth();
+             RawClient console = RawClient.login(berth.port(), "postgres", "berth");
+             RawClient c = new RawClient(berth.port())) {
+            admin(console, "PAUSE");
+            c.setTimeout(60_000);
+            c.startup(Map.of("user", "postgres", "database", "postgres"));
+            Message m = c.read();
+            while (m.type() != 'E') {
+                m = c.read(); // AuthenticationOk comes first: only the server's greeting completes the login
+            }
+            assertPauseExpired(m);
+            assertEquals("FATAL", m.field('S'));
+            assertTrue(c.closedByServer());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.berth.core.pool.Pool;
 import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -78,7 +79,9 @@ final class ServerCleanup {
     }
 
     private static void failed(ServerConnection server, String sql, ErrorResponse error) {
-        LOG.warning("server connection " + server + ": cleanup after its client failed (" + sql + ": " + error
+        // cut short by the shutdown past --shutdown-timeout, which Drain reports once: not a fault of this server
+        Level level = server.closedFor(CloseReason.SHUTDOWN) ? Level.FINE : Level.WARNING;
+        LOG.log(level, () -> "server connection " + server + ": cleanup after its client failed (" + sql + ": " + error
                 + "); closing it");
         server.close(CloseReason.RESET_FAILED, sql + ": " + error);
     }

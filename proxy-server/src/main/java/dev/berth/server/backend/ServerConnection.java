@@ -333,7 +333,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         String why = describeClose();
         LOG.fine(() -> "server connection " + this + " closed: " + why);
-        metrics.serverClosed(closeReason.label());
+        if (age != null) { // else its login failed: counted then as a failure, and never as opened
+            metrics.serverClosed(closeReason.label());
+        }
         relay.closed(why);
         pool.removed(this);
         internalQuery.connectionClosed(why);
@@ -411,6 +413,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     void lostReason(CloseReason reason) {
         lostReason = reason;
+    }
+
+    /** Berth closed this connection for {@code reason} (on this loop). */
+    boolean closedFor(CloseReason reason) {
+        return closeReason == reason;
     }
 
     void state(State next) {

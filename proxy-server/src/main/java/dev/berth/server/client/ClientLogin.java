@@ -15,6 +15,7 @@ import dev.berth.server.ProxyContext;
 import dev.berth.server.admin.AdminConsole;
 import dev.berth.server.backend.ServerConnection;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -65,16 +66,26 @@ final class ClientLogin {
             switch (packet.kind()) {
                 case SSL_REQUEST -> session.tls().onSslRequest();
                 case GSSENC_REQUEST -> session.ctx().writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
-                case CANCEL_REQUEST -> {
-                    session.proxy().cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(), session.remote());
-                    session.close();
-                }
+                case CANCEL_REQUEST -> onCancelRequest(packet);
                 case STARTUP -> start(packet);
                 case TERMINATE -> session.close(); // connect() then end() in a driver: PostgreSQL closes silently too
             }
         } finally {
             frame.release();
         }
+    }
+
+    /**
+     * Passes a cancel request on and closes this connection when it has been dealt with, as PostgreSQL
+     * closes it only after signalling the backend: a client that waits for that close before its next
+     * query must not see a late cancel hit that query. The forward's own timeout bounds the wait, so
+     * the login timer stops; nothing more is read from a cancel connection.
+     */
+    private void onCancelRequest(StartupPacket packet) {
+        cancelTimer();
+        session.ctx().channel().config().setAutoRead(false);
+        Channel channel = session.ctx().channel();
+        session.proxy().cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(), session.remote(), channel::close);
     }
 
     void onPassword(ByteBuf frame) {

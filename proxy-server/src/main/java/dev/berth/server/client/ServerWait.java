@@ -21,7 +21,6 @@ import dev.berth.server.lifecycle.PauseGate;
 
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -89,15 +88,15 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         });
     }
 
-    /** Still paused after the connection timeout. */
+    /** Still paused after the connection timeout: as at the pool's timeout, a logged-in client keeps its connection. */
     @Override
     public void pauseExpired() {
         session.executor().execute(() -> {
             if (deferredByPause && session.state() == ClientState.WAITING_FOR_SERVER) {
                 deferredByPause = false;
                 session.metrics().acquireTimedOut();
-                session.disconnect(SqlState.TOO_MANY_CONNECTIONS, "no backend connection within "
-                        + session.config().connectionTimeoutMs() + " ms: Berth is paused (RESUME on the admin console)", Level.WARNING);
+                waitFailed(ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no backend connection within "
+                        + session.config().connectionTimeoutMs() + " ms: Berth is paused (RESUME on the admin console)"));
             }
         });
     }
@@ -128,7 +127,11 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
      */
     private void timedOut() {
         session.metrics().acquireTimedOut();
-        ErrorResponse error = timeoutError();
+        waitFailed(timeoutError());
+    }
+
+    /** The wait ended without a server: before login FATAL, after it ERROR for the queued work. */
+    private void waitFailed(ErrorResponse error) {
         if (!session.login().loggedIn()) {
             session.failLogin(error);
             return;

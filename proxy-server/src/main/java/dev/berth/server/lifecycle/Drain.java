@@ -3,6 +3,7 @@ package dev.berth.server.lifecycle;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.server.ClientRegistry;
+import dev.berth.server.PoolRegistry;
 import dev.berth.server.client.ClientSession;
 
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,9 @@ import java.util.logging.Logger;
 /**
  * A graceful shutdown's wait for the clients (SIGTERM, SIGINT, SHUTDOWN), once Berth no longer accepts:
  * each client is ended with {@code 57P01} when it is between transactions ({@link ClientSession#drain}),
- * and those still in a transaction when the shutdown timeout passes are ended then.
+ * and those still in a transaction when the shutdown timeout passes are ended then. Before the pools close,
+ * it waits (within the same timeout) for the backends their clients left to be rolled back or reset, so
+ * that no cleanup is cut short.
  */
 public final class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class.getName());
@@ -20,9 +23,11 @@ public final class Drain {
     private static final long POLL_MS = 10;
 
     private final ClientRegistry clients;
+    private final PoolRegistry pools;
 
-    public Drain(ClientRegistry clients) {
+    public Drain(ClientRegistry clients, PoolRegistry pools) {
         this.clients = clients;
+        this.pools = pools;
     }
 
     /** Blocks until every client has gone or {@code timeoutMs} passed; then ends those left. */
@@ -37,7 +42,15 @@ public final class Drain {
         }
         int left = clients.size();
         if (left == 0) {
-            LOG.info("drained: all " + atStart + " clients ended between transactions");
+            while (pools.cleaningUp() && System.nanoTime() < deadline) {
+                Thread.sleep(POLL_MS); // a session's reset (DISCARD ALL) after its client was ended
+            }
+            if (pools.cleaningUp()) {
+                LOG.warning("shutdown timeout: all " + atStart + " clients ended, but backends still being rolled back or"
+                        + " reset after them are closed now (" + timeoutMs + " ms)");
+            } else {
+                LOG.info("drained: all " + atStart + " clients ended between transactions");
+            }
             return;
         }
         LOG.warning("shutdown timeout: ending " + left + " clients still in a transaction or waiting after "
