@@ -67,9 +67,10 @@ public final class ClientTlsContext {
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOL));
-        if (config.clientTlsMode().verifiesClients()) {
+        if (config.tlsCa() != null) {
+            // asked for by verify-ca and verify-full; otherwise optional, for hba's cert method
             List<X509Certificate> ca = read(SettingsTable.TLS_CA.name(), () -> PemFiles.certificates(config.tlsCa()));
-            builder.clientAuth(ClientAuth.REQUIRE).trustManager(ca);
+            builder.clientAuth(config.clientTlsMode().verifiesClients() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL).trustManager(ca);
         }
         try {
             context = builder.build();
