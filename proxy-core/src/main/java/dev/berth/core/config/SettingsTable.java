@@ -340,7 +340,7 @@ public final class SettingsTable {
     public static final Setting<Path> TLS_CA = Setting.<Path>define("tls_ca", "BERTH_TLS_CA", "FILE")
             .defaults(null, "none").parser(Path::of).read(BerthConfig::tlsCa).reloadable(true)
             .description("PEM CA bundle that client certificates must be signed by; needed by `verify-ca` and"
-                    + " `verify-full`; with other modes client certificates are asked for but optional (for hba's `cert`)").build();
+                    + " `verify-full`; with `--auth-type hba`, client certificates are asked for (optional unless the mode needs one) for the `cert` method").build();
 
     public static final Setting<List<String>> TLS_PROTOCOLS = Setting.<List<String>>define("tls_protocols",
                     "BERTH_TLS_PROTOCOLS", "LIST")
