@@ -195,6 +195,11 @@ class BerthCliTest {
         expected.put("--backend", "postgresql://127.0.0.1:5432 default");
         expected.put("--auth-file", "none default");
         expected.put("--auth-type", "trust flag");
+        expected.put("--auth-user", "none default");
+        expected.put("--auth-query", "SELECT usename, passwd FROM pg_shadow WHERE usename=$1 default");
+        expected.put("--auth-dbname", "none default");
+        expected.put("--auth-query-cache-ttl", "30000 default");
+        expected.put("--auth-hba-file", "none default");
         expected.put("--pool-mode", "transaction default");
         expected.put("--session-state", "pin default");
         expected.put("--do-blocks", "pin default");

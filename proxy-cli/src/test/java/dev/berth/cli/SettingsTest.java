@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.DoBlockPolicy;
+import dev.berth.core.config.AuthSources;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ConnectionLimits;
 import dev.berth.core.config.ClientTlsMode;
@@ -32,7 +33,7 @@ class SettingsTest {
 
     /** In the order of the settings table (README's options table). */
     private static final List<String> FLAGS = List.of("--config", "--listen", "--backend", "--auth-file", "--auth-type",
-            "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
+            "--auth-user", "--auth-query", "--auth-dbname", "--auth-query-cache-ttl", "--auth-hba-file", "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--max-db-connections", "--max-user-connections", "--reserve-pool-size", "--reserve-pool-timeout",
             "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
@@ -185,7 +186,12 @@ class SettingsTest {
                 Map.entry("BERTH_TCP_KEEPINTVL", "5"),
                 Map.entry("BERTH_TCP_KEEPCNT", "3"),
                 Map.entry("BERTH_SHUTDOWN_TIMEOUT", "45000"),
-                Map.entry("BERTH_SO_REUSEPORT", "on"));
+                Map.entry("BERTH_SO_REUSEPORT", "on"),
+                Map.entry("BERTH_AUTH_USER", "Lookup"),
+                Map.entry("BERTH_AUTH_QUERY", "SELECT * FROM pgbouncer.get_auth($1)"),
+                Map.entry("BERTH_AUTH_DBNAME", "authdb"),
+                Map.entry("BERTH_AUTH_QUERY_CACHE_TTL", "5000"),
+                Map.entry("BERTH_AUTH_HBA_FILE", file.toString()));
         Settings s = settings(env);
         BerthConfig c = s.resolve();
         assertAll(
@@ -235,7 +241,9 @@ class SettingsTest {
                 () -> assertEquals(server.key(), c.tlsKey()),
                 () -> assertEquals(ClientTlsMode.VERIFY_FULL, c.clientTlsMode()),
                 () -> assertEquals(ca.ca(), c.tlsCa()),
-                () -> assertEquals(List.of("TLSv1.3"), c.tlsProtocols()));
+                () -> assertEquals(List.of("TLSv1.3"), c.tlsProtocols()),
+                () -> assertEquals(new AuthSources("Lookup", "SELECT * FROM pgbouncer.get_auth($1)", "authdb", 5000, file),
+                        c.authSources(), "user names keep their case"));
         assertEquals("environment (DB_POOL_MAX)", s.sources().get("--pool-max"));
         assertEquals("environment (DATABASE_URL)", s.sources().get("--backend"));
         assertEquals("environment (BERTH_MAX_MESSAGE_SIZE)", s.sources().get("--max-message-size"));

@@ -2,6 +2,7 @@ package dev.berth.server;
 
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.SecretSource;
+import dev.berth.core.hba.HbaRules;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.config.ConfigException;
@@ -91,6 +92,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         this.config = new RuntimeConfig(initial);
         this.startupWarnings = resolved.warnings();
         AuthFile authFile = initial.authFile() == null ? null : AuthFile.load(initial.authFile());
+        HbaRules hba = HbaFiles.load(initial); // a bad line stops start-up, naming it
         BackendTlsContexts tlsContexts = new BackendTlsContexts();
         if (initial.backend().tls().attempts()) {
             tlsContexts.context(initial.backend().tls()); // a certificate that cannot be read stops start-up
@@ -106,7 +108,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 tlsContexts);
         PoolRegistry pools = new PoolRegistry(PoolRegistry.budgets(initial), connector);
         CancelRegistry cancels = new CancelRegistry(new SecureRandom(), config, transport, metrics);
-        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health, clientTls);
+        this.proxy = new ProxyContext(config, authFile, pools, registries, cancels, credentials, metrics, health, clientTls, hba);
         this.liveState = new PoolsLiveState(proxy);
         this.connectionLimit = new ClientConnectionLimit(config, metrics);
         metrics.registerReadiness(this::notReadyReason);
@@ -343,6 +345,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         for (ClientSession client : proxy.clients().all()) {
             client.executor().execute(() -> client.disconnect(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down", null));
         }
+        proxy.closeAuthQuery();
         proxy.pools().closeAll(CloseReason.SHUTDOWN, ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down"));
         acceptGroup.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();

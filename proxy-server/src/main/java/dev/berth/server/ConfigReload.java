@@ -7,6 +7,7 @@ import dev.berth.core.config.InvalidSettings;
 import dev.berth.core.config.Setting;
 import dev.berth.core.config.SettingsResolver;
 import dev.berth.core.config.SettingsTable;
+import dev.berth.core.hba.HbaRules;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -65,6 +66,13 @@ final class ConfigReload {
             LOG.warning("reload refused, configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage());
             throw new IOException("configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage(), e);
         }
+        HbaRules hba;
+        try {
+            hba = HbaFiles.load(next);
+        } catch (ConfigException e) {
+            LOG.warning("reload refused, configuration unchanged: " + e.getMessage());
+            throw new IOException("configuration unchanged: " + e.getMessage(), e);
+        }
         resolved.warnings().forEach(LOG::warning);
         Map<String, String> nextSources = new LinkedHashMap<>(resolved.sources());
         for (Setting<?> setting : SettingsTable.ALL) {
@@ -80,12 +88,15 @@ final class ConfigReload {
             LOG.warning("reload refused, configuration unchanged: " + e.getMessage());
             throw new IOException("configuration unchanged: " + e.getMessage(), e);
         }
-        proxy.authFile(authFile);
+        proxy.authSources(authFile, next); // a new auth query: its cache starts empty
+        proxy.hba(hba);
         sources = nextSources;
         String result = "configuration reloaded" + (next.configFile() == null ? "" : " from " + next.configFile())
                 + ": " + (next.databases().isEmpty() ? "backend " + next.backend().masked()
                 : next.databases().databases().size() + " databases")
-                + (authFile == null ? "" : ", " + authFile.size() + " users");
+                + (authFile == null ? "" : ", " + authFile.size() + " users")
+                + (hba == null ? "" : ", " + hba.size() + " hba rules")
+                + (next.authSources().queries() ? ", auth_query cache cleared" : "");
         LOG.info(result);
         return result;
     }
@@ -110,12 +121,29 @@ final class ConfigReload {
         if (c.authFile() != null) {
             try {
                 AuthFile file = AuthFile.load(c.authFile());
-                proxy.authFile(file);
+                proxy.authSources(file, c);
                 LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
                 done.add("auth file reloaded: " + file.size() + " users");
             } catch (IOException | IllegalArgumentException e) {
                 LOG.warning("RELOAD: auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
                 failed.add("auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
+            }
+        }
+        if (c.authFile() == null && c.authSources().queries()) {
+            proxy.authSources(null, c);
+        }
+        if (c.authSources().queries()) {
+            done.add("auth_query cache cleared");
+        }
+        if (c.authSources().hbaFile() != null) {
+            try {
+                HbaRules hba = HbaFiles.load(c);
+                proxy.hba(hba);
+                LOG.info("hba file " + c.authSources().hbaFile() + " reloaded: " + hba.size() + " rules");
+                done.add("hba file reloaded: " + hba.size() + " rules");
+            } catch (ConfigException e) {
+                LOG.warning("RELOAD: " + e.getMessage() + "; the previous rules stay in use");
+                failed.add(e.getMessage() + "; the previous rules stay in use");
             }
         }
         if (!failed.isEmpty()) {

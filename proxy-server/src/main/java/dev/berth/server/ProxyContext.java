@@ -6,10 +6,13 @@ import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.KeyDerivation;
 import dev.berth.core.auth.SecretSource;
+import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.RuntimeConfig;
+import dev.berth.core.hba.HbaRules;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.server.admin.AdminConsole;
+import dev.berth.server.authquery.AuthQuery;
 import dev.berth.server.backend.BackendCredentialStore;
 import dev.berth.server.backend.BackendHealth;
 import dev.berth.server.client.ClientTlsContext;
@@ -37,21 +40,24 @@ public final class ProxyContext {
     private final StatementRegistries registries;
     private final ClientTlsContext clientTls;
     private volatile SecretSource secrets;
+    private volatile AuthQuery authQuery;
+    private volatile HbaRules hba;
     private AdminConsole admin;
 
     ProxyContext(RuntimeConfig config, AuthFile authFile, PoolRegistry pools, StatementRegistries registries,
                  CancelRegistry cancels, BackendCredentialStore credentials, BerthMetrics metrics, BackendHealth health,
-                 ClientTlsContext clientTls) {
+                 ClientTlsContext clientTls, HbaRules hba) {
         this.config = config;
         this.clientTls = clientTls;
         this.registries = registries;
-        this.secrets = authFile;
+        this.hba = hba;
         this.pools = pools;
         this.cancels = cancels;
         this.credentials = credentials;
         this.metrics = metrics;
         this.health = health;
         random.nextBytes(unknownUserKey);
+        authSources(authFile, config.current());
     }
 
     public RuntimeConfig config() {
@@ -108,10 +114,34 @@ public final class ProxyContext {
         secrets = source;
     }
 
-    /** RELOAD: a new auth file for logins and backend credentials from now on. */
-    void authFile(AuthFile file) {
-        secrets = file;
+    /**
+     * RELOAD: a new auth file for logins and backend credentials from now on, and a new auth query (its
+     * cached answers forgotten) when {@code config} has an auth_user.
+     */
+    void authSources(AuthFile file, BerthConfig config) {
+        AuthQuery previous = authQuery;
+        authQuery = config.authSources().queries() ? new AuthQuery(config, file, metrics::authQuery) : null;
+        secrets = authQuery != null ? authQuery : file;
         credentials.authFile(file);
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    /** The hba rules of auth_type hba; null without an hba file. */
+    public HbaRules hba() {
+        return hba;
+    }
+
+    void hba(HbaRules rules) {
+        hba = rules;
+    }
+
+    void closeAuthQuery() {
+        AuthQuery q = authQuery;
+        if (q != null) {
+            q.close();
+        }
     }
 
     /**

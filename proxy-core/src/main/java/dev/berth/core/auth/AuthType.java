@@ -2,7 +2,9 @@ package dev.berth.core.auth;
 
 /** How Berth checks a client's password (pgbouncer's auth_type). */
 public enum AuthType {
-    SCRAM_SHA_256("scram-sha-256"), MD5("md5"), PLAIN("plain"), TRUST("trust");
+    SCRAM_SHA_256("scram-sha-256"), MD5("md5"), PLAIN("plain"), TRUST("trust"),
+    /** The method of the first matching line of the hba file, per client. */
+    HBA("hba");
 
     private final String configName;
 
@@ -20,7 +22,7 @@ public enum AuthType {
                 return type;
             }
         }
-        throw new IllegalArgumentException("unknown auth type '" + value + "' (expected scram-sha-256, md5, plain or trust)");
+        throw new IllegalArgumentException("unknown auth type '" + value + "' (expected scram-sha-256, md5, plain, trust or hba)");
     }
 
     @Override

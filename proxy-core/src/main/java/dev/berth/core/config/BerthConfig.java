@@ -16,7 +16,12 @@ import java.util.Set;
 
 import static dev.berth.core.config.SettingsTable.ADMIN_USERS;
 import static dev.berth.core.config.SettingsTable.ALL;
+import static dev.berth.core.config.SettingsTable.AUTH_DBNAME;
 import static dev.berth.core.config.SettingsTable.AUTH_FILE;
+import static dev.berth.core.config.SettingsTable.AUTH_HBA_FILE;
+import static dev.berth.core.config.SettingsTable.AUTH_QUERY;
+import static dev.berth.core.config.SettingsTable.AUTH_QUERY_CACHE_TTL;
+import static dev.berth.core.config.SettingsTable.AUTH_USER;
 import static dev.berth.core.config.SettingsTable.AUTH_TYPE;
 import static dev.berth.core.config.SettingsTable.BACKEND;
 import static dev.berth.core.config.SettingsTable.CLIENT_LOGIN_TIMEOUT;
@@ -117,7 +122,8 @@ public record BerthConfig(
         ClientTlsMode clientTlsMode,
         Path tlsCa,
         List<String> tlsProtocols,
-        ConnectionLimits limits) {
+        ConnectionLimits limits,
+        AuthSources authSources) {
 
     public static final int DEFAULT_POOL_MAX = 200;
     public static final int DEFAULT_POOL_MIN = 20;
@@ -161,7 +167,8 @@ public record BerthConfig(
                 running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
                 serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
                 clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt,
-                shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols, limits);
+                shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols, limits,
+                authSources);
     }
 
     /** Holds values by setting; what was not set keeps the table's default. */
@@ -191,6 +198,11 @@ public record BerthConfig(
         public Builder backend(BackendUrl v) { return set(BACKEND, v); }
         public Builder authFile(Path v) { return set(AUTH_FILE, v); }
         public Builder authType(AuthType v) { return set(AUTH_TYPE, v); }
+        public Builder authUser(String v) { return set(AUTH_USER, v); }
+        public Builder authQuery(String v) { return set(AUTH_QUERY, v); }
+        public Builder authDbname(String v) { return set(AUTH_DBNAME, v); }
+        public Builder authQueryCacheTtlMs(long v) { return set(AUTH_QUERY_CACHE_TTL, v); }
+        public Builder authHbaFile(Path v) { return set(AUTH_HBA_FILE, v); }
         public Builder poolMode(PoolMode v) { return set(POOL_MODE, v); }
         public Builder poolMax(int v) { return set(POOL_MAX, v); }
         public Builder poolMin(int v) { return set(POOL_MIN, v); }
@@ -267,7 +279,13 @@ public record BerthConfig(
                     get(SHUTDOWN_TIMEOUT), get(SO_REUSEPORT), get(TLS_CERT), get(TLS_KEY), tlsMode(),
                     get(TLS_CA), get(TLS_PROTOCOLS), new ConnectionLimits(get(MAX_DB_CONNECTIONS), get(MAX_USER_CONNECTIONS),
                     get(MAX_DB_CLIENT_CONNECTIONS), get(MAX_USER_CLIENT_CONNECTIONS), get(RESERVE_POOL_SIZE),
-                    get(RESERVE_POOL_TIMEOUT)));
+                    get(RESERVE_POOL_TIMEOUT)),
+                    new AuthSources(blankToNull(get(AUTH_USER)), get(AUTH_QUERY),
+                    blankToNull(get(AUTH_DBNAME)), get(AUTH_QUERY_CACHE_TTL), get(AUTH_HBA_FILE)));
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s;
         }
 
         /** A certificate means TLS is wanted: prefer it unless told otherwise (pgbouncer needs two settings for that). */
@@ -299,10 +317,17 @@ public record BerthConfig(
             if (authFile != null && !Files.isReadable(authFile)) {
                 problems.add(new ConfigException(AUTH_FILE.name(), "cannot read " + authFile));
             }
-            if (authFile == null && authType != AuthType.TRUST) {
+            if (authFile == null && authType != AuthType.TRUST && authType != AuthType.HBA && blankToNull(get(AUTH_USER)) == null) {
                 problems.add(new ConfigException(AUTH_FILE.name(), AUTH_TYPE.name() + " " + authType
-                        + " needs an auth file with the users' secrets (or " + AUTH_TYPE.name()
-                        + " trust on a trusted network)"));
+                        + " needs an auth file with the users' secrets, or " + AUTH_USER.name() + " to look them up with "
+                        + AUTH_QUERY.name() + " (or " + AUTH_TYPE.name() + " trust on a trusted network)"));
+            }
+            Path hbaFile = get(AUTH_HBA_FILE);
+            if (authType == AuthType.HBA && hbaFile == null) {
+                problems.add(new ConfigException(AUTH_HBA_FILE.name(), "is needed by " + AUTH_TYPE.name()
+                        + " hba (the pg_hba.conf rules)"));
+            } else if (hbaFile != null && !Files.isReadable(hbaFile)) {
+                problems.add(new ConfigException(AUTH_HBA_FILE.name(), "cannot read " + hbaFile));
             }
             problems.addAll(tlsProblems());
             return problems;

@@ -123,9 +123,10 @@ public final class ConfigFile {
         values.put(setting, new Value(resolvePath(setting, line.value()), line.source() + " (" + line.key() + ")"));
     }
 
-    /** A relative auth_file is taken from the config file's directory, wherever Berth was started. */
+    /** A relative auth_file or auth_hba_file is taken from the config file's directory, wherever Berth was started. */
     private String resolvePath(Setting<?> setting, String text) {
-        if (setting != SettingsTable.AUTH_FILE || text.isBlank() || Path.of(text).isAbsolute()) {
+        if ((setting != SettingsTable.AUTH_FILE && setting != SettingsTable.AUTH_HBA_FILE) || text.isBlank()
+                || Path.of(text).isAbsolute()) {
             return text;
         }
         return path.toAbsolutePath().getParent().resolve(text).normalize().toString();

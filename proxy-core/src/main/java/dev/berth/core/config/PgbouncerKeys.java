@@ -25,7 +25,11 @@ public final class PgbouncerKeys {
     private static final UnaryOperator<String> SAME = UnaryOperator.identity();
 
     static final Map<String, Mapping> KEYS = Map.ofEntries(
-            entry("auth_type", new Mapping(SettingsTable.AUTH_TYPE, SAME, "md5, scram-sha-256, plain, trust")),
+            entry("auth_type", new Mapping(SettingsTable.AUTH_TYPE, SAME, "md5, scram-sha-256, plain, trust, hba")),
+            entry("auth_user", new Mapping(SettingsTable.AUTH_USER, SAME, "")),
+            entry("auth_query", new Mapping(SettingsTable.AUTH_QUERY, SAME, "")),
+            entry("auth_dbname", new Mapping(SettingsTable.AUTH_DBNAME, SAME, "")),
+            entry("auth_hba_file", new Mapping(SettingsTable.AUTH_HBA_FILE, SAME, "relative to the config file's directory")),
             entry("auth_file", new Mapping(SettingsTable.AUTH_FILE, SAME, "relative to the config file's directory")),
             entry("pool_mode", new Mapping(SettingsTable.POOL_MODE, SAME, "")),
             entry("default_pool_size", new Mapping(SettingsTable.POOL_MAX, SAME, "")),

@@ -56,7 +56,38 @@ public final class SettingsTable {
 
     public static final Setting<AuthType> AUTH_TYPE = Setting.<AuthType>define("auth_type", "BERTH_AUTH_TYPE", "TYPE")
             .defaults(AuthType.SCRAM_SHA_256, "`scram-sha-256`").parser(AuthType::parse).read(BerthConfig::authType)
-            .description("how clients are checked: `scram-sha-256`, `md5`, `plain`, `trust`").build();
+            .description("how clients are checked: `scram-sha-256`, `md5`, `plain`, `trust`, or `hba`: by the first"
+                    + " matching line of `--auth-hba-file`").build();
+
+    public static final Setting<String> AUTH_USER = Setting.<String>define("auth_user", "BERTH_AUTH_USER", "USER")
+            .defaults(null, "none").parser(String::strip).read(c -> c.authSources().authUser()).reloadable(true)
+            .description("look up the secrets of users that are not in the auth file with `--auth-query`, connected to"
+                    + " PostgreSQL as this user (its password from the auth file or the backend URL, or none if"
+                    + " PostgreSQL trusts it; see Authentication without stored passwords)").build();
+
+    public static final Setting<String> AUTH_QUERY = Setting.<String>define("auth_query", "BERTH_AUTH_QUERY", "SQL")
+            .defaults(AuthSources.DEFAULT_QUERY, "`" + AuthSources.DEFAULT_QUERY + "`").parser(String::strip)
+            .check(q -> q.isEmpty() ? "must not be empty" : null)
+            .read(c -> c.authSources().authQuery()).reloadable(true)
+            .description("with `--auth-user`: the query that returns a user's name and secret (`$1` is the user); a"
+                    + " SECURITY DEFINER function spares the auth user reading `pg_shadow`").build();
+
+    public static final Setting<String> AUTH_DBNAME = Setting.<String>define("auth_dbname", "BERTH_AUTH_DBNAME", "NAME")
+            .defaults(null, "the backend URL's database, else `postgres`").parser(String::strip)
+            .read(c -> c.authSources().authDbname()).reloadable(true)
+            .description("the database `--auth-query` runs in (routed like a client of that database)").build();
+
+    public static final Setting<Long> AUTH_QUERY_CACHE_TTL = Setting.<Long>define("auth_query_cache_ttl",
+                    "BERTH_AUTH_QUERY_CACHE_TTL", "MS")
+            .defaults(AuthSources.DEFAULT_CACHE_TTL_MS, "`30000`").parser(SettingValues::millis)
+            .check(notNegative()).read(c -> c.authSources().cacheTtlMs()).reloadable(true)
+            .description("how long an `--auth-query` answer (a secret, or \"no such user\") is reused; `0`: query at"
+                    + " every login. `RELOAD` forgets them all").build();
+
+    public static final Setting<Path> AUTH_HBA_FILE = Setting.<Path>define("auth_hba_file", "BERTH_AUTH_HBA_FILE", "FILE")
+            .defaults(null, "none").parser(Path::of).read(c -> c.authSources().hbaFile()).reloadable(true)
+            .description("with `--auth-type hba`: pg_hba.conf rules choosing each client's method by connection type,"
+                    + " database, user and address (see hba rules); re-read by `RELOAD`").build();
 
     public static final Setting<PoolMode> POOL_MODE = Setting.<PoolMode>define("pool_mode", "BERTH_POOL_MODE", "MODE")
             .defaults(PoolMode.TRANSACTION, "`transaction`").parser(PoolMode::parse).read(BerthConfig::poolMode)
@@ -352,7 +383,7 @@ public final class SettingsTable {
     public static final Setting<Path> TLS_CA = Setting.<Path>define("tls_ca", "BERTH_TLS_CA", "FILE")
             .defaults(null, "none").parser(Path::of).read(BerthConfig::tlsCa).reloadable(true)
             .description("PEM CA bundle that client certificates must be signed by; needed by `verify-ca` and"
-                    + " `verify-full`, unused otherwise").build();
+                    + " `verify-full`; with `--auth-type hba`, client certificates are asked for (optional unless the mode needs one) for the `cert` method").build();
 
     public static final Setting<List<String>> TLS_PROTOCOLS = Setting.<List<String>>define("tls_protocols",
                     "BERTH_TLS_PROTOCOLS", "LIST")
@@ -362,7 +393,8 @@ public final class SettingsTable {
                     + " provider's default cipher suites").build();
 
     /** Every setting, in the order of README's options table (and of check-config, /config, SHOW CONFIG). */
-    public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, POOL_MODE, SESSION_STATE,
+    public static final List<Setting<?>> ALL = List.of(CONFIG, LISTEN, BACKEND, AUTH_FILE, AUTH_TYPE, AUTH_USER,
+            AUTH_QUERY, AUTH_DBNAME, AUTH_QUERY_CACHE_TTL, AUTH_HBA_FILE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, MAX_DB_CONNECTIONS, MAX_USER_CONNECTIONS,
             RESERVE_POOL_SIZE, RESERVE_POOL_TIMEOUT, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,

@@ -246,4 +246,27 @@ class ConfigFileTest {
                 load("[databases]", "app = host=db1").databases()).build();
         assertNull(RuntimeConfig.routeFor(noFallback, "reports", "alice"), "not listed, no *: no route");
     }
+
+    @Test
+    void pgbouncersAuthQueryAndHbaKeysMapToBerthsSettings() throws IOException {
+        ConfigFile f = load("[pgbouncer]", "auth_type = hba", "auth_hba_file = pg_hba.conf", "auth_user = pgbouncer",
+                "auth_query = SELECT * FROM pgbouncer.get_auth($1)", "auth_dbname = postgres");
+        assertEquals("hba", text(f, SettingsTable.AUTH_TYPE));
+        assertEquals(dir.resolve("pg_hba.conf").toString(), text(f, SettingsTable.AUTH_HBA_FILE), "relative to the config file");
+        assertEquals("pgbouncer", text(f, SettingsTable.AUTH_USER));
+        assertEquals("SELECT * FROM pgbouncer.get_auth($1)", text(f, SettingsTable.AUTH_QUERY));
+        assertEquals("postgres", text(f, SettingsTable.AUTH_DBNAME));
+        assertEquals(List.of(), f.warnings());
+    }
+
+    @Test
+    void hbaNeedsAnHbaFileAndAnAuthUserStandsInForTheAuthFile() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> BerthConfig.builder().authType(AuthType.HBA).build());
+        assertEquals("auth_hba_file", e.setting());
+        BerthConfig c = BerthConfig.builder().authUser("pgbouncer").build();
+        assertEquals(AuthSources.DEFAULT_QUERY, c.authSources().authQuery());
+        assertEquals(AuthSources.DEFAULT_CACHE_TTL_MS, c.authSources().cacheTtlMs());
+        assertThrows(ConfigException.class, () -> BerthConfig.builder().build(), "no auth file and no auth user");
+    }
 }

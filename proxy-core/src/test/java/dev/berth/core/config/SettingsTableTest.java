@@ -35,7 +35,9 @@ class SettingsTableTest {
     /** Deployments set these; renaming one would silently drop a setting. */
     @Test
     void environmentVariablesKeepTheirNames() {
-        assertEquals(List.of("BERTH_CONFIG", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE", "BERTH_POOL_MODE",
+        assertEquals(List.of("BERTH_CONFIG", "BERTH_LISTEN", "DATABASE_URL", "BERTH_AUTH_FILE", "BERTH_AUTH_TYPE",
+                        "BERTH_AUTH_USER", "BERTH_AUTH_QUERY", "BERTH_AUTH_DBNAME", "BERTH_AUTH_QUERY_CACHE_TTL", "BERTH_AUTH_HBA_FILE",
+                        "BERTH_POOL_MODE",
                         "BERTH_SESSION_STATE", "BERTH_DO_BLOCKS", "BERTH_MAX_PREPARED_STATEMENTS", "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES",
                         "DB_POOL_MAX", "DB_POOL_MIN", "DB_POOL_IDLE_TIMEOUT", "DB_POOL_CONNECTION_TIMEOUT",
                         "BERTH_MAX_BACKEND_CONNECTIONS", "BERTH_MAX_DB_CONNECTIONS", "BERTH_MAX_USER_CONNECTIONS",
@@ -60,7 +62,8 @@ class SettingsTableTest {
                         "server_check_delay", "server_check_query", "query_timeout", "idle_transaction_timeout",
                         "client_idle_timeout", "transaction_timeout", "tcp_keepalive", "tcp_keepidle", "tcp_keepintvl",
                         "tcp_keepcnt", "shutdown_timeout", "tls_cert", "tls_key",
-                        "client_tls_mode", "tls_ca", "tls_protocols"),
+                        "client_tls_mode", "tls_ca", "tls_protocols", "auth_user", "auth_query", "auth_dbname",
+                        "auth_query_cache_ttl", "auth_hba_file"),
                 SettingsTable.ALL.stream().filter(Setting::reloadable).map(Setting::name).collect(Collectors.toSet()));
     }
 

@@ -2,6 +2,7 @@ package dev.berth.server.backend;
 
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.BackendCredentials;
+import dev.berth.core.auth.Secret;
 import dev.berth.core.config.BackendUrl;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BackendCredentialStore {
     private volatile AuthFile authFile;
     private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
+    /** Secrets of users the auth file does not list, as the auth query gave them at a successful login. */
+    private final ConcurrentHashMap<String, Secret> looked = new ConcurrentHashMap<>();
 
     public BackendCredentialStore(AuthFile authFile) {
         this.authFile = authFile;
@@ -25,8 +28,11 @@ public final class BackendCredentialStore {
             return BackendCredentials.password(user, server.password());
         }
         AuthFile file = authFile;
-        BackendCredentials credentials = file == null || file.lookup(user) == null
-                ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, file.lookup(user));
+        Secret secret = file == null ? null : file.lookup(user);
+        if (secret == null) {
+            secret = looked.get(user);
+        }
+        BackendCredentials credentials = secret == null ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, secret);
         byte[] clientKey = scramClientKeys.get(user);
         return clientKey == null ? credentials : credentials.withScramClientKey(clientKey);
     }
@@ -35,8 +41,18 @@ public final class BackendCredentialStore {
         authFile = file;
     }
 
-    /** A client proved it knows the password of {@code user}; its ClientKey lets Berth log in as that user. */
-    public void learnScramClientKey(String user, byte[] clientKey) {
-        scramClientKeys.put(user, clientKey); // one per user who proved a password: bounded by the auth file
+    /**
+     * A client proved it knows the password of {@code user}: its SCRAM ClientKey (null after an md5 login)
+     * lets Berth log in as that user, with {@code secret} (from the auth query; null from the auth file, which
+     * is read afresh) for the server's challenge. One entry per user who logged in: bounded by the users
+     * PostgreSQL has.
+     */
+    public void learn(String user, byte[] clientKey, Secret secret) {
+        if (clientKey != null) {
+            scramClientKeys.put(user, clientKey);
+        }
+        if (secret != null) {
+            looked.put(user, secret);
+        }
     }
 }

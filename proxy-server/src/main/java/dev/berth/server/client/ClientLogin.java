@@ -1,8 +1,10 @@
 package dev.berth.server.client;
 
+import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.SecretSource;
+import dev.berth.core.hba.HbaMethod;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.PgFrameDecoder;
 import dev.berth.core.protocol.ProtocolException;
@@ -41,6 +43,8 @@ final class ClientLogin {
     private ScheduledFuture<?> timer;
     private StartupParameters startupParameters;
     private ClientAuthenticator authenticator;
+    private AuthType authType;
+    private Secret secret;
     private boolean loggedIn;
 
     ClientLogin(ClientSession session) {
@@ -127,6 +131,19 @@ final class ClientLogin {
         if (packet.minorVersion() > 0 || !packet.protocolOptions().isEmpty()) {
             ctx.write(Messages.negotiateProtocolVersion(ctx.alloc(), packet.protocolOptions()));
         }
+        authType = session.config().authType();
+        if (authType == AuthType.HBA) {
+            HbaMethod method = new HbaCheck(session).method();
+            if (method == null) {
+                return; // refused, and told why
+            }
+            session.moveTo(ClientState.AUTHENTICATING);
+            if (method.authType() == null || method == HbaMethod.TRUST) {
+                step(new ClientAuthenticator.Success(null, null)); // cert (checked) or trust: no password, as in PostgreSQL
+                return;
+            }
+            authType = method.authType();
+        }
         session.moveTo(ClientState.AUTHENTICATING);
         SecretSource source = session.proxy().secrets();
         if (source == null) {
@@ -149,6 +166,7 @@ final class ClientLogin {
             cannotCheck("secret lookup", error);
             return;
         }
+        this.secret = secret;
         authenticate(secret, true);
     }
 
@@ -160,7 +178,7 @@ final class ClientLogin {
     }
 
     private void authenticate(Secret secret, boolean usersListed) {
-        authenticator = session.proxy().newAuthenticator(session.config().authType(), session.user(), secret, usersListed);
+        authenticator = session.proxy().newAuthenticator(authType, session.user(), secret, usersListed);
         step(authenticator.start(session.ctx().alloc()));
     }
 
@@ -174,8 +192,10 @@ final class ClientLogin {
             if (success.finalMessage() != null) {
                 ctx.write(success.finalMessage());
             }
-            if (success.scramClientKey() != null) {
-                session.proxy().credentials().learnScramClientKey(session.user(), success.scramClientKey());
+            if (success.scramClientKey() != null || secret != null) {
+                // for the backend login: SCRAM passthrough, or the md5 hash, of a secret no file holds
+                session.proxy().credentials().learn(session.user(), success.scramClientKey(), secret);
+                secret = null;
             }
             if (AdminConsole.DATABASES.contains(session.database())) {
                 startAdmin();

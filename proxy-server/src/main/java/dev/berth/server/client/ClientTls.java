@@ -127,7 +127,16 @@ final class ClientTls {
         return true;
     }
 
-    private String peerCommonName() {
+    /** Whether the client talks TLS (its handshake may still be running only before the startup packet). */
+    boolean active() {
+        return handler != null;
+    }
+
+    /** The CN of the client certificate the TLS handshake verified, or null without one. */
+    String peerCommonName() {
+        if (handler == null) {
+            return null;
+        }
         try {
             Certificate[] chain = handler.engine().getSession().getPeerCertificates();
             if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {

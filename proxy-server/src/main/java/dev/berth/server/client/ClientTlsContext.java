@@ -1,5 +1,6 @@
 package dev.berth.server.client;
 
+import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.ConfigException;
@@ -67,9 +68,11 @@ public final class ClientTlsContext {
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOL));
-        if (config.clientTlsMode().verifiesClients()) {
+        boolean optional = config.authType() == AuthType.HBA && config.tlsCa() != null; // for hba's cert method
+        if (config.clientTlsMode().verifiesClients() || optional) {
             List<X509Certificate> ca = read(SettingsTable.TLS_CA.name(), () -> PemFiles.certificates(config.tlsCa()));
-            builder.clientAuth(ClientAuth.REQUIRE).trustManager(ca);
+            builder.clientAuth(optional && !config.clientTlsMode().verifiesClients() ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
+                    .trustManager(ca);
         }
         try {
             context = builder.build();

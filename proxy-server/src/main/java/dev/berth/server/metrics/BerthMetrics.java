@@ -80,6 +80,9 @@ public final class BerthMetrics {
             .help("TLS handshakes with clients, by result").labelNames("result").register(registry);
     private final CounterDataPoint clientTlsOk = clientTlsHandshakes.labelValues("ok");
     private final CounterDataPoint clientTlsFailed = clientTlsHandshakes.labelValues("failed");
+    private final Counter authQueries = Counter.builder().name("berth_auth_queries")
+            .help("Client secret lookups by --auth-query, by result: hit (cached), found, unknown (no such user), failed")
+            .labelNames("result").register(registry);
     private final Counter clientConnectionsRefused = Counter.builder().name("berth_client_connections_refused")
             .help("Client connections refused with 53300 at --max-client-connections").register(registry);
 
@@ -237,5 +240,10 @@ public final class BerthMetrics {
 
     private Counter counter(String name, String help, Unit unit) {
         return Counter.builder().name(name).help(help).unit(unit).labelNames("database", "user").register(registry);
+    }
+
+    /** One auth query lookup: hit, found, unknown or failed. */
+    public void authQuery(String result) {
+        authQueries.labelValues(result).inc();
     }
 }
