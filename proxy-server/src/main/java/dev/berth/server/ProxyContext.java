@@ -37,6 +37,7 @@ public final class ProxyContext {
     private final StatementRegistries registries;
     private final ClientTlsContext clientTls;
     private volatile SecretSource secrets;
+    private volatile AuthFile authFile;
     private AdminConsole admin;
 
     ProxyContext(RuntimeConfig config, AuthFile authFile, PoolRegistry pools, StatementRegistries registries,
@@ -46,6 +47,7 @@ public final class ProxyContext {
         this.clientTls = clientTls;
         this.registries = registries;
         this.secrets = authFile;
+        this.authFile = authFile;
         this.pools = pools;
         this.cancels = cancels;
         this.credentials = credentials;
@@ -108,8 +110,14 @@ public final class ProxyContext {
         secrets = source;
     }
 
+    /** The auth file in use, null without one (a reload keeps its derived SCRAM secrets that still apply). */
+    AuthFile authFile() {
+        return authFile;
+    }
+
     /** RELOAD: a new auth file for logins and backend credentials from now on. */
     void authFile(AuthFile file) {
+        authFile = file;
         secrets = file;
         credentials.authFile(file);
     }
