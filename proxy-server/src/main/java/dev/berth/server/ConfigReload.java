@@ -61,7 +61,7 @@ final class ConfigReload {
         BerthConfig next = resolved.config().keepingStartupSettingsOf(running);
         AuthFile authFile;
         try {
-            authFile = next.authFile() == null ? null : AuthFile.load(next.authFile());
+            authFile = next.authFile() == null ? null : AuthFile.load(next.authFile(), proxy.authFile());
         } catch (IOException | RuntimeException e) {
             LOG.warning("reload refused, configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage());
             throw new IOException("configuration unchanged: cannot read auth file " + next.authFile() + ": " + e.getMessage(), e);
@@ -120,7 +120,7 @@ final class ConfigReload {
         }
         if (c.authFile() != null) {
             try {
-                AuthFile file = AuthFile.load(c.authFile());
+                AuthFile file = AuthFile.load(c.authFile(), proxy.authFile());
                 proxy.authSources(file, c);
                 LOG.info("auth file " + c.authFile() + " reloaded: " + file.size() + " users");
                 done.add("auth file reloaded: " + file.size() + " users");

@@ -42,6 +42,7 @@ public final class ProxyContext {
     private volatile SecretSource secrets;
     private volatile AuthQuery authQuery;
     private volatile HbaRules hba;
+    private volatile AuthFile authFile;
     private AdminConsole admin;
 
     ProxyContext(RuntimeConfig config, AuthFile authFile, PoolRegistry pools, StatementRegistries registries,
@@ -114,12 +115,18 @@ public final class ProxyContext {
         secrets = source;
     }
 
+    /** The auth file in use, null without one (a reload keeps its derived SCRAM secrets that still apply). */
+    AuthFile authFile() {
+        return authFile;
+    }
+
     /**
      * RELOAD: a new auth file for logins and backend credentials from now on, and a new auth query (its
      * cached answers forgotten) when {@code config} has an auth_user.
      */
     void authSources(AuthFile file, BerthConfig config) {
         AuthQuery previous = authQuery;
+        authFile = file;
         authQuery = config.authSources().queries() ? new AuthQuery(config, file, metrics::authQuery) : null;
         secrets = authQuery != null ? authQuery : file;
         credentials.authFile(file);

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,6 +29,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a login costs the event loop: no key derivation for unknown users, none on the loop at all. */
 class AuthCostTest {
+    private static final String REKEYED = "rekeyed"; // trusted by PostgreSQL: only Berth checks its password
+
+    private static String withRekeyed(String password) {
+        return RunningBerth.AUTH_FILE + "\"" + REKEYED + "\" \"" + password + "\"\n";
+    }
+
+    private static void selectOne(RunningBerth berth, String password) throws SQLException {
+        try (Connection c = berth.connect(REKEYED, password, TestPostgres.APP_DB); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select 1")) {
+            assertTrue(rs.next());
+        }
+    }
+
+    @Test
+    void aPlaintextPasswordsScramKeysAreDerivedOncePerPasswordNotPerLoginNorPerReload() throws Exception {
+        TestPostgres.execute("do $$ begin create role " + REKEYED + " login; exception when duplicate_object then null; end $$");
+        Path users = TestPostgres.writeTemp("rekeyed-users", withRekeyed("first-pw"));
+        try (RunningBerth berth = RunningBerth.start(b -> b.authFile(users))) {
+            long before = KeyDerivation.count();
+            for (int i = 0; i < 20; i++) {
+                selectOne(berth, "first-pw");
+            }
+            assertEquals(1, KeyDerivation.count() - before, "20 SCRAM logins of one plaintext user derive its keys once");
+
+            berth.server().reload(); // the same file again
+            selectOne(berth, "first-pw");
+            assertEquals(1, KeyDerivation.count() - before, "a reload that leaves the password alone derives nothing");
+
+            Files.writeString(users, withRekeyed("second-pw"));
+            berth.server().reload();
+            for (int i = 0; i < 5; i++) {
+                selectOne(berth, "second-pw");
+            }
+            assertEquals(2, KeyDerivation.count() - before, "a changed password is derived again, once");
+            SQLException old = assertThrows(SQLException.class, () -> selectOne(berth, "first-pw"));
+            assertEquals("28P01", old.getSQLState(), old.getMessage());
+        }
+    }
 
     @Test
     void aFloodOfUnknownUsersDerivesNoKeyAndDoesNotBlockAKnownClient() throws Exception {

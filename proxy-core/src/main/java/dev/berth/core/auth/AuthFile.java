@@ -39,6 +39,19 @@ public final class AuthFile implements SecretSource {
         return parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
     }
 
+    /**
+     * A reload: as {@link #load(Path)}, keeping {@code previous}'s derived SCRAM secrets of the users whose
+     * plaintext password did not change, so that rereading a file of many users (a config reloader sending
+     * SIGHUP every minute) derives only what changed. {@code previous} may be null.
+     */
+    public static AuthFile load(Path path, AuthFile previous) throws IOException {
+        AuthFile next = load(path);
+        if (previous != null) {
+            next.keepDerivedOf(previous);
+        }
+        return next;
+    }
+
     public static AuthFile parse(List<String> lines, String source) {
         return parse(lines, source, KeyDerivation.executor());
     }
@@ -63,6 +76,17 @@ public final class AuthFile implements SecretSource {
             }
         }
         return new AuthFile(secrets, derivation);
+    }
+
+    private void keepDerivedOf(AuthFile previous) {
+        previous.derived.forEach((user, result) -> {
+            // only finished derivations of the very same password: the cache is keyed by user and secret
+            if (result.isDone() && !result.isCompletedExceptionally()
+                    && result.join() instanceof Secret.Plain old
+                    && secrets.get(user) instanceof Secret.Plain now && now.password().equals(old.password())) {
+                derived.put(user, result);
+            }
+        });
     }
 
     private static String quoted(String line, int[] pos) {

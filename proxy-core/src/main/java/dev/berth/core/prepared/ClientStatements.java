@@ -1,5 +1,6 @@
 package dev.berth.core.prepared;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -35,7 +36,8 @@ public final class ClientStatements {
         }
     }
 
-    private final Map<String, Statement> statements = new HashMap<>();
+    /** Created by the first named statement: most clients never name one, and 10,000 idle ones pay nothing. */
+    private Map<String, Statement> statements = Collections.emptyMap();
     /** The client's last Parse of the unnamed statement, as sent; null once a Query or a failure destroyed it. */
     private byte[] unnamedParse;
 
@@ -45,6 +47,9 @@ public final class ClientStatements {
 
     public Statement put(String clientName, StatementKey key, String serverName) {
         Statement s = new Statement(key, serverName);
+        if (statements.isEmpty()) {
+            statements = new HashMap<>();
+        }
         statements.put(clientName, s);
         return s;
     }
@@ -85,7 +90,7 @@ public final class ClientStatements {
     }
 
     public void clear() {
-        statements.clear();
+        statements = Collections.emptyMap();
     }
 
     public int size() {

@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,5 +175,22 @@ class AuthFileTest {
                 alice.scram().storedKey());
         assertTrue(file.secret("alice").toCompletableFuture().isDone(), "kept for the next login");
         assertEquals(1, tasks.size(), "derived once");
+    }
+
+    @Test
+    void aReloadKeepsTheDerivedSecretsOfUnchangedPasswordsOnly(@TempDir Path dir) throws Exception {
+        Path path = dir.resolve("users.txt");
+        Files.writeString(path, "\"alice\" \"wonderland\"\n\"carol\" \"old\"\n", StandardCharsets.UTF_8);
+        AuthFile first = AuthFile.load(path);
+        Secret.Plain alice = (Secret.Plain) first.secret("alice").toCompletableFuture().get(60, TimeUnit.SECONDS);
+        first.secret("carol").toCompletableFuture().get(60, TimeUnit.SECONDS);
+        Files.writeString(path, "\"alice\" \"wonderland\"\n\"carol\" \"new\"\n", StandardCharsets.UTF_8);
+        long before = KeyDerivation.count();
+        AuthFile second = AuthFile.load(path, first);
+        assertSame(alice, second.secret("alice").toCompletableFuture().getNow(null), "unchanged password: kept, same salt");
+        Secret.Plain carol = (Secret.Plain) second.secret("carol").toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals("new", carol.password());
+        assertArrayEquals(ScramServerExchange.scramSecret("new", carol.scram().salt(), 4096).storedKey(), carol.scram().storedKey());
+        assertEquals(2, KeyDerivation.count() - before, "carol's new password derived once (and once more to check it here)");
     }
 }

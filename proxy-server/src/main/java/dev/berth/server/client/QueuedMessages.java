@@ -13,11 +13,15 @@ final class QueuedMessages {
     /** Bytes a client may queue while it has no server before Berth stops reading it. */
     static final int LIMIT_BYTES = 64 * 1024;
 
-    private final ArrayDeque<ByteBuf> frames = new ArrayDeque<>(2);
+    /** Created by the first message queued: an idle client that never waited has none. */
+    private ArrayDeque<ByteBuf> frames;
     private long bytes;
 
     /** Keeps a message; returns whether the client is now over the limit (stop reading it). */
     boolean add(ByteBuf frame) {
+        if (frames == null) {
+            frames = new ArrayDeque<>(2);
+        }
         frames.add(frame);
         bytes += frame.readableBytes();
         return bytes > LIMIT_BYTES;
@@ -25,7 +29,7 @@ final class QueuedMessages {
 
     /** The oldest message, or null; the caller owns it. */
     ByteBuf poll() {
-        ByteBuf frame = frames.poll();
+        ByteBuf frame = frames == null ? null : frames.poll();
         if (frame != null) {
             bytes -= frame.readableBytes();
         }
@@ -33,13 +37,13 @@ final class QueuedMessages {
     }
 
     boolean isEmpty() {
-        return frames.isEmpty();
+        return frames == null || frames.isEmpty();
     }
 
     /** The client is gone: what it queued goes too. */
     void releaseAll() {
         ByteBuf frame;
-        while ((frame = frames.poll()) != null) {
+        while ((frame = poll()) != null) {
             frame.release();
         }
         bytes = 0;
