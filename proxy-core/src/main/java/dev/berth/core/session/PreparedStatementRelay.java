@@ -11,14 +11,18 @@ import dev.berth.core.session.OutstandingRequests.Request;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.ArrayDeque;
+
 /**
  * Named prepared statements in transaction pooling: the client's statement names are its own, the
  * server's are Berth's. On the way in ({@link RequestTranslator}), Parse/Bind/Describe/Close are rewritten
  * to the server-side name, a statement the server lacks is prepared first (its ParseComplete swallowed), a
  * Parse the server already has and a Close of a client name are answered by Berth. On the way out
  * ({@link ResponseMatcher}), each response is matched to its request, so the client sees exactly the
- * responses to its own messages, in order, as PostgreSQL would send them. One relay per server
- * connection, used on that connection's event loop.
+ * responses to its own messages, in order, as PostgreSQL would send them. A message naming a statement
+ * whose Parse or Close in an earlier batch is unanswered waits, with everything after it, until that is
+ * settled ({@link #holding}): the earlier batch may fail, and then PostgreSQL skips the change. One relay
+ * per server connection, used on that connection's event loop.
  */
 public final class PreparedStatementRelay {
 
@@ -36,6 +40,12 @@ public final class PreparedStatementRelay {
     private final ResponseMatcher responses;
     /** After Berth rejected a Parse the server never saw, the rest of the batch up to Sync is dropped. */
     private boolean droppingUntilSync;
+    /** Messages waiting for an earlier batch's change of a name to be settled, in order; empty almost always. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>(2);
+
+    /** A held client message, a rejected one with its {@code error}, or one of Berth's own requests ({@code own}). */
+    private record Held(ByteBuf frame, ByteBuf error, boolean own) {
+    }
 
     public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc,
                                   PreparedStatementMetrics metrics) {
@@ -52,13 +62,22 @@ public final class PreparedStatementRelay {
     }
 
     public void detach() {
+        releaseHeld(); // the client left with work in flight: the server is closed, not reused
         requests.detach();
         responses.detach();
     }
 
-    /** True when every request sent has been answered. */
+    /** True when every request sent has been answered and nothing waits to be sent. */
     public boolean isEmpty() {
-        return outstanding.isEmpty();
+        return outstanding.isEmpty() && held.isEmpty();
+    }
+
+    /**
+     * Client messages wait until the server answers an earlier batch; what the client sends meanwhile
+     * waits behind them (the caller should stop reading from the client until this is false again).
+     */
+    public boolean holding() {
+        return !held.isEmpty();
     }
 
     /** The server deallocated every statement (DISCARD ALL, DEALLOCATE ALL, or a reset query). */
@@ -69,6 +88,17 @@ public final class PreparedStatementRelay {
     /** The server connection is gone: nothing outstanding will be answered. */
     public void close() {
         outstanding.clear();
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        Held h;
+        while ((h = held.pollFirst()) != null) {
+            h.frame.release();
+            if (h.error != null) {
+                h.error.release();
+            }
+        }
     }
 
     public long reprepares() {
@@ -81,32 +111,63 @@ public final class PreparedStatementRelay {
 
     /** Handles one framed client message; takes ownership of it. */
     public void fromClient(ByteBuf frame, Output out) {
+        if (!held.isEmpty() || !translate(frame, out)) {
+            held.addLast(new Held(frame, null, false));
+        }
+    }
+
+    /** Sends one of Berth's own requests (answered outside this relay) after what the client sent so far. */
+    public void appendOwn(ByteBuf request, Output out) {
+        if (held.isEmpty()) {
+            out.toServer(request);
+        } else {
+            held.addLast(new Held(request, null, true));
+        }
+    }
+
+    /** False, without touching the frame, when it must wait for an earlier batch to be answered. */
+    private boolean translate(ByteBuf frame, Output out) {
         byte type = MessageType.of(frame);
         if (droppingUntilSync && type != MessageType.SYNC) {
             frame.release();
-            return;
+            return true;
         }
         if (responses.skippingUntilSync() && type != MessageType.SYNC) {
             out.toServer(frame); // the server discards it, as it would without Berth
-            return;
+            return true;
         }
-        switch (type) {
+        boolean sent = switch (type) {
             case MessageType.PARSE -> requests.parse(frame, out);
             case MessageType.BIND -> requests.bind(frame, out);
             case MessageType.DESCRIBE -> requests.describe(frame, out);
             case MessageType.CLOSE -> requests.close(frame, out);
-            case MessageType.EXECUTE -> requests.forward(frame, Kind.EXECUTE, out);
+            case MessageType.EXECUTE -> forward(frame, Kind.EXECUTE, out);
             case MessageType.SYNC -> {
                 responses.syncSent();
                 droppingUntilSync = false;
                 statements.syncSent();
-                requests.forward(frame, Kind.SYNC, out);
+                requests.syncSent();
+                yield forward(frame, Kind.SYNC, out);
             }
-            case MessageType.QUERY -> requests.query(frame, out);
-            case MessageType.FUNCTION_CALL -> requests.forward(frame, Kind.FUNCTION_CALL, out);
-            default -> out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+            case MessageType.QUERY -> {
+                requests.query(frame, out);
+                yield true;
+            }
+            case MessageType.FUNCTION_CALL -> forward(frame, Kind.FUNCTION_CALL, out);
+            default -> {
+                out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+                yield true;
+            }
+        };
+        if (sent) {
+            outstanding.answerSynthesized(out);
         }
-        outstanding.answerSynthesized(out);
+        return sent;
+    }
+
+    private boolean forward(ByteBuf frame, Kind kind, Output out) {
+        requests.forward(frame, kind, out);
+        return true;
     }
 
     /**
@@ -115,6 +176,14 @@ public final class PreparedStatementRelay {
      * Parse is answered by Berth and the rest of its batch is dropped up to Sync.
      */
     public void reject(ByteBuf frame, ByteBuf error, Output out) {
+        if (held.isEmpty()) {
+            rejectNow(frame, error, out);
+        } else {
+            held.addLast(new Held(frame, error, false));
+        }
+    }
+
+    private void rejectNow(ByteBuf frame, ByteBuf error, Output out) {
         byte type = MessageType.of(frame);
         frame.release();
         if (type == MessageType.QUERY) {
@@ -130,6 +199,24 @@ public final class PreparedStatementRelay {
     /** Handles one framed server message; takes ownership of it. */
     public void fromServer(ByteBuf frame, Output out) {
         responses.fromServer(frame, out);
+        if (!held.isEmpty()) {
+            sendHeld(out);
+        }
+    }
+
+    /** Sends the held messages that no longer wait, in order, up to the next one that still does. */
+    private void sendHeld(Output out) {
+        Held h;
+        while ((h = held.peekFirst()) != null) {
+            if (h.own) {
+                out.toServer(h.frame);
+            } else if (h.error != null) {
+                rejectNow(h.frame, h.error, out);
+            } else if (!translate(h.frame, out)) {
+                return;
+            }
+            held.pollFirst();
+        }
     }
 
     /** A CommandComplete of DISCARD ALL or DEALLOCATE ALL (checked by length first: this runs per command). */

@@ -21,7 +21,9 @@ import java.util.List;
  * The client-to-server half of {@link PreparedStatementRelay}: rewrites Parse/Bind/Describe/Close of named
  * statements from the client's names to Berth's server-side names, prepares first a statement the server
  * lacks (closing the least recently used ones over the limit), answers itself a Parse the server already
- * has and a Close of a client name, and records every request sent as outstanding.
+ * has and a Close of a client name, and records every request sent as outstanding. A message that names a
+ * statement whose Parse or Close in an earlier batch is still unanswered is not translated yet (the
+ * methods return false): that batch may fail, and PostgreSQL would then skip the change.
  */
 final class RequestTranslator {
     private final ServerStatements statements;
@@ -34,6 +36,9 @@ final class RequestTranslator {
     private long evictions;
     /** The client parsed the unnamed statement on this server since it was attached. */
     private boolean unnamedHere;
+    /** Numbers the client's batches: Syncs sent. */
+    private long batch;
+    private final UnsettledNames unsettled;
 
     RequestTranslator(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc,
                       PreparedStatementMetrics metrics) {
@@ -41,6 +46,7 @@ final class RequestTranslator {
         this.outstanding = outstanding;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.unsettled = outstanding.unsettled();
     }
 
     void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
@@ -51,6 +57,11 @@ final class RequestTranslator {
 
     void detach() {
         client = null;
+    }
+
+    /** The client's Sync went out: its next message starts another batch. */
+    void syncSent() {
+        batch++;
     }
 
     long reprepares() {
@@ -67,9 +78,12 @@ final class RequestTranslator {
         out.toServer(frame);
     }
 
-    void parse(ByteBuf frame, Output out) {
+    boolean parse(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         String name = Messages.readCString(p);
+        if (unsettled.blocks(name, batch)) {
+            return false;
+        }
         if (name.isEmpty()) {
             // the unnamed statement is the server's own; kept for a Bind or Describe after the server changed
             byte[] copy = new byte[frame.readableBytes()];
@@ -77,7 +91,7 @@ final class RequestTranslator {
             client.unnamedParsed(copy);
             unnamedHere = true;
             forward(frame, Kind.PARSE, out);
-            return;
+            return true;
         }
         String query = Messages.readCString(p);
         int count = p.readUnsignedShort();
@@ -93,23 +107,25 @@ final class RequestTranslator {
             ensurePrepared(existing, out);
             outstanding.add(Request.parseOfTakenName(existing.serverName(), name));
             out.toServer(parseMessage(existing.serverName(), key));
-            return;
+            return true;
         }
         String serverName = registry.nameFor(key);
-        client.put(name, key, serverName);
+        ClientStatements.Statement created = client.put(name, key, serverName);
+        unsettled.changed(name, batch);
         if (statements.ready(serverName)) {
             statements.touch(serverName);
-            outstanding.add(Request.parseAnswered(name));
-            return;
+            outstanding.add(Request.parseAnswered(name, created));
+            return true;
         }
         closeIfInFlight(serverName, out);
         closeEvicted(statements.add(serverName), out);
         closeIfUncertain(serverName, out);
-        outstanding.add(Request.parse(serverName, name));
+        outstanding.add(Request.parse(serverName, name, created));
         out.toServer(parseMessage(serverName, key));
+        return true;
     }
 
-    void bind(ByteBuf frame, Output out) {
+    boolean bind(ByteBuf frame, Output out) {
         int base = frame.readerIndex();
         int portalEnd = frame.indexOf(base + 5, frame.writerIndex(), (byte) 0);
         int nameEnd = frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
@@ -117,7 +133,10 @@ final class RequestTranslator {
         if (name.isEmpty()) {
             ensureUnnamed(out);
             forward(frame, Kind.BIND, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         ClientStatements.Statement s = client.get(name);
         String serverName = s == null ? unknown(name) : s.serverName();
@@ -136,9 +155,10 @@ final class RequestTranslator {
         // an error about the statement must name it as the client does
         outstanding.add(Request.bind(serverName, s == null ? null : s.key(), escapedFrom(name, serverName)));
         out.toServer(rewritten);
+        return true;
     }
 
-    void describe(ByteBuf frame, Output out) {
+    boolean describe(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);
@@ -147,7 +167,10 @@ final class RequestTranslator {
                 ensureUnnamed(out);
             }
             forward(frame, what == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         frame.release();
         ClientStatements.Statement s = client.get(name);
@@ -157,20 +180,28 @@ final class RequestTranslator {
         }
         outstanding.add(Request.describeStatement(serverName, escapedFrom(name, serverName)));
         out.toServer(nameMessage(MessageType.DESCRIBE, (byte) 'S', serverName));
+        return true;
     }
 
-    void close(ByteBuf frame, Output out) {
+    boolean close(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);
         if (what != 'S' || name.isEmpty()) {
             forward(frame, Kind.CLOSE, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         frame.release();
         // the server-side statement stays for other clients; the client's name is gone, as PostgreSQL would say
-        client.remove(name);
-        outstanding.add(Request.closeAnswered());
+        ClientStatements.Statement removed = client.remove(name);
+        if (removed != null) {
+            unsettled.changed(name, batch);
+        }
+        outstanding.add(Request.closeAnswered(name, removed));
+        return true;
     }
 
     /** A simple Query destroys the unnamed statement. */

@@ -149,6 +149,9 @@ final class ServerRelay {
             toServer.add(frame);
         } else {
             statements.fromClient(frame, output);
+            if (statements.holding()) {
+                sender.serverWritabilityChanged(false); // read no more until the held messages can go
+            }
         }
     }
 
@@ -207,7 +210,11 @@ final class ServerRelay {
         tracker.clientMessage(MessageType.PARSE);
         tracker.clientMessage(MessageType.SYNC);
         own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
-        toServer.add(pipeline);
+        if (mode == PoolMode.SESSION) {
+            toServer.add(pipeline);
+        } else {
+            statements.appendOwn(pipeline, output); // behind client messages the translation holds
+        }
     }
 
     /** An answer to one of Berth's own requests. */
@@ -301,7 +308,11 @@ final class ServerRelay {
         if (mode == PoolMode.SESSION) {
             forwardToClient(frame);
         } else {
+            boolean holding = statements.holding();
             statements.fromServer(frame, output);
+            if (holding) {
+                sendReleased(linked);
+            }
             holdReady = false; // held, or not given on (the translation answered it otherwise)
             if (status != 0 && tracker.isIdle() && statements.isEmpty()) {
                 // flush now: once the client takes the release, channelReadComplete no longer knows it
@@ -312,6 +323,15 @@ final class ServerRelay {
             }
         }
         return true;
+    }
+
+    /** Client messages the translation held may have gone out: they are sent now, and the client read again. */
+    private void sendReleased(LinkedClient linked) {
+        toServer.drain();
+        channel.flush();
+        if (!statements.holding()) {
+            linked.serverWritabilityChanged(channel.isWritable());
+        }
     }
 
     /**
