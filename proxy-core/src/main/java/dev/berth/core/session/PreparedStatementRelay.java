@@ -6,6 +6,7 @@ import dev.berth.core.prepared.PreparedStatementRegistry;
 import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.session.OutstandingRequests.Kind;
 import dev.berth.core.session.OutstandingRequests.Request;
 import io.netty.buffer.ByteBuf;
@@ -136,7 +137,23 @@ public final class PreparedStatementRelay {
             out.toServer(frame); // the server discards it, as it would without Berth
             return true;
         }
-        boolean sent = switch (type) {
+        boolean sent;
+        try {
+            sent = translateMessage(type, frame, out);
+        } catch (ProtocolException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            // thrown while reading the message, before it was used: the connection closes with 08P01
+            frame.release();
+            throw new ProtocolException("malformed message of type '" + (char) type + "' from the client: "
+                    + (e instanceof IndexOutOfBoundsException ? "it ends before its fields do" : e.getMessage()));
+        }
+        if (sent) {
+            outstanding.answerSynthesized(out);
+        }
+        return sent;
+    }
+
+    private boolean translateMessage(byte type, ByteBuf frame, Output out) {
+        return switch (type) {
             case MessageType.PARSE -> requests.parse(frame, out);
             case MessageType.BIND -> requests.bind(frame, out);
             case MessageType.DESCRIBE -> requests.describe(frame, out);
@@ -159,10 +176,6 @@ public final class PreparedStatementRelay {
                 yield true;
             }
         };
-        if (sent) {
-            outstanding.answerSynthesized(out);
-        }
-        return sent;
     }
 
     private boolean forward(ByteBuf frame, Kind kind, Output out) {
@@ -207,15 +220,15 @@ public final class PreparedStatementRelay {
     /** Sends the held messages that no longer wait, in order, up to the next one that still does. */
     private void sendHeld(Output out) {
         Held h;
-        while ((h = held.peekFirst()) != null) {
+        while ((h = held.pollFirst()) != null) {
             if (h.own) {
                 out.toServer(h.frame);
             } else if (h.error != null) {
                 rejectNow(h.frame, h.error, out);
             } else if (!translate(h.frame, out)) {
+                held.addFirst(h);
                 return;
             }
-            held.pollFirst();
         }
     }
 

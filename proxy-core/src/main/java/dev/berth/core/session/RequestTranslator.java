@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.session.OutstandingRequests.Kind;
 import dev.berth.core.session.OutstandingRequests.Request;
 import dev.berth.core.session.PreparedStatementRelay.Output;
@@ -128,7 +129,10 @@ final class RequestTranslator {
     boolean bind(ByteBuf frame, Output out) {
         int base = frame.readerIndex();
         int portalEnd = frame.indexOf(base + 5, frame.writerIndex(), (byte) 0);
-        int nameEnd = frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
+        int nameEnd = portalEnd < 0 ? -1 : frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
+        if (nameEnd < 0) {
+            throw new ProtocolException("Bind message without its portal and statement names");
+        }
         String name = frame.toString(portalEnd + 1, nameEnd - portalEnd - 1, StandardCharsets.UTF_8);
         if (name.isEmpty()) {
             ensureUnnamed(out);

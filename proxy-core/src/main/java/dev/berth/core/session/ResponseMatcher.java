@@ -102,12 +102,15 @@ final class ResponseMatcher {
             frame.release();
         } else if (head.action == Action.REPLACE && type == 'I') {
             frame.release();
-            out.toClient(head.response);
+            out.toClient(head.response.retainedDuplicate()); // the request keeps its own until it completes
         } else {
             out.toClient(frame);
         }
         if (completes) {
             outstanding.poll();
+            if (head.action == Action.REPLACE) {
+                head.response.release();
+            }
             if (head.preparesServerStatement()) {
                 registry.prepared(head.serverName);
                 statements.parsed(head.serverName);

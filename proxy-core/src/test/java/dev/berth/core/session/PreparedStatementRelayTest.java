@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PreparedStatementRelayTest {
@@ -769,6 +771,33 @@ class PreparedStatementRelayTest {
         assertEquals(List.of("1", "2", "C", "Z|I", "E|0A000|LISTEN is not allowed"), out.received());
         b.server(ready());
         assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aMalformedClientMessageIsAProtocolErrorAndIsReleased() {
+        Backend b = backend(100, alice);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> b.client(frame('P', f -> f.writeByte('S'))));
+        assertTrue(e.getMessage().startsWith("malformed message of type 'P' from the client"), e.getMessage());
+        assertThrows(ProtocolException.class, () -> b.client(frame('B', f -> f.writeByte('p')))); // no names
+        assertThrows(ProtocolException.class, () -> b.client(frame('D', f -> { })));
+        assertThrows(ProtocolException.class, () -> b.client(frame('P', f -> {
+            Messages.writeCString(f, "S_1");
+            Messages.writeCString(f, "select 1");
+            f.writeShort(2).writeInt(23); // two parameter types announced, one sent
+        })));
+        assertEquals(List.of(), out.sent());
+        assertTrue(b.relay.isEmpty());
+        // every frame was released: checked by everyFrameIsReleased
+    }
+
+    @Test
+    void aServerLostBetweenTheAnswerToARejectedQueryAndItsReadyForQueryReleasesTheAnswerOnce() {
+        Backend b = backend(100, alice);
+        b.relay.reject(query("LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        b.server(emptyQueryResponse());
+        assertEquals(List.of("E|0A000|LISTEN is not allowed"), out.received());
+        b.relay.close(); // threw IllegalReferenceCountException: the error was released when sent, and again here
         assertTrue(b.relay.isEmpty());
     }
 

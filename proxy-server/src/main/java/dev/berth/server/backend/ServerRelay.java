@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.session.PreparedStatementRelay;
 import dev.berth.core.session.SessionChanges;
 import dev.berth.core.session.SessionStateDetector;
@@ -148,7 +149,12 @@ final class ServerRelay {
         if (mode == PoolMode.SESSION) {
             toServer.add(frame);
         } else {
-            statements.fromClient(frame, output);
+            try {
+                statements.fromClient(frame, output);
+            } catch (ProtocolException e) {
+                sender.protocolViolation(e.getMessage()); // this may run as a task on the server's loop: told, not thrown
+                return;
+            }
             if (statements.holding()) {
                 sender.serverWritabilityChanged(false); // read no more until the held messages can go
             }
