@@ -81,6 +81,36 @@ class BadInputTest {
     }
 
     @Test
+    void malformedExtendedProtocolMessagesAreAProtocolViolation() throws Exception {
+        // found by fuzzing PreparedStatementRelay: a Parse cut short leaked its buffer, a Bind without names
+        // or a Parse missing its parameter types was an internal error (XX000) with a stack trace
+        byte[] parseWithoutNul = {'P', 0, 0, 0, 7, 'S', '_', '1'};
+        byte[] parseCutShort = ByteBuffer.allocate(1 + 4 + 4 + 9 + 2).put((byte) 'P').putInt(19)
+                .put("S_1\0".getBytes(StandardCharsets.US_ASCII)).put("select 1\0".getBytes(StandardCharsets.US_ASCII))
+                .putShort((short) 1).array(); // one parameter type announced, none sent
+        byte[] bindWithoutNames = {'B', 0, 0, 0, 6, 'p', 'q'};
+        try (RunningBerth trust = RunningBerth.start(b -> b.authType(AuthType.TRUST))) {
+            for (boolean inTransaction : new boolean[] {false, true}) { // without a server, and holding one
+                for (byte[] message : List.of(parseWithoutNul, parseCutShort, bindWithoutNames)) {
+                    try (RawClient c = RawClient.login(trust.port(), "postgres", "postgres")) {
+                        if (inTransaction) {
+                            c.query("BEGIN");
+                            c.readUntil('Z');
+                        }
+                        c.send(message);
+                        RawClient.Message m = c.read();
+                        assertEquals('E', m.type());
+                        assertEquals("08P01", m.field('C'), m.field('M'));
+                        assertTrue(m.field('M').startsWith("malformed message of type '" + (char) message[0]
+                                + "' from the client"), m.field('M'));
+                        assertTrue(c.closedByServer());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void negativeMessageLengthIsAProtocolViolation() throws Exception {
         try (RunningBerth trust = RunningBerth.start(b -> b.authType(AuthType.TRUST));
              RawClient c = new RawClient(trust.port())) {

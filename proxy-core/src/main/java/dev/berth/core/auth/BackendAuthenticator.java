@@ -6,6 +6,7 @@ import com.ongres.scram.common.StringPreparation;
 import com.ongres.scram.common.exception.ScramException;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -34,7 +35,19 @@ public final class BackendAuthenticator {
      * is due (AuthenticationOk, or a verified SASL final).
      */
     public ByteBuf onAuthenticationRequest(ByteBufAllocator alloc, ByteBuf frame) throws AuthException {
-        ByteBuf payload = Messages.payload(frame);
+        try {
+            return answer(alloc, Messages.payload(frame));
+        } catch (IndexOutOfBoundsException | ProtocolException e) {
+            throw new AuthException(SqlState.PROTOCOL_VIOLATION,
+                    "malformed authentication request from the server: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            // the SCRAM client's own check: a SASL step sent out of order (e.g. SASLFinal before SASLContinue)
+            throw new AuthException(SqlState.PROTOCOL_VIOLATION,
+                    "authentication request from the server out of order: " + e.getMessage());
+        }
+    }
+
+    private ByteBuf answer(ByteBufAllocator alloc, ByteBuf payload) throws AuthException {
         int code = payload.readInt();
         switch (code) {
             case MessageType.AUTH_OK:

@@ -54,8 +54,24 @@ public final class ClientStatements {
         return s;
     }
 
-    public void remove(String clientName) {
-        statements.remove(clientName);
+    /** Removes the name; returns the statement it had, or null. */
+    public Statement remove(String clientName) {
+        return statements.remove(clientName);
+    }
+
+    /** Undoes a Parse the server skipped: the name goes if it still means the statement that Parse created. */
+    public void undoPut(String clientName, Statement created) {
+        if (!statements.isEmpty()) { // the shared empty map refuses even a remove
+            statements.remove(clientName, created);
+        }
+    }
+
+    /** Undoes a Close the server skipped: the name means {@code removed} again, unless something took it since. */
+    public void undoRemove(String clientName, Statement removed) {
+        if (statements.isEmpty()) {
+            statements = new HashMap<>();
+        }
+        statements.putIfAbsent(clientName, removed);
     }
 
     /** Points every statement of this client with {@code oldName} to {@code newName}. */

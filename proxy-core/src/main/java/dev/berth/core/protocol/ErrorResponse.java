@@ -44,7 +44,8 @@ public record ErrorResponse(String severity, String sqlState, String message, St
     }
 
     private ByteBuf encode(ByteBufAllocator alloc, byte type) {
-        ByteBuf buf = alloc.buffer(64 + message.length());
+        // a decoded error may lack any field (a server's own choice): passed on as it came
+        ByteBuf buf = alloc.buffer(64 + (message == null ? 0 : message.length()));
         int start = Messages.begin(buf, type);
         field(buf, 'S', severity);
         field(buf, 'V', severity);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,13 +32,31 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
      */
     public static final int MAX_LOGIN_MESSAGE = 8192;
 
+    /**
+     * The least length of each server message Berth reads at a fixed offset (ReadyForQuery's status,
+     * CommandComplete's tag, a notification's process id, BackendKeyData, an Authentication code); 4 for the
+     * rest. Checked here, once, so that the code that reads them can trust the frame.
+     */
+    private static final int[] MIN_SERVER_LENGTH = new int[256];
+
+    static {
+        Arrays.fill(MIN_SERVER_LENGTH, 4);
+        MIN_SERVER_LENGTH[MessageType.READY_FOR_QUERY] = 5;
+        MIN_SERVER_LENGTH['C'] = 5;
+        MIN_SERVER_LENGTH[MessageType.NOTIFICATION_RESPONSE] = 8;
+        MIN_SERVER_LENGTH[MessageType.BACKEND_KEY_DATA] = 12;
+        MIN_SERVER_LENGTH[MessageType.AUTHENTICATION] = 8;
+    }
+
     private final int maxMessageSize;
+    private final boolean server;
     private int limit;
     private boolean startupPhase;
     private boolean failed;
 
     private PgFrameDecoder(boolean startupPhase, int maxMessageSize) {
         this.startupPhase = startupPhase;
+        this.server = !startupPhase;
         this.maxMessageSize = maxMessageSize;
         this.limit = startupPhase ? Math.min(MAX_LOGIN_MESSAGE, maxMessageSize) : maxMessageSize;
     }
@@ -102,7 +121,7 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
                     return;
                 }
                 int length = in.getInt(start + 1);
-                if (length < 4) {
+                if (length < 4 || (server && length < minServerLength(in.getByte(start)))) {
                     fail(in, "invalid message length " + length + " for message type '" + printable(in.getByte(start)) + "'");
                 }
                 if (length > limit) {
@@ -116,6 +135,11 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
                 out.add(in.readRetainedSlice(length + 1));
             }
         }
+    }
+
+    /** The least length of a server message of this type (see {@link #MIN_SERVER_LENGTH}). */
+    public static int minServerLength(byte type) {
+        return MIN_SERVER_LENGTH[type & 0xff];
     }
 
     private void fail(ByteBuf in, String message) {

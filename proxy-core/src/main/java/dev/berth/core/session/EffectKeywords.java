@@ -25,8 +25,8 @@ final class EffectKeywords {
             "pg_advisory_unlock_all"};
 
     /**
-     * Whether a Query's or Parse's text, read as bytes without decoding it, has a word (letters, digits,
-     * _ and $, as the lexer forms words) equal to one of {@link #KEYWORDS} in any case: only then can
+     * Whether a Query's or Parse's text, read as bytes without decoding it, has a word (letters, digits
+     * and _, split at each $: see {@link #isAsciiWordByte}) equal to one of {@link #KEYWORDS} in any case: only then can
      * {@link SessionStateDetector#inspect} find an effect. This is the check an application's every query goes through. A
      * byte outside ASCII answers true, so that such a text goes to the lexer.
      *
@@ -118,8 +118,12 @@ final class EffectKeywords {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
+    /**
+     * A $ ends a word here although the lexer reads it inside one: it also ends a dollar quote's tag, after
+     * which a keyword may follow at once ({@code $q$$q$set_config(}); no keyword holds a $.
+     */
     private static boolean isAsciiWordByte(byte c) {
-        return isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '$';
+        return isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_';
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.berth.core.session;
 
+import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.session.PreparedStatementRelay.Output;
@@ -33,8 +34,10 @@ final class OutstandingRequests {
         final ByteBuf response;
         /** Server statement prepared by this Parse (to forget if it fails), or used by this Bind/Describe/Close. */
         final String serverName;
-        /** Client statement name created by this Parse (to forget if it fails). */
+        /** Client statement name created by this Parse or removed by this Close (to undo if it is skipped). */
         final String clientName;
+        /** The client's statement this Parse created or this Close removed under {@link #clientName}. */
+        final ClientStatements.Statement statement;
         /** The statement a Bind runs: needed to prepare it afresh if its plan went stale. */
         final StatementKey key;
         /** The client's name to show in a server error instead of {@link #serverName}, when they differ. */
@@ -42,11 +45,17 @@ final class OutstandingRequests {
 
         private Request(Kind kind, Action action, ByteBuf response, String serverName, String clientName,
                         StatementKey key, String errorNameRewrite) {
+            this(kind, action, response, serverName, clientName, null, key, errorNameRewrite);
+        }
+
+        private Request(Kind kind, Action action, ByteBuf response, String serverName, String clientName,
+                        ClientStatements.Statement statement, StatementKey key, String errorNameRewrite) {
             this.kind = kind;
             this.action = action;
             this.response = response;
             this.serverName = serverName;
             this.clientName = clientName;
+            this.statement = statement;
             this.key = key;
             this.errorNameRewrite = errorNameRewrite;
         }
@@ -65,8 +74,8 @@ final class OutstandingRequests {
         }
 
         /** A client's new named statement, sent under its server name; both names are forgotten if it fails. */
-        static Request parse(String serverName, String clientName) {
-            return new Request(Kind.PARSE, Action.FORWARD, null, serverName, clientName, null, null);
+        static Request parse(String serverName, String clientName, ClientStatements.Statement created) {
+            return new Request(Kind.PARSE, Action.FORWARD, null, serverName, clientName, created, null, null);
         }
 
         /**
@@ -78,9 +87,9 @@ final class OutstandingRequests {
         }
 
         /** A client's Parse of a statement the server already has: Berth answers ParseComplete in its turn. */
-        static Request parseAnswered(String clientName) {
+        static Request parseAnswered(String clientName, ClientStatements.Statement created) {
             return new Request(Kind.PARSE, Action.SYNTHESIZE, Messages.PARSE_COMPLETE.duplicate(), null, clientName,
-                    null, null);
+                    created, null, null);
         }
 
         /** Berth's own Parse of a client's statement this server lacks: its ParseComplete is swallowed. */
@@ -116,9 +125,13 @@ final class OutstandingRequests {
             return new Request(Kind.SYNC, Action.SWALLOW, null, null, null, null, null);
         }
 
-        /** A client's Close of its statement name: the server keeps the statement, Berth answers CloseComplete. */
-        static Request closeAnswered() {
-            return answeredByBerth(Kind.CLOSE, Messages.CLOSE_COMPLETE.duplicate());
+        /**
+         * A client's Close of its statement name: the server keeps the statement, Berth answers CloseComplete.
+         * {@code removed} (null if the client had no such name) comes back if the Close is skipped.
+         */
+        static Request closeAnswered(String clientName, ClientStatements.Statement removed) {
+            return new Request(Kind.CLOSE, Action.SYNTHESIZE, Messages.CLOSE_COMPLETE.duplicate(), null,
+                    removed == null ? null : clientName, removed, null, null);
         }
 
         /** Berth's own Close of a statement evicted to stay within the server's limit: its CloseComplete is swallowed. */
@@ -136,6 +149,12 @@ final class OutstandingRequests {
     /** Requests added that the server answers (not answered by Berth), in all and when the current batch began. */
     private long sent;
     private long sentAtBatchStart;
+    private final UnsettledNames unsettled = new UnsettledNames();
+
+    /** The client names changed by requests still in this queue. */
+    UnsettledNames unsettled() {
+        return unsettled;
+    }
 
     void add(Request r) {
         queue.addLast(r);
@@ -165,7 +184,11 @@ final class OutstandingRequests {
 
 
     Request poll() {
-        return queue.pollFirst();
+        Request r = queue.pollFirst();
+        if (r != null && r.clientName != null) {
+            unsettled.settled(r.clientName);
+        }
+        return r;
     }
 
     boolean isEmpty() {
@@ -176,13 +199,14 @@ final class OutstandingRequests {
     void answerSynthesized(Output out) {
         Request head;
         while ((head = queue.peekFirst()) != null && head.action == Action.SYNTHESIZE) {
-            queue.pollFirst();
+            poll();
             out.toClient(head.response);
         }
     }
 
     /** Drops everything, releasing responses Berth had prepared (the server connection is gone). */
     void clear() {
+        unsettled.clear();
         Request r;
         while ((r = queue.pollFirst()) != null) {
             if (r.response != null) {

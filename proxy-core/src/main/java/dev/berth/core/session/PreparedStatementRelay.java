@@ -7,11 +7,13 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.session.OutstandingRequests.Kind;
 import dev.berth.core.session.OutstandingRequests.Request;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
@@ -22,7 +24,9 @@ import java.util.List;
  * ({@link ResponseMatcher}), each response is matched to its request, so the client sees exactly the
  * responses to its own messages, in order, as PostgreSQL would send them. A batch whose first request
  * meets a stale or missing shared statement before anything of it ran is sent again ({@link StatementRetry}).
- * One relay per server connection, used on that connection's event loop.
+ * A message naming a statement whose Parse or Close in an earlier batch is unanswered waits, with everything
+ * after it, until that is settled ({@link #holding}): the earlier batch may fail, and then PostgreSQL skips
+ * the change. One relay per server connection, used on that connection's event loop.
  */
 public final class PreparedStatementRelay {
 
@@ -41,6 +45,12 @@ public final class PreparedStatementRelay {
     /** After Berth rejected a Parse the server never saw, the rest of the batch up to Sync is dropped. */
     private boolean droppingUntilSync;
     private final StatementRetry retry = new StatementRetry();
+    /** Messages waiting for an earlier batch's change of a name to be settled, in order; empty almost always. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>(2);
+
+    /** A held client message, a rejected one with its {@code error}, or one of Berth's own requests ({@code own}). */
+    private record Held(ByteBuf frame, ByteBuf error, boolean own) {
+    }
 
     public PreparedStatementRelay(ServerStatements statements, ByteBufAllocator alloc,
                                   PreparedStatementMetrics metrics) {
@@ -60,13 +70,22 @@ public final class PreparedStatementRelay {
 
     public void detach() {
         retry.reset();
+        releaseHeld(); // the client left with work in flight: the server is closed, not reused
         requests.detach();
         responses.detach();
     }
 
-    /** True when every request sent has been answered. */
+    /** True when every request sent has been answered and nothing waits to be sent. */
     public boolean isEmpty() {
-        return outstanding.isEmpty();
+        return outstanding.isEmpty() && held.isEmpty();
+    }
+
+    /**
+     * Client messages wait until the server answers an earlier batch; what the client sends meanwhile
+     * waits behind them (the caller should stop reading from the client until this is false again).
+     */
+    public boolean holding() {
+        return !held.isEmpty();
     }
 
     /** The server deallocated every statement (DISCARD ALL, DEALLOCATE ALL, or a reset query). */
@@ -78,6 +97,17 @@ public final class PreparedStatementRelay {
     public void close() {
         retry.reset();
         outstanding.clear();
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        Held h;
+        while ((h = held.pollFirst()) != null) {
+            h.frame.release();
+            if (h.error != null) {
+                h.error.release();
+            }
+        }
     }
 
     /** Berth sends a request of its own after the client's: a batch before it can no longer be sent again. */
@@ -95,42 +125,89 @@ public final class PreparedStatementRelay {
 
     /** Handles one framed client message; takes ownership of it. */
     public void fromClient(ByteBuf frame, Output out) {
+        if (!held.isEmpty() || !translate(frame, out)) {
+            held.addLast(new Held(frame, null, false));
+        }
+    }
+
+    /** Sends one of Berth's own requests (answered outside this relay) after what the client sent so far. */
+    public void appendOwn(ByteBuf request, Output out) {
+        if (held.isEmpty()) {
+            out.toServer(request);
+        } else {
+            held.addLast(new Held(request, null, true));
+        }
+    }
+
+    /** False, without touching the frame, when it must wait for an earlier batch to be answered. */
+    private boolean translate(ByteBuf frame, Output out) {
         byte type = MessageType.of(frame);
         if (droppingUntilSync && type != MessageType.SYNC) {
             frame.release();
-            return;
+            return true;
         }
         if (responses.skippingUntilSync() && type != MessageType.SYNC) {
             retry.reset();
             out.toServer(frame); // the server discards it, as it would without Berth
-            return;
+            return true;
         }
         ByteBuf copy = retry.idle() ? null : retry.beforeClientMessage(frame);
-        translate(type, frame, out);
-        if (copy != null) {
-            retry.afterClientMessage(copy, type);
+        boolean sent;
+        try {
+            sent = translateMessage(type, frame, out);
+        } catch (ProtocolException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            // thrown while reading the message, before it was used: the connection closes with 08P01
+            if (copy != null) {
+                copy.release();
+            }
+            frame.release();
+            throw new ProtocolException("malformed message of type '" + (char) type + "' from the client: "
+                    + (e instanceof IndexOutOfBoundsException ? "it ends before its fields do" : e.getMessage()));
         }
-        outstanding.answerSynthesized(out);
+        if (copy != null) {
+            if (sent) {
+                retry.afterClientMessage(copy, type);
+            } else {
+                copy.release(); // held: copied again when it is sent
+            }
+        }
+        if (sent) {
+            outstanding.answerSynthesized(out);
+        }
+        return sent;
     }
 
-    private void translate(byte type, ByteBuf frame, Output out) {
-        switch (type) {
+    private boolean translateMessage(byte type, ByteBuf frame, Output out) {
+        return switch (type) {
             case MessageType.PARSE -> requests.parse(frame, out);
             case MessageType.BIND -> requests.bind(frame, out);
             case MessageType.DESCRIBE -> requests.describe(frame, out);
             case MessageType.CLOSE -> requests.close(frame, out);
-            case MessageType.EXECUTE -> requests.forward(frame, Kind.EXECUTE, out);
+            case MessageType.EXECUTE -> forward(frame, Kind.EXECUTE, out);
             case MessageType.SYNC -> {
                 responses.syncSent();
                 droppingUntilSync = false;
                 statements.syncSent();
+                requests.syncSent();
                 requests.forward(frame, Kind.SYNC, out);
                 outstanding.batchBegins();
+                yield true;
             }
-            case MessageType.QUERY -> requests.query(frame, out);
-            case MessageType.FUNCTION_CALL -> requests.forward(frame, Kind.FUNCTION_CALL, out);
-            default -> out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
-        }
+            case MessageType.QUERY -> {
+                requests.query(frame, out);
+                yield true;
+            }
+            case MessageType.FUNCTION_CALL -> forward(frame, Kind.FUNCTION_CALL, out);
+            default -> {
+                out.toServer(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+                yield true;
+            }
+        };
+    }
+
+    private boolean forward(ByteBuf frame, Kind kind, Output out) {
+        requests.forward(frame, kind, out);
+        return true;
     }
 
     /**
@@ -139,6 +216,14 @@ public final class PreparedStatementRelay {
      * Parse is answered by Berth and the rest of its batch is dropped up to Sync.
      */
     public void reject(ByteBuf frame, ByteBuf error, Output out) {
+        if (held.isEmpty()) {
+            rejectNow(frame, error, out);
+        } else {
+            held.addLast(new Held(frame, error, false));
+        }
+    }
+
+    private void rejectNow(ByteBuf frame, ByteBuf error, Output out) {
         byte type = MessageType.of(frame);
         frame.release();
         retry.reset();
@@ -155,6 +240,24 @@ public final class PreparedStatementRelay {
     /** Handles one framed server message; takes ownership of it. */
     public void fromServer(ByteBuf frame, Output out) {
         responses.fromServer(frame, out);
+        if (!held.isEmpty()) {
+            sendHeld(out);
+        }
+    }
+
+    /** Sends the held messages that no longer wait, in order, up to the next one that still does. */
+    private void sendHeld(Output out) {
+        Held h;
+        while ((h = held.pollFirst()) != null) {
+            if (h.own) {
+                out.toServer(h.frame);
+            } else if (h.error != null) {
+                rejectNow(h.frame, h.error, out);
+            } else if (!translate(h.frame, out)) {
+                held.addFirst(h);
+                return;
+            }
+        }
     }
 
     /**
@@ -189,14 +292,14 @@ public final class PreparedStatementRelay {
             retry.hold(frame);
             return true;
         }
-        ByteBuf held = retry.takeHeld();
+        ByteBuf parameters = retry.takeHeld();
         if (type == MessageType.ERROR_RESPONSE && retriable) {
             ErrorResponse error = ErrorResponse.decode(frame);
             boolean planChanged = ResponseMatcher.planChanged(error);
             if (planChanged || "26000".equals(error.sqlState())) {
                 frame.release();
-                if (held != null) {
-                    held.release();
+                if (parameters != null) {
+                    parameters.release();
                 }
                 responses.abandonForRetry(head, planChanged);
                 List<ByteBuf> batch = retry.resend();
@@ -206,8 +309,8 @@ public final class PreparedStatementRelay {
                 return true;
             }
         }
-        if (held != null) {
-            responses.fromServer(held, out);
+        if (parameters != null) {
+            responses.fromServer(parameters, out);
         }
         retry.reset(); // the first request is answered: nothing of this batch will be sent again
         return false;

@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.session.OutstandingRequests.Kind;
 import dev.berth.core.session.OutstandingRequests.Request;
 import dev.berth.core.session.PreparedStatementRelay.Output;
@@ -21,7 +22,9 @@ import java.util.List;
  * The client-to-server half of {@link PreparedStatementRelay}: rewrites Parse/Bind/Describe/Close of named
  * statements from the client's names to Berth's server-side names, prepares first a statement the server
  * lacks (closing the least recently used ones over the limit), answers itself a Parse the server already
- * has and a Close of a client name, and records every request sent as outstanding.
+ * has and a Close of a client name, and records every request sent as outstanding. A message that names a
+ * statement whose Parse or Close in an earlier batch is still unanswered is not translated yet (the
+ * methods return false): that batch may fail, and PostgreSQL would then skip the change.
  */
 final class RequestTranslator {
     private final ServerStatements statements;
@@ -35,6 +38,9 @@ final class RequestTranslator {
     /** The client parsed the unnamed statement on this server since it was attached. */
     private boolean unnamedHere;
     private final StatementRetry retry;
+    /** Numbers the client's batches: Syncs sent. */
+    private long batch;
+    private final UnsettledNames unsettled;
 
     RequestTranslator(ServerStatements statements, OutstandingRequests outstanding, ByteBufAllocator alloc,
                       PreparedStatementMetrics metrics, StatementRetry retry) {
@@ -43,6 +49,7 @@ final class RequestTranslator {
         this.outstanding = outstanding;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.unsettled = outstanding.unsettled();
     }
 
     void attach(ClientStatements clientStatements, PreparedStatementRegistry statementRegistry) {
@@ -53,6 +60,11 @@ final class RequestTranslator {
 
     void detach() {
         client = null;
+    }
+
+    /** The client's Sync went out: its next message starts another batch. */
+    void syncSent() {
+        batch++;
     }
 
     long reprepares() {
@@ -69,9 +81,12 @@ final class RequestTranslator {
         out.toServer(frame);
     }
 
-    void parse(ByteBuf frame, Output out) {
+    boolean parse(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         String name = Messages.readCString(p);
+        if (unsettled.blocks(name, batch)) {
+            return false;
+        }
         if (name.isEmpty()) {
             // the unnamed statement is the server's own; kept for a Bind or Describe after the server changed
             byte[] copy = new byte[frame.readableBytes()];
@@ -79,7 +94,7 @@ final class RequestTranslator {
             client.unnamedParsed(copy);
             unnamedHere = true;
             forward(frame, Kind.PARSE, out);
-            return;
+            return true;
         }
         String query = Messages.readCString(p);
         int count = p.readUnsignedShort();
@@ -95,31 +110,39 @@ final class RequestTranslator {
             ensurePrepared(existing, out);
             outstanding.add(Request.parseOfTakenName(existing.serverName(), name));
             out.toServer(parseMessage(existing.serverName(), key));
-            return;
+            return true;
         }
         String serverName = registry.nameFor(key);
-        client.put(name, key, serverName);
+        ClientStatements.Statement created = client.put(name, key, serverName);
+        unsettled.changed(name, batch);
         if (statements.ready(serverName)) {
             statements.touch(serverName);
-            outstanding.add(Request.parseAnswered(name));
-            return;
+            outstanding.add(Request.parseAnswered(name, created));
+            return true;
         }
         closeIfInFlight(serverName, out);
         closeEvicted(statements.add(serverName), out);
         closeIfUncertain(serverName, out);
-        outstanding.add(Request.parse(serverName, name));
+        outstanding.add(Request.parse(serverName, name, created));
         out.toServer(parseMessage(serverName, key));
+        return true;
     }
 
-    void bind(ByteBuf frame, Output out) {
+    boolean bind(ByteBuf frame, Output out) {
         int base = frame.readerIndex();
         int portalEnd = frame.indexOf(base + 5, frame.writerIndex(), (byte) 0);
-        int nameEnd = frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
+        int nameEnd = portalEnd < 0 ? -1 : frame.indexOf(portalEnd + 1, frame.writerIndex(), (byte) 0);
+        if (nameEnd < 0) {
+            throw new ProtocolException("Bind message without its portal and statement names");
+        }
         String name = frame.toString(portalEnd + 1, nameEnd - portalEnd - 1, StandardCharsets.UTF_8);
         if (name.isEmpty()) {
             ensureUnnamed(out);
             forward(frame, Kind.BIND, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         ClientStatements.Statement s = client.get(name);
         String serverName = s == null ? unknown(name) : s.serverName();
@@ -143,9 +166,10 @@ final class RequestTranslator {
             retry.start(copy, request);
         }
         out.toServer(rewritten);
+        return true;
     }
 
-    void describe(ByteBuf frame, Output out) {
+    boolean describe(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);
@@ -154,7 +178,10 @@ final class RequestTranslator {
                 ensureUnnamed(out);
             }
             forward(frame, what == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         ClientStatements.Statement s = client.get(name);
         String serverName = s == null ? unknown(name) : s.serverName();
@@ -169,20 +196,28 @@ final class RequestTranslator {
             retry.start(copy, request);
         }
         out.toServer(nameMessage(MessageType.DESCRIBE, (byte) 'S', serverName));
+        return true;
     }
 
-    void close(ByteBuf frame, Output out) {
+    boolean close(ByteBuf frame, Output out) {
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);
         if (what != 'S' || name.isEmpty()) {
             forward(frame, Kind.CLOSE, out);
-            return;
+            return true;
+        }
+        if (unsettled.blocks(name, batch)) {
+            return false;
         }
         frame.release();
         // the server-side statement stays for other clients; the client's name is gone, as PostgreSQL would say
-        client.remove(name);
-        outstanding.add(Request.closeAnswered());
+        ClientStatements.Statement removed = client.remove(name);
+        if (removed != null) {
+            unsettled.changed(name, batch);
+        }
+        outstanding.add(Request.closeAnswered(name, removed));
+        return true;
     }
 
     /** A simple Query destroys the unnamed statement. */

@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * The server-to-client half of {@link PreparedStatementRelay}: matches each server response to the
@@ -101,12 +102,15 @@ final class ResponseMatcher {
             frame.release();
         } else if (head.action == Action.REPLACE && type == 'I') {
             frame.release();
-            out.toClient(head.response);
+            out.toClient(head.response.retainedDuplicate()); // the request keeps its own until it completes
         } else {
             out.toClient(frame);
         }
         if (completes) {
             outstanding.poll();
+            if (head.action == Action.REPLACE) {
+                head.response.release();
+            }
             if (head.preparesServerStatement()) {
                 registry.prepared(head.serverName);
                 statements.parsed(head.serverName);
@@ -140,12 +144,16 @@ final class ResponseMatcher {
             statements.lost();
         }
         out.toClient(frame);
-        // the server skips the rest up to Sync: those requests get no response, and undo what they assumed
-        Request r = outstanding.poll();
-        forget(r);
+        // the server skips the rest up to Sync: those requests get no response, and undo what they assumed,
+        // latest first (a Close then a Parse of one name in a batch must leave the name as it was before both)
+        ArrayList<Request> skipped = new ArrayList<>();
+        skipped.add(outstanding.poll());
+        Request r;
         while ((r = outstanding.peek()) != null && r.kind != Kind.SYNC) {
-            outstanding.poll();
-            forget(r);
+            skipped.add(outstanding.poll());
+        }
+        for (int i = skipped.size() - 1; i >= 0; i--) {
+            forget(skipped.get(i));
         }
         if (r == null) {
             skippingUntilSync = true;
@@ -173,12 +181,17 @@ final class ResponseMatcher {
         } else {
             statements.lost();
         }
+        // undone latest first, as when the server skips a batch (a Close then a Parse of one name)
+        ArrayList<Request> dropped = new ArrayList<>();
         Request r;
         while ((r = outstanding.poll()) != null) {
-            forget(r);
+            dropped.add(r);
             if (r.kind == Kind.SYNC) {
                 break;
             }
+        }
+        for (int i = dropped.size() - 1; i >= 0; i--) {
+            forget(dropped.get(i));
         }
         outstanding.addFirst(Request.retriedSync());
     }
@@ -197,7 +210,12 @@ final class ResponseMatcher {
             statements.remove(r.serverName);
         }
         if (r.clientName != null && client != null) {
-            client.remove(r.clientName); // only a Parse of a new client name carries one
+            // a Parse of a new client name, or a Close of one
+            if (r.kind == Kind.PARSE) {
+                client.undoPut(r.clientName, r.statement);
+            } else {
+                client.undoRemove(r.clientName, r.statement);
+            }
         }
         if (r.kind == Kind.PARSE && r.serverName == null && r.action != Action.SYNTHESIZE && client != null) {
             client.forgetUnnamed(); // a Parse of the unnamed statement that failed or was skipped leaves none

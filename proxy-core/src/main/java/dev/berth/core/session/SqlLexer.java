@@ -193,7 +193,7 @@ final class SqlLexer {
         i += 3;
         String raw = quote == '"' ? quotedIdentifier().substring(1) : standardString();
         char escape = '\\';
-        int after = skipSpace(i);
+        int after = skipSpace(Math.min(i, n)); // an unterminated string leaves i past the end
         if (sql.regionMatches(true, after, "uescape", 0, 7) && (after + 7 >= n || !isWordChar(sql.charAt(after + 7)))) {
             int q = skipSpace(after + 7);
             if (q + 2 < n && sql.charAt(q) == '\'' && sql.charAt(q + 2) == '\'') {

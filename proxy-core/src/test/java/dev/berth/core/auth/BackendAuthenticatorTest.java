@@ -8,6 +8,7 @@ import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,29 @@ class BackendAuthenticatorTest {
         byte[] salted = ScramFunctions.saltedPassword(ScramMechanism.SCRAM_SHA_256, StringPreparation.POSTGRESQL_PREPARATION,
                 password.toCharArray(), salt, iterations);
         return ScramFunctions.clientKey(ScramMechanism.SCRAM_SHA_256, salted);
+    }
+
+    @Test
+    void aMalformedRequestFromTheServerIsAProtocolViolation() {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "hunter2"));
+        // AuthenticationMD5Password without its salt: threw IndexOutOfBoundsException before
+        ByteBuf md5WithoutSalt = Messages.authentication(A, MessageType.AUTH_MD5_PASSWORD);
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, md5WithoutSalt));
+        assertEquals(SqlState.PROTOCOL_VIOLATION, e.sqlState());
+        assertTrue(e.getMessage().startsWith("malformed authentication request from the server"), e.getMessage());
+        ByteBuf saslWithoutNul = Unpooled.buffer().writeByte('R').writeInt(11).writeInt(MessageType.AUTH_SASL).writeBytes(new byte[] {'S', 'C', 'R'});
+        assertEquals(SqlState.PROTOCOL_VIOLATION, assertThrows(AuthException.class, () -> feed(auth, saslWithoutNul)).sqlState());
+    }
+
+    @Test
+    void aSaslFinalBeforeTheSaslContinueIsAProtocolViolation() throws AuthException {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "hunter2"));
+        take(feed(auth, Messages.authenticationSasl(A, ScramServerExchange.MECHANISM)));
+        ByteBuf early = Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, "v=AAAA");
+        // threw the SCRAM client's IllegalStateException before
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, early));
+        assertEquals(SqlState.PROTOCOL_VIOLATION, e.sqlState());
+        assertTrue(e.getMessage().contains("out of order"), e.getMessage());
     }
 
     @Test

@@ -41,6 +41,21 @@ class ErrorResponseTest {
     }
 
     @Test
+    void aServerErrorWithoutAMessageIsPassedOnAsItCame() {
+        ByteBuf frame = Unpooled.buffer().writeByte('E').writeInt(5).writeByte(0); // no fields at all
+        ErrorResponse decoded = ErrorResponse.decode(frame);
+        frame.release();
+        assertNull(decoded.message());
+        ByteBuf encoded = decoded.encode(UnpooledByteBufAllocator.DEFAULT); // threw NullPointerException before
+        try {
+            assertEquals(encoded.readableBytes() - 1, encoded.getInt(1));
+            assertEquals(decoded, ErrorResponse.decode(encoded));
+        } finally {
+            encoded.release();
+        }
+    }
+
+    @Test
     void encodesEveryFieldByteExact() {
         ErrorResponse e = new ErrorResponse("ERROR", "42P01", "relation \"t\" does not exist", "some detail", "a hint");
         ByteBuf buf = e.encode(UnpooledByteBufAllocator.DEFAULT);

@@ -151,6 +151,21 @@ class PgFrameDecoderTest {
     }
 
     @Test
+    void aServerMessageTooShortForWhatBerthReadsInItThrows() {
+        // a ReadyForQuery without its status: ResponseMatcher and ServerRelay read the byte after the header
+        channel = new EmbeddedChannel(PgFrameDecoder.forServer(MAX));
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {'Z', 0, 0, 0, 4})));
+        assertTrue(e.getMessage().contains("invalid message length 4 for message type 'Z'"), e.getMessage());
+        channel = new EmbeddedChannel(PgFrameDecoder.forServer(MAX));
+        assertThrows(ProtocolException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {'C', 0, 0, 0, 4})));
+        // a client's Sync is 4 bytes, and the client side does not check server message types
+        channel = new EmbeddedChannel(PgFrameDecoder.forServer(MAX));
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {'S', 0, 0, 0, 4}));
+        assertEquals(1, drain().size());
+    }
+
+    @Test
     void emittedFramesIncludeTheFiveByteHeader() {
         channel = new EmbeddedChannel(PgFrameDecoder.forServer(MAX));
         channel.writeInbound(Unpooled.wrappedBuffer(queryBytes("SELECT 1")));

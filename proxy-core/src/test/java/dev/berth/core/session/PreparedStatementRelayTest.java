@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PreparedStatementRelayTest {
@@ -369,6 +371,124 @@ class PreparedStatementRelayTest {
         assertEquals(List.of("1"), out.received());
     }
 
+    // ---- batches pipelined behind one whose outcome is unknown ----
+
+    @Test
+    void aBindPipelinedAfterTheSyncOfAFailedParseIsSentUnderTheClientsName() {
+        Backend b = backend(100, alice);
+        // one write: the Parse fails, and the next batch binds the name again
+        b.client(parse("S_bad", "select nosuchcolumn"), bind("", "S_bad"), execute(""), sync(),
+                bind("", "S_bad"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select nosuchcolumn", "B||BERTH_1", "E|", "S"), out.sent(),
+                "the second batch waits: the Parse may yet fail");
+        assertTrue(b.relay.holding());
+
+        b.server(error("42703", "column \"nosuchcolumn\" does not exist"));
+        assertEquals(List.of("B||S_bad", "E|", "S"), out.sent(), "the name never existed: the server says so");
+        assertFalse(b.relay.holding());
+        b.server(ready(), error("26000", "prepared statement \"S_bad\" does not exist"), ready());
+        assertEquals(List.of("E|42703|column \"nosuchcolumn\" does not exist", "Z|I",
+                "E|26000|prepared statement \"S_bad\" does not exist", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertFalse(b.statements.contains("BERTH_1"));
+    }
+
+    @Test
+    void aBatchPipelinedAfterASuccessfulParseGoesOnceItIsAnswered() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_1", "select 1"), sync(), bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("P|BERTH_1|select 1", "S"), out.sent());
+        assertFalse(b.relay.isEmpty());
+
+        b.server(parseComplete());
+        assertEquals(List.of("B||BERTH_1", "E|", "S"), out.sent());
+        b.server(ready(), bindComplete(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("1", "Z|I", "2", "C", "Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+        assertEquals(0, b.relay.reprepares(), "used as it is: the Parse was answered before");
+    }
+
+    @Test
+    void aParseAnsweredByBerthInABatchThatFailsIsForgottenForTheNextBatch() {
+        Backend b = backend(100, alice);
+        prepare(b, "O", "select $1::int", 23); // the server has it: a Parse of it is answered by Berth
+        prepare(b, "P_div", "select 1 / 0");
+        b.client(bind("", "P_div"), execute(""), parse("P_same", "select $1::int", 23), sync(),
+                bind("", "P_same", "7"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_2", "E|", "S"), out.sent());
+
+        b.server(bindComplete(), error("22012", "division by zero"));
+        assertEquals(List.of("B||P_same|7", "E|", "S"), out.sent(), "PostgreSQL skipped the Parse: no such name");
+        b.server(ready(), error("26000", "prepared statement \"P_same\" does not exist"), ready());
+        assertEquals(List.of("2", "E|22012|division by zero", "Z|I",
+                "E|26000|prepared statement \"P_same\" does not exist", "Z|I"), out.received());
+        assertNull(alice.get("P_same"));
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aParseOfANameWhoseParseWasSkippedInAnEarlierBatchCreatesIt() {
+        Backend b = backend(100, alice);
+        prepare(b, "P_div", "select 1 / 0");
+        b.client(bind("", "P_div"), execute(""), parse("P_new", "select 5"), sync(),
+                parse("P_new", "select 8"), bind("", "P_new"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_1", "E|", "P|BERTH_2|select 5", "S"), out.sent());
+        b.server(bindComplete(), error("22012", "division by zero"));
+        assertEquals(List.of("P|BERTH_3|select 8", "B||BERTH_3", "E|", "S"), out.sent(),
+                "a new statement, not PostgreSQL's 42P05 for a name that does not exist");
+        b.server(ready(), parseComplete(), bindComplete(), dataRow(), commandComplete("SELECT 1"), ready());
+        assertEquals(List.of("2", "E|22012|division by zero", "Z|I", "1", "2", "D", "C", "Z|I"), out.received());
+        assertEquals("select 8", alice.get("P_new").key().query());
+    }
+
+    @Test
+    void aCloseTheServerSkippedLeavesTheName() {
+        Backend b = backend(100, alice);
+        prepare(b, "P_div", "select 1 / 0");
+        prepare(b, "S_1", "select 1");
+        b.client(bind("", "P_div"), execute(""), close('S', "S_1"), sync());
+        b.server(bindComplete(), error("22012", "division by zero"), ready());
+        assertEquals(List.of("2", "E|22012|division by zero", "Z|I"), out.received(), "no CloseComplete: skipped");
+        out.sent();
+
+        b.client(bind("", "S_1"), execute(""), sync());
+        assertEquals(List.of("B||BERTH_2", "E|", "S"), out.sent(), "S_1 still exists, as in PostgreSQL");
+    }
+
+    @Test
+    void aCloseThenAParseOfOneNameInAFailedBatchLeaveTheNameAsItWas() {
+        Backend b = backend(100, alice);
+        prepare(b, "P_div", "select 1 / 0");
+        prepare(b, "S_1", "select 1");
+        b.client(bind("", "P_div"), execute(""), close('S', "S_1"), parse("S_1", "select 2"), sync());
+        b.server(bindComplete(), error("22012", "division by zero"), ready());
+        assertEquals("select 1", alice.get("S_1").key().query());
+    }
+
+    @Test
+    void berthsOwnRequestAndRejectionsWaitBehindHeldMessages() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_1", "select 1"), sync(), bind("", "S_1"), execute(""), sync());
+        out.sent();
+        b.relay.reject(query("LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        b.relay.appendOwn(sync(), out);
+        assertEquals(List.of(), out.sent());
+
+        b.server(parseComplete());
+        assertEquals(List.of("B||BERTH_1", "E|", "S", "Q|", "S"), out.sent());
+    }
+
+    @Test
+    void heldMessagesAreReleasedWhenTheServerGoesAway() {
+        Backend b = backend(100, alice);
+        b.client(parse("S_1", "select 1"), sync(), bind("", "S_1"), execute(""), sync());
+        b.relay.reject(query("LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        b.relay.close();
+        assertFalse(b.relay.holding());
+        assertTrue(b.relay.isEmpty());
+        // every held frame was released: checked by everyFrameIsReleased
+    }
+
     @Test
     void aFailedReprepareReachesTheClientAndIsForgotten() {
         Backend first = backend(100, alice);
@@ -655,6 +775,33 @@ class PreparedStatementRelayTest {
         assertEquals(List.of("1", "2", "C", "Z|I", "E|0A000|LISTEN is not allowed"), out.received());
         b.server(ready());
         assertEquals(List.of("Z|I"), out.received());
+        assertTrue(b.relay.isEmpty());
+    }
+
+    @Test
+    void aMalformedClientMessageIsAProtocolErrorAndIsReleased() {
+        Backend b = backend(100, alice);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> b.client(frame('P', f -> f.writeByte('S'))));
+        assertTrue(e.getMessage().startsWith("malformed message of type 'P' from the client"), e.getMessage());
+        assertThrows(ProtocolException.class, () -> b.client(frame('B', f -> f.writeByte('p')))); // no names
+        assertThrows(ProtocolException.class, () -> b.client(frame('D', f -> { })));
+        assertThrows(ProtocolException.class, () -> b.client(frame('P', f -> {
+            Messages.writeCString(f, "S_1");
+            Messages.writeCString(f, "select 1");
+            f.writeShort(2).writeInt(23); // two parameter types announced, one sent
+        })));
+        assertEquals(List.of(), out.sent());
+        assertTrue(b.relay.isEmpty());
+        // every frame was released: checked by everyFrameIsReleased
+    }
+
+    @Test
+    void aServerLostBetweenTheAnswerToARejectedQueryAndItsReadyForQueryReleasesTheAnswerOnce() {
+        Backend b = backend(100, alice);
+        b.relay.reject(query("LISTEN x"), error("0A000", "LISTEN is not allowed"), out);
+        b.server(emptyQueryResponse());
+        assertEquals(List.of("E|0A000|LISTEN is not allowed"), out.received());
+        b.relay.close(); // threw IllegalReferenceCountException: the error was released when sent, and again here
         assertTrue(b.relay.isEmpty());
     }
 

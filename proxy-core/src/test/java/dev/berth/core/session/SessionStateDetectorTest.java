@@ -524,6 +524,19 @@ class SessionStateDetectorTest {
         assertTrue(skipped > 1000, "the check lets texts skip the lexer: " + skipped);
     }
 
+    @Test
+    void aKeywordRightAfterADollarQuoteIsSeen() {
+        // found by fuzzing: the check read "q$$q$set_config" as one word; the lexer ends the string at the tag
+        String sql = "select $q$$q$set_config('a', 'b', false)";
+        assertTrue(inspect(sql).pins());
+        io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer(sql, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            assertTrue(SessionStateDetector.mayHaveEffect(bytes, 0, bytes.writerIndex()));
+        } finally {
+            bytes.release();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"SELECT abalance FROM pgbench_accounts WHERE aid = 1", "BEGIN", "COMMIT",
             "INSERT INTO settings_log VALUES ($1)", "SELECT 'a' || reset_count FROM t"})

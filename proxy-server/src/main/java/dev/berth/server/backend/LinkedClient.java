@@ -29,6 +29,9 @@ public interface LinkedClient {
     /** Statement pooling: the client opened a transaction block. */
     void refuseTransactionBlock();
 
+    /** A message of the client's could not be read (it was not sent on): the client is disconnected with 08P01. */
+    void protocolViolation(String message);
+
     /**
      * Transaction pooling: what the client's statements changed in its session took effect (at the
      * ReadyForQuery that ended their transaction, after {@code consumed} of its messages).

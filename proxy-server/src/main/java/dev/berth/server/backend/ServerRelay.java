@@ -7,6 +7,7 @@ import dev.berth.core.prepared.ServerStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.PreparedStatementRelay;
 import dev.berth.core.session.SessionChanges;
@@ -163,7 +164,15 @@ final class ServerRelay {
         if (mode == PoolMode.SESSION) {
             toServer.add(frame);
         } else {
-            statements.fromClient(frame, output);
+            try {
+                statements.fromClient(frame, output);
+            } catch (ProtocolException e) {
+                sender.protocolViolation(e.getMessage()); // this may run as a task on the server's loop: told, not thrown
+                return;
+            }
+            if (statements.holding()) {
+                sender.serverWritabilityChanged(false); // read no more until the held messages can go
+            }
         }
     }
 
@@ -227,7 +236,11 @@ final class ServerRelay {
             statements.ownRequestSent();
         }
         own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
-        toServer.add(pipeline);
+        if (mode == PoolMode.SESSION) {
+            toServer.add(pipeline);
+        } else {
+            statements.appendOwn(pipeline, output); // behind client messages the translation holds
+        }
     }
 
     /** An answer to one of Berth's own requests. */
@@ -348,7 +361,11 @@ final class ServerRelay {
                 linked.serverAtRest(server, consumed);
             }
         } else {
+            boolean holding = statements.holding();
             statements.fromServer(frame, output);
+            if (holding) {
+                sendReleased(linked);
+            }
             holdReady = false; // held, or not given on (the translation answered it otherwise)
             if (status != 0 && tracker.isIdle() && statements.isEmpty()) {
                 // flush now: once the client takes the release, channelReadComplete no longer knows it
@@ -359,6 +376,15 @@ final class ServerRelay {
             }
         }
         return true;
+    }
+
+    /** Client messages the translation held may have gone out: they are sent now, and the client read again. */
+    private void sendReleased(LinkedClient linked) {
+        toServer.drain();
+        channel.flush();
+        if (!statements.holding()) {
+            linked.serverWritabilityChanged(channel.isWritable());
+        }
     }
 
     /**

@@ -74,6 +74,11 @@ final class ClientLink implements LinkedClient {
                 "transaction blocks are not allowed in statement pooling mode; use --pool-mode transaction", Level.INFO));
     }
 
+    @Override
+    public void protocolViolation(String message) {
+        session.executor().execute(() -> session.disconnect(SqlState.PROTOCOL_VIOLATION, message, Level.WARNING));
+    }
+
     /**
      * Parameters the client set are now its own: its view carries them to its next servers, and this server
      * is known to hold them. Pins whose cause ended end (on the client's loop, before the release this

@@ -7,6 +7,7 @@ import dev.berth.core.prepared.StatementKey;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
+import dev.berth.core.protocol.ProtocolException;
 import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.ParameterSync;
 import dev.berth.core.session.ParameterView;
@@ -64,10 +65,20 @@ final class ClientRelay {
         session.metrics().fromClient(frame.readableBytes());
         SessionStateDetector.Effect effect = SessionStateDetector.Effect.NONE;
         if (type == MessageType.BIND && statementEffects.active()) {
-            effect = rerun(statementEffects.bound(frame));
+            SessionStateDetector.Effect bound;
+            try {
+                bound = statementEffects.bound(frame);
+            } catch (ProtocolException e) {
+                throw malformed(frame, type, e);
+            }
+            effect = rerun(bound);
         } else if (session.mode() != PoolMode.SESSION && (type == MessageType.QUERY || type == MessageType.PARSE)
                 && mayHaveEffect(frame, type)) {
-            effect = inspectSessionState(frame, type);
+            try {
+                effect = inspectSessionState(frame, type);
+            } catch (ProtocolException e) {
+                throw malformed(frame, type, e);
+            }
             if (effect.statementName() != null) {
                 ErrorResponse refused = sqlStatementRefused(effect);
                 if (refused != null) {
@@ -181,28 +192,39 @@ final class ClientRelay {
             discardUpToSync(frame);
             return true;
         }
-        switch (type) {
-            case MessageType.PARSE -> {
-                if (!answerParse(frame)) {
+        try {
+            switch (type) {
+                case MessageType.PARSE -> {
+                    if (!answerParse(frame)) {
+                        return false;
+                    }
+                }
+                case MessageType.CLOSE -> {
+                    ByteBuf p = Messages.payload(frame);
+                    if (p.readByte() != 'S') {
+                        return false;
+                    }
+                    session.statements().remove(Messages.readCString(p));
+                    ctx.write(Messages.CLOSE_COMPLETE.duplicate());
+                }
+                case MessageType.SYNC -> ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
+                case MessageType.FLUSH -> ctx.flush();
+                default -> {
                     return false;
                 }
             }
-            case MessageType.CLOSE -> {
-                ByteBuf p = Messages.payload(frame);
-                if (p.readByte() != 'S') {
-                    return false;
-                }
-                session.statements().remove(Messages.readCString(p));
-                ctx.write(Messages.CLOSE_COMPLETE.duplicate());
-            }
-            case MessageType.SYNC -> ctx.writeAndFlush(Messages.readyForQuery(ctx.alloc(), (byte) 'I'));
-            case MessageType.FLUSH -> ctx.flush();
-            default -> {
-                return false;
-            }
+        } catch (ProtocolException | IndexOutOfBoundsException e) {
+            throw malformed(frame, type, e);
         }
         frame.release();
         return true;
+    }
+
+    /** A message that could not be read: released, and the client disconnected with 08P01 (as PreparedStatementRelay does). */
+    private static ProtocolException malformed(ByteBuf frame, byte type, RuntimeException e) {
+        frame.release();
+        return new ProtocolException("malformed message of type '" + (char) type + "' from the client: "
+                + (e instanceof IndexOutOfBoundsException ? "it ends before its fields do" : e.getMessage()));
     }
 
     /**
