@@ -14,11 +14,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -31,27 +28,8 @@ class CancelLinkFaultTest {
     @Test
     void aResetCancelConnectionIsOneLogLineAndTheQueryRunsOn() throws Exception {
         TestPostgres.execute("create table if not exists cancel_fault (id int)");
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger netty = Logger.getLogger("io.netty");
-        Logger berthLog = Logger.getLogger("dev.berth");
-        netty.addHandler(capture);
-        berthLog.addHandler(capture);
+        LogCapture log = LogCapture.of(Level.WARNING, "io.netty", "dev.berth");
+        List<LogRecord> warnings = log.records();
         try (FaultyLink link = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(2)
                      .backend(BackendUrl.parse("postgresql://127.0.0.1:" + link.port())));
@@ -93,8 +71,7 @@ class CancelLinkFaultTest {
             assertEquals(List.of(), warnings.stream().filter(r -> r.getLoggerName().startsWith("io.netty"))
                     .map(LogRecord::getMessage).toList(), "no Netty warning");
         } finally {
-            netty.removeHandler(capture);
-            berthLog.removeHandler(capture);
+            log.close();
         }
     }
 

@@ -13,9 +13,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,27 +81,7 @@ class ClientLimitsTest {
 
     @Test
     void unknownCancelRequestsAreCountedAndLoggedOncePerInterval() throws Exception {
-        List<String> lines = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage().contains("cancel request")) {
-                    synchronized (lines) {
-                        lines.add(r.getMessage());
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(CancelRegistry.class.getName());
-        logger.addHandler(capture);
+        LogCapture log = LogCapture.of(Level.ALL, CancelRegistry.class.getName());
         try (RunningBerth berth = RunningBerth.start()) {
             for (int i = 0; i < 20; i++) {
                 try (RawClient c = new RawClient(berth.port())) {
@@ -111,11 +90,10 @@ class ClientLimitsTest {
                 }
             }
             RunningBerth.waitFor(() -> metric(berth, "berth_cancel_requests_total{result=\"unknown\"}") == 20, "20 counted");
-            synchronized (lines) {
-                assertEquals(1, lines.size(), lines::toString); // the first; the other 19 wait for the next interval
-            }
+            List<String> lines = log.records().stream().map(LogRecord::getMessage).filter(m -> m.contains("cancel request")).toList();
+            assertEquals(1, lines.size(), lines::toString); // the first; the other 19 wait for the next interval
         } finally {
-            logger.removeHandler(capture);
+            log.close();
         }
     }
 

@@ -14,12 +14,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -122,25 +118,7 @@ class DrainTest {
      */
     @Test
     void aSessionModeDrainWaitsForTheResetsAndLogsNoWarning() throws Exception {
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger berthLogs = Logger.getLogger("dev.berth");
-        berthLogs.addHandler(capture);
+        LogCapture log = LogCapture.of(Level.WARNING, "dev.berth");
         try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).poolMode(PoolMode.SESSION)
                 .serverResetQuery("select pg_sleep(1)").shutdownTimeoutMs(60_000))) {
             List<RawClient> clients = new ArrayList<>();
@@ -159,9 +137,9 @@ class DrainTest {
                 }
             }
         } finally {
-            berthLogs.removeHandler(capture);
+            log.close();
         }
-        assertEquals(List.of(), warnings.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
+        assertEquals(List.of(), log.records().stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
     }
 
     @Test
