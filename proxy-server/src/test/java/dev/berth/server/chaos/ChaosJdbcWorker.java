@@ -154,9 +154,21 @@ final class ChaosJdbcWorker implements Runnable {
         try {
             long n = copy.copyIn("copy chaos_commits (client, seq) from stdin", new StringReader(name + "\t" + rowSeq + "\n"));
             ledger.check(name, "copied 1", "copied " + n);
-        } catch (IOException e) {
-            throw new SQLException("copy in: " + e, "08006", e);
+        } catch (IOException | SQLException e) {
+            throw copyFailed(c, "copy in", e);
         }
+    }
+
+    /**
+     * A COPY that failed leaves the connection unusable: pgjdbc may keep its COPY lock, so the next statement
+     * on it waits forever in {@code QueryExecutorImpl.waitOnLock} (pgjdbc#3957, #362) without sending a byte.
+     * HikariCP never sees this failure (the CopyManager is reached through unwrap), so the connection is
+     * evicted here, as an application using CopyManager through a pool has to.
+     */
+    private SQLException copyFailed(Connection c, String what, Exception e) {
+        pool.evictConnection(c);
+        return e instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().startsWith("08")
+                ? sql : new SQLException(what + ": " + e, "08006", e);
     }
 
     private void copyOut(Connection c) throws SQLException {
@@ -166,8 +178,8 @@ final class ChaosJdbcWorker implements Runnable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             copy.copyOut("copy (select '" + nonce + "' from generate_series(1, " + rows + ")) to stdout", out);
-        } catch (IOException e) {
-            throw new SQLException("copy out: " + e, "08006", e);
+        } catch (IOException | SQLException e) {
+            throw copyFailed(c, "copy out", e);
         }
         String expected = (nonce + "\n").repeat(rows);
         ledger.check(name, expected, out.toString(StandardCharsets.UTF_8));

@@ -77,6 +77,7 @@ class ChaosTest {
                     f.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     ledger.unexpected("test", "a client still busy 5 minutes after the end");
+                    printStacks(); // where it waits: in the driver before sending (its own lock) or for Berth
                 }
             }
             assertNull(faults.failure(), "the fault injector failed");
@@ -113,6 +114,15 @@ class ChaosTest {
             workers.shutdownNow();
             canceller.shutdownNow();
         }
+    }
+
+    private static void printStacks() {
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            System.out.println("chaos: thread " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+                System.out.println("chaos:     at " + frame);
+            }
+        });
     }
 
     private static HikariDataSource hikari(RunningBerth berth) {
