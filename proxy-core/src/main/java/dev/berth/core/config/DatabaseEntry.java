@@ -66,13 +66,13 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
                     case "max_db_client_connections" -> maxDbClients = count(value, 0);
                     case "connect_query" -> connectQuery = value.isBlank() ? null : value.strip();
                     case "application_name" -> applicationName = value.isEmpty() ? null : value;
-                    case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation" -> tlsParams.put(p.getKey(), value);
+                    case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation", "channel_binding" -> tlsParams.put(p.getKey(), value);
                     default -> {
                         if (!UNSUPPORTED.contains(p.getKey())) {
                             throw new IllegalArgumentException("unknown key (supported: host, port, dbname, user, password,"
                                     + " pool_size, min_pool_size, reserve_pool_size, pool_mode, max_db_connections,"
                                     + " max_db_client_connections, connect_query, application_name, sslmode, sslrootcert,"
-                                    + " sslcert, sslkey, sslnegotiation)");
+                                    + " sslcert, sslkey, sslnegotiation, channel_binding)");
                         }
                         unsupported.add(p.getKey());
                     }
@@ -84,7 +84,7 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
         BackendTls tls;
         try {
             tls = BackendTls.of(tlsParams.get("sslmode"), tlsParams.get("sslrootcert"), tlsParams.get("sslcert"),
-                    tlsParams.get("sslkey"), tlsParams.get("sslnegotiation"));
+                    tlsParams.get("sslkey"), tlsParams.get("sslnegotiation"), tlsParams.get("channel_binding"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("databases", source + ": database " + name + ": " + e.getMessage());
         }

@@ -164,13 +164,15 @@ class ConfigFileTest {
     @Test
     void databaseLinesParseLibpqStyle() throws IOException {
         ConfigFile f = load("[databases]", "app = host=db1 port=5433 dbname=real user=u password='p w\\'x' pool_size=5"
-                + " min_pool_size=2 pool_mode=session sslmode=prefer", "* = host=fallback");
+                + " min_pool_size=2 pool_mode=session sslmode=prefer channel_binding=require", "* = host=fallback");
         DatabaseEntry app = f.databases().lookup("app");
         assertEquals(List.of("db1", 5433, "real", "u", "p w'x", 5, 2, PoolMode.SESSION, "prefer"), List.of(app.host(),
                 app.port(), app.dbname(), app.user(), app.password(), app.poolSize(), app.minPoolSize(), app.poolMode(),
                 app.tls().mode().label()));
         assertEquals("fallback", f.databases().lookup("other").host(), "* is the fallback");
-        assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer", app.toString(), "no password in logs");
+        assertEquals(BackendTls.ChannelBinding.REQUIRE, app.tls().channelBinding());
+        assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer&channel_binding=require", app.toString(),
+                "no password in logs");
     }
 
     @Test
@@ -213,6 +215,7 @@ class ConfigFileTest {
             "pool_size=0|pool_size: must be at least 1, got 0",
             "pool_mode=sometimes|pool_mode: 'sometimes' is not one of session, transaction, statement",
             "sslmode=sometimes|sslmode=sometimes is not one of",
+            "channel_binding=require|channel_binding=require needs TLS",
             "hots=x|hots: unknown key",
             "password='open|unterminated quote in the value of password"})
     void badDatabaseLinesNameTheLineAndKey(String params, String expected) throws IOException {

@@ -118,6 +118,7 @@ final class ControlPlane implements AutoCloseable {
     /** The backend's TLS settings in pgjdbc's terms; without sslrootcert, the JDK's trust store (as Berth's own connections). */
     private static void tls(HikariConfig c, BackendTls tls) {
         c.addDataSourceProperty("sslmode", tls.mode().label());
+        c.addDataSourceProperty("channelBinding", tls.channelBinding().label());
         if (!tls.attempts()) {
             return;
         }
