@@ -176,6 +176,28 @@ class ConfigFileTest {
     }
 
     @Test
+    void databaseLinesMayNameTheirOwnAuthUser() throws IOException {
+        ConfigFile f = load("[pgbouncer]", "auth_user = pgbouncer", "auth_dbname = control",
+                "[databases]", "a = host=h auth_user=reader_a auth_query='SELECT * FROM a.get_auth($1)'",
+                "b = host=h auth_dbname=b_meta", "c = host=h", "* = host=h auth_user=any_reader");
+        assertEquals(List.of(), f.warnings(), "auth_user, auth_query, auth_dbname are acted on, not warned about");
+        BerthConfig c = BerthConfig.builder().authType(AuthType.TRUST).authUser("pgbouncer").authDbname("control")
+                .databases(f.databases()).build();
+        assertEquals(new AuthQueryTarget("reader_a", "SELECT * FROM a.get_auth($1)", "control"),
+                AuthQueryTarget.forDatabase(c, "a"), "the global auth_dbname, as in pgbouncer");
+        assertEquals(new AuthQueryTarget("pgbouncer", AuthSources.DEFAULT_QUERY, "b_meta"), AuthQueryTarget.forDatabase(c, "b"));
+        assertEquals(AuthQueryTarget.global(c), AuthQueryTarget.forDatabase(c, "c"));
+        assertEquals(new AuthQueryTarget("any_reader", AuthSources.DEFAULT_QUERY, "control"),
+                AuthQueryTarget.forDatabase(c, "unlisted"));
+        BerthConfig noGlobalDbname = BerthConfig.builder().authType(AuthType.TRUST).databases(f.databases()).build();
+        assertEquals(new AuthQueryTarget("reader_a", "SELECT * FROM a.get_auth($1)", "a"),
+                AuthQueryTarget.forDatabase(noGlobalDbname, "a"), "the line's own database");
+        assertEquals("postgres", AuthQueryTarget.forDatabase(noGlobalDbname, "unlisted").database(), "* looks up in postgres");
+        assertNull(AuthQueryTarget.forDatabase(noGlobalDbname, "b"), "no auth user anywhere for b");
+        assertTrue(AuthQueryTarget.any(noGlobalDbname));
+    }
+
+    @Test
     void limitsAreReadFromEachSectionInPgbouncersUnits() throws IOException {
         ConfigFile f = load("[pgbouncer]", "max_db_connections = 10", "max_user_connections = 7",
                 "max_db_client_connections = 50", "max_user_client_connections = 40", "reserve_pool_size = 2",
