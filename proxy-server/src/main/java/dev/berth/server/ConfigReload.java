@@ -1,6 +1,7 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthFile;
+import dev.berth.core.config.AuthQueryTarget;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.InvalidSettings;
@@ -96,7 +97,7 @@ final class ConfigReload {
                 : next.databases().databases().size() + " databases")
                 + (authFile == null ? "" : ", " + authFile.size() + " users")
                 + (hba == null ? "" : ", " + hba.size() + " hba rules")
-                + (next.authSources().queries() ? ", auth_query cache cleared" : "");
+                + (AuthQueryTarget.any(next) ? ", auth_query cache cleared" : "");
         LOG.info(result);
         return result;
     }
@@ -129,10 +130,10 @@ final class ConfigReload {
                 failed.add("auth file " + c.authFile() + ": " + e.getMessage() + "; the previous one stays in use");
             }
         }
-        if (c.authFile() == null && c.authSources().queries()) {
+        if (c.authFile() == null && AuthQueryTarget.any(c)) {
             proxy.authSources(null, c);
         }
-        if (c.authSources().queries()) {
+        if (AuthQueryTarget.any(c)) {
             done.add("auth_query cache cleared");
         }
         if (c.authSources().hbaFile() != null) {

@@ -6,6 +6,7 @@ import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.KeyDerivation;
 import dev.berth.core.auth.SecretSource;
+import dev.berth.core.config.AuthQueryTarget;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.hba.HbaRules;
@@ -122,12 +123,12 @@ public final class ProxyContext {
 
     /**
      * RELOAD: a new auth file for logins and backend credentials from now on, and a new auth query (its
-     * cached answers forgotten) when {@code config} has an auth_user.
+     * cached answers forgotten) when {@code config} has an auth_user (global or on a [databases] line).
      */
     void authSources(AuthFile file, BerthConfig config) {
         AuthQuery previous = authQuery;
         authFile = file;
-        authQuery = config.authSources().queries() ? new AuthQuery(config, file, metrics::authQuery) : null;
+        authQuery = AuthQueryTarget.any(config) ? new AuthQuery(config, file, metrics::authQuery) : null;
         secrets = authQuery != null ? authQuery : file;
         credentials.authFile(file);
         if (previous != null) {

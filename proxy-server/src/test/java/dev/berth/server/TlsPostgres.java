@@ -15,10 +15,13 @@ import java.sql.Statement;
  * A second embedded PostgreSQL 17 (one per test JVM, started on first use) that, like a managed service,
  * accepts only TLS: {@code ssl=on} with a certificate from a test CA for the name {@code localhost} alone
  * (so connecting to 127.0.0.1 does not match it), {@code hostssl} rules only (trust, and {@code cert} for
- * the user {@value #CERT_USER}, whose client certificate the same CA signs).
+ * the user {@value #CERT_USER}, whose client certificate the same CA signs; {@code scram-sha-256} for
+ * {@value #SCRAM_USER}, which PostgreSQL then offers as SCRAM-SHA-256-PLUS too).
  */
 public final class TlsPostgres {
     public static final String CERT_USER = "certuser";
+    public static final String SCRAM_USER = "scramuser";
+    public static final String SCRAM_PASSWORD = "scram-secret";
 
     private static TlsPostgres instance;
 
@@ -44,6 +47,7 @@ public final class TlsPostgres {
                 Path hba = Files.writeString(dir.resolve("pg_hba.conf"), String.join("\n",
                         "local all all trust",
                         "hostssl all " + CERT_USER + " 127.0.0.1/32 cert",
+                        "hostssl all " + SCRAM_USER + " 127.0.0.1/32 scram-sha-256",
                         "hostssl all all 127.0.0.1/32 trust", ""));
                 EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                         .setServerConfig("hba_file", hba.toString())
@@ -64,6 +68,7 @@ public final class TlsPostgres {
                 }));
                 instance = new TlsPostgres(postgres, dir, ca, client);
                 instance.execute("create role " + CERT_USER + " login");
+                instance.execute("create role " + SCRAM_USER + " login password '" + SCRAM_PASSWORD + "'");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start the TLS PostgreSQL", e);
             } catch (SQLException e) {
@@ -92,9 +97,12 @@ public final class TlsPostgres {
     }
 
     public void execute(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port()
-                + "/postgres?user=postgres&sslmode=require"); Statement s = c.createStatement()) {
+        try (Connection c = superuser(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
+    }
+
+    public Connection superuser() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/postgres?user=postgres&sslmode=require");
     }
 }

@@ -4,6 +4,8 @@ import com.ongres.scram.client.ScramClient;
 import com.ongres.scram.common.ServerFirstMessage;
 import com.ongres.scram.common.StringPreparation;
 import com.ongres.scram.common.exception.ScramException;
+import com.ongres.scram.common.util.TlsServerEndpoint;
+import dev.berth.core.config.BackendTls.ChannelBinding;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.ProtocolException;
@@ -12,6 +14,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -19,15 +23,38 @@ import java.util.List;
 
 /**
  * Berth's client side of a server's authentication requests: trust, cleartext, md5 and SCRAM-SHA-256
- * (with a password, or by passthrough of a client's ClientKey). The SCRAM messages come from
- * com.ongres.scram's client.
+ * (with a password, or by passthrough of a client's ClientKey), over TLS SCRAM-SHA-256-PLUS bound to the
+ * server's certificate as libpq's channel_binding says. The SCRAM messages and the tls-server-end-point
+ * hash come from com.ongres.scram's client.
  */
 public final class BackendAuthenticator {
+    private static final String PLUS = ScramServerExchange.MECHANISM + "-PLUS";
+
     private final BackendCredentials credentials;
+    private final ChannelBinding channelBinding;
+    private boolean tls;
+    private X509Certificate serverCertificate;
     private ScramClient scram;
+    private boolean bound;
 
     public BackendAuthenticator(BackendCredentials credentials) {
+        this(credentials, ChannelBinding.PREFER);
+    }
+
+    public BackendAuthenticator(BackendCredentials credentials, ChannelBinding channelBinding) {
         this.credentials = credentials;
+        this.channelBinding = channelBinding;
+    }
+
+    /** The connection is TLS; {@code certificate}: the server's (null if it sent no X.509 one). */
+    public void tlsEstablished(X509Certificate certificate) {
+        tls = true;
+        serverCertificate = certificate;
+    }
+
+    /** Whether the login was bound to the TLS channel (SCRAM-SHA-256-PLUS, verified). */
+    public boolean channelBound() {
+        return bound;
     }
 
     /**
@@ -51,13 +78,18 @@ public final class BackendAuthenticator {
         int code = payload.readInt();
         switch (code) {
             case MessageType.AUTH_OK:
+                if (channelBinding == ChannelBinding.REQUIRE && !bound) {
+                    throw bindingRequired("channel binding required, but server authenticated client without channel binding");
+                }
                 return null;
             case MessageType.AUTH_CLEARTEXT_PASSWORD:
+                requireNoBinding("a cleartext password");
                 if (credentials.password() == null) {
                     throw missing("a cleartext password");
                 }
                 return Messages.passwordMessage(alloc, credentials.password());
             case MessageType.AUTH_MD5_PASSWORD: {
+                requireNoBinding("an md5 password");
                 byte[] salt = new byte[4];
                 payload.readBytes(salt);
                 String stored = credentials.md5Hash() != null ? credentials.md5Hash()
@@ -89,11 +121,19 @@ public final class BackendAuthenticator {
             }
             mechanisms.add(mechanism);
         }
-        if (!mechanisms.contains(ScramServerExchange.MECHANISM)) {
+        boolean plus = channelBinding != ChannelBinding.DISABLE && tls && mechanisms.contains(PLUS);
+        if (channelBinding == ChannelBinding.REQUIRE && !tls) {
+            throw bindingRequired("channel binding required, but SSL not in use");
+        }
+        if (channelBinding == ChannelBinding.REQUIRE && !plus) {
+            throw bindingRequired("channel binding is required, but server did not offer an authentication method that"
+                    + " supports channel binding (it offers " + mechanisms + ")");
+        }
+        if (!plus && !mechanisms.contains(ScramServerExchange.MECHANISM)) {
             throw new AuthException(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms " + mechanisms + " but not SCRAM-SHA-256");
         }
         ScramClient.PasswordBuildStage stage = ScramClient.builder()
-                .advertisedMechanisms(List.of(ScramServerExchange.MECHANISM))
+                .advertisedMechanisms(plus ? List.of(ScramServerExchange.MECHANISM, PLUS) : List.of(ScramServerExchange.MECHANISM))
                 .username("*");
         ScramClient.FinalBuildStage ready;
         if (credentials.password() != null) {
@@ -105,8 +145,17 @@ public final class BackendAuthenticator {
                     ? "SCRAM keys, which Berth learns from this user's first SCRAM login to Berth"
                     : "a SCRAM-SHA-256 password");
         }
+        if (tls && channelBinding != ChannelBinding.DISABLE) {
+            // over TLS the client says it can bind ("y" when the server offers no PLUS, which exposes a downgrade)
+            byte[] data = endPointHash();
+            ready = ready.channelBinding(TlsServerEndpoint.TLS_SERVER_END_POINT, data);
+            if (data == null && channelBinding == ChannelBinding.REQUIRE) {
+                throw bindingRequired("channel binding is required, but the server's certificate cannot be hashed for"
+                        + " tls-server-end-point");
+            }
+        }
         scram = ready.stringPreparation(StringPreparation.POSTGRESQL_PREPARATION).build();
-        return Messages.saslInitialResponse(alloc, ScramServerExchange.MECHANISM, scram.clientFirstMessage().toString());
+        return Messages.saslInitialResponse(alloc, scram.getScramMechanism().getName(), scram.clientFirstMessage().toString());
     }
 
     private ByteBuf continueScram(ByteBufAllocator alloc, String serverFirst) throws AuthException {
@@ -135,9 +184,36 @@ public final class BackendAuthenticator {
         }
         try {
             scram.serverFinalMessage(serverFinal);
+            bound = scram.getScramMechanism().isPlus();
         } catch (ScramException e) {
             throw new AuthException(SqlState.INVALID_PASSWORD, "server's SCRAM signature is invalid: " + e.getMessage());
         }
+    }
+
+    /** RFC 5929's hash of the server's certificate; null when there is none or its signature algorithm is unknown. */
+    private byte[] endPointHash() {
+        if (serverCertificate == null) {
+            return null;
+        }
+        try {
+            byte[] hash = TlsServerEndpoint.getChannelBindingData(serverCertificate);
+            return hash.length == 0 ? null : hash;
+        } catch (CertificateEncodingException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void requireNoBinding(String method) throws AuthException {
+        if (channelBinding == ChannelBinding.REQUIRE) {
+            throw bindingRequired("channel binding required but not supported by server's authentication request (it asks for "
+                    + method + ")");
+        }
+    }
+
+    /** libpq's words, and the setting that asked for it: the login fails as a connection failure. */
+    private static AuthException bindingRequired(String libpqMessage) {
+        return new AuthException(SqlState.CONNECTION_FAILURE, libpqMessage + "; channel_binding=require in the backend URL"
+                + " or [databases] line");
     }
 
     private AuthException missing(String what) {

@@ -14,6 +14,11 @@ public interface SecretSource {
      */
     CompletionStage<Secret> secret(String user);
 
+    /** The secret of {@code user} as a client of {@code database} (whose [databases] line may name its own auth user). */
+    default CompletionStage<Secret> secret(String database, String user) {
+        return secret(user);
+    }
+
     /**
      * Whether most users have SCRAM secrets. Under md5 authentication a user with a SCRAM secret is
      * answered with SCRAM and one with an md5 hash (or a password) with an md5 challenge, so an unknown

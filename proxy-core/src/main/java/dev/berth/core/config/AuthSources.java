@@ -16,7 +16,12 @@ public record AuthSources(String authUser, String authQuery, String authDbname, 
     public static final String DEFAULT_QUERY = "SELECT usename, passwd FROM pg_shadow WHERE usename=$1";
     public static final long DEFAULT_CACHE_TTL_MS = 30_000;
 
+    /** Whether the global settings look up secrets (a [databases] line may too: see {@link AuthQueryTarget#any}). */
     public boolean queries() {
         return authUser != null;
+    }
+
+    /** A [databases] line's own auth_user, auth_query, auth_dbname; null where it sets none. */
+    public record PerDatabase(String authUser, String authQuery, String authDbname) {
     }
 }

@@ -8,11 +8,17 @@ import java.util.StringJoiner;
 /**
  * How Berth uses TLS towards a backend, from libpq's URL parameters: {@code sslmode}, {@code sslrootcert}
  * (null: the JDK's trust store, as {@code sslrootcert=system}), {@code sslcert}/{@code sslkey} (a client
- * certificate, PEM, key in PKCS#8) and {@code sslnegotiation} (PostgreSQL 17's direct TLS). Built once per
- * configuration; the server builds one TLS context per distinct value and reuses it for every connection.
+ * certificate, PEM, key in PKCS#8), {@code sslnegotiation} (PostgreSQL 17's direct TLS) and {@code
+ * channel_binding} (SCRAM-SHA-256-PLUS over TLS). Built once per configuration; the server builds one TLS
+ * context per distinct value and reuses it for every connection.
  */
-public record BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiation negotiation) {
+public record BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiation negotiation, ChannelBinding channelBinding) {
     public static final BackendTls DISABLED = new BackendTls(Mode.DISABLE, null, null, null, Negotiation.POSTGRES);
+
+    /** With libpq's default channel_binding, prefer. */
+    public BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiation negotiation) {
+        this(mode, rootCert, cert, key, negotiation, ChannelBinding.PREFER);
+    }
 
     /** libpq's sslmode values, weakest first. */
     public enum Mode {
@@ -43,10 +49,38 @@ public record BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiat
     }
 
     /**
+     * libpq's channel_binding: whether a SCRAM login over TLS binds itself to the server's certificate
+     * (SCRAM-SHA-256-PLUS, tls-server-end-point), so that a man in the middle holding another certificate
+     * cannot relay it. {@code prefer}: when the server offers it; {@code require}: or fail the login.
+     */
+    public enum ChannelBinding {
+        DISABLE, PREFER, REQUIRE;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static ChannelBinding parse(String value) {
+            for (ChannelBinding c : values()) {
+                if (c.label().equals(value)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("channel_binding=" + value + " is not one of disable, prefer, require");
+        }
+    }
+
+    /**
      * From the URL's parameters (null where absent); the exception says what is wrong and what to use.
      * As in libpq, direct negotiation needs a mode that insists on TLS.
      */
     public static BackendTls of(String mode, String rootCert, String cert, String key, String negotiation) {
+        return of(mode, rootCert, cert, key, negotiation, null);
+    }
+
+    /** As {@link #of(String, String, String, String, String)}, with channel_binding (null: prefer). */
+    public static BackendTls of(String mode, String rootCert, String cert, String key, String negotiation,
+                                String channelBinding) {
         Mode m = mode == null ? Mode.DISABLE : Mode.parse(mode);
         Negotiation n;
         if (negotiation == null || negotiation.equals("postgres")) {
@@ -60,11 +94,17 @@ public record BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiat
             throw new IllegalArgumentException("sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (it is "
                     + m.label() + ")");
         }
+        ChannelBinding binding = channelBinding == null ? ChannelBinding.PREFER : ChannelBinding.parse(channelBinding);
+        if (binding == ChannelBinding.REQUIRE && m.compareTo(Mode.PREFER) < 0) {
+            throw new IllegalArgumentException("channel_binding=require needs TLS, which sslmode=" + m.label()
+                    + " does not use: set sslmode=require (or verify-ca, verify-full)");
+        }
         if ((cert == null) != (key == null)) {
             throw new IllegalArgumentException("sslcert and sslkey go together: give both files or neither");
         }
         Path root = rootCert == null || rootCert.equals("system") ? null : readable("sslrootcert", rootCert);
-        return new BackendTls(m, root, cert == null ? null : readable("sslcert", cert), key == null ? null : readable("sslkey", key), n);
+        return new BackendTls(m, root, cert == null ? null : readable("sslcert", cert), key == null ? null : readable("sslkey", key), n,
+                binding);
     }
 
     private static Path readable(String parameter, String file) {
@@ -113,6 +153,9 @@ public record BackendTls(Mode mode, Path rootCert, Path cert, Path key, Negotiat
         }
         if (negotiation == Negotiation.DIRECT) {
             p.add("sslnegotiation=direct");
+        }
+        if (channelBinding != ChannelBinding.PREFER) {
+            p.add("channel_binding=" + channelBinding.label());
         }
         return p.toString();
     }

@@ -11,11 +11,13 @@ import java.util.Map;
 /**
  * Where the backend PostgreSQL is: {@code postgresql://[user[:password]@]host[:port][/database][?sslmode=...]}.
  * No database means the client's database; no user means the client's user. The TLS parameters
- * ({@code sslmode}, {@code sslrootcert}, {@code sslcert}, {@code sslkey}, {@code sslnegotiation}) make its
+ * ({@code sslmode}, {@code sslrootcert}, {@code sslcert}, {@code sslkey}, {@code sslnegotiation},
+ * {@code channel_binding}) make its
  * {@link BackendTls}.
  */
 public record BackendUrl(String host, int port, String user, String password, String database, BackendTls tls) {
-    private static final List<String> TLS_PARAMETERS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation");
+    private static final List<String> TLS_PARAMETERS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation",
+            "channel_binding");
 
     /** Parses the URL; the exception says what is wrong (password masked), the caller which setting it was. */
     public static BackendUrl parse(String value) {
@@ -90,7 +92,7 @@ public record BackendUrl(String host, int port, String user, String password, St
             }
         }
         BackendTls tls = BackendTls.of(params.get("sslmode"), params.get("sslrootcert"), params.get("sslcert"),
-                params.get("sslkey"), params.get("sslnegotiation"));
+                params.get("sslkey"), params.get("sslnegotiation"), params.get("channel_binding"));
         return new BackendUrl(host, port, user, password, database, tls);
     }
 

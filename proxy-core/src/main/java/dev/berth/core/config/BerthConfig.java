@@ -317,7 +317,9 @@ public record BerthConfig(
             if (authFile != null && !Files.isReadable(authFile)) {
                 problems.add(new ConfigException(AUTH_FILE.name(), "cannot read " + authFile));
             }
-            if (authFile == null && authType != AuthType.TRUST && authType != AuthType.HBA && blankToNull(get(AUTH_USER)) == null) {
+            boolean lineAuthUser = databases.entries().stream().anyMatch(e -> e.auth() != null && e.auth().authUser() != null);
+            if (authFile == null && authType != AuthType.TRUST && authType != AuthType.HBA && blankToNull(get(AUTH_USER)) == null
+                    && !lineAuthUser) {
                 problems.add(new ConfigException(AUTH_FILE.name(), AUTH_TYPE.name() + " " + authType
                         + " needs an auth file with the users' secrets, or " + AUTH_USER.name() + " to look them up with "
                         + AUTH_QUERY.name() + " (or " + AUTH_TYPE.name() + " trust on a trusted network)"));

@@ -17,18 +17,20 @@ import java.util.Set;
  * @param maxDbClientConnections null: the global max_db_client_connections (0: no cap)
  * @param connectQuery run on each new backend connection before a client gets it; null: none
  * @param applicationName for clients that send none; null: none
+ * @param auth its own auth_user, auth_query, auth_dbname ({@link AuthQueryTarget}); null: the global ones
  * @param unsupported keys pgbouncer knows that Berth does not act on (each is warned about once per load)
  */
 public record DatabaseEntry(String name, String host, int port, String dbname, String user, String password,
                             Integer poolSize, Integer minPoolSize, PoolMode poolMode, BackendTls tls,
                             Integer reservePoolSize, Integer maxDbConnections, Integer maxDbClientConnections,
-                            String connectQuery, String applicationName, String source, List<String> unsupported) {
+                            String connectQuery, String applicationName, AuthSources.PerDatabase auth, String source,
+                            List<String> unsupported) {
     public static final String FALLBACK = "*";
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 5432;
 
     /** pgbouncer keys Berth accepts but does not act on yet. */
-    private static final Set<String> UNSUPPORTED = Set.of("auth_user", "auth_query", "auth_dbname", "client_encoding",
+    private static final Set<String> UNSUPPORTED = Set.of("client_encoding",
             "datestyle", "timezone", "server_lifetime", "load_balance_hosts");
 
     /** Parses {@code name = connection string}; a bad value throws naming the key and {@code source}. */
@@ -48,6 +50,7 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
         String connectQuery = null;
         String applicationName = null;
         Map<String, String> tlsParams = new LinkedHashMap<>();
+        Map<String, String> authParams = new LinkedHashMap<>();
         List<String> unsupported = new ArrayList<>();
         for (Map.Entry<String, String> p : params.entrySet()) {
             String value = p.getValue();
@@ -66,13 +69,18 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
                     case "max_db_client_connections" -> maxDbClients = count(value, 0);
                     case "connect_query" -> connectQuery = value.isBlank() ? null : value.strip();
                     case "application_name" -> applicationName = value.isEmpty() ? null : value;
-                    case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation" -> tlsParams.put(p.getKey(), value);
+                    case "auth_user", "auth_query", "auth_dbname" -> {
+                        if (!value.isBlank()) {
+                            authParams.put(p.getKey(), value.strip());
+                        }
+                    }
+                    case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslnegotiation", "channel_binding" -> tlsParams.put(p.getKey(), value);
                     default -> {
                         if (!UNSUPPORTED.contains(p.getKey())) {
                             throw new IllegalArgumentException("unknown key (supported: host, port, dbname, user, password,"
                                     + " pool_size, min_pool_size, reserve_pool_size, pool_mode, max_db_connections,"
                                     + " max_db_client_connections, connect_query, application_name, sslmode, sslrootcert,"
-                                    + " sslcert, sslkey, sslnegotiation)");
+                                    + " sslcert, sslkey, sslnegotiation, channel_binding, auth_user, auth_query, auth_dbname)");
                         }
                         unsupported.add(p.getKey());
                     }
@@ -84,12 +92,14 @@ public record DatabaseEntry(String name, String host, int port, String dbname, S
         BackendTls tls;
         try {
             tls = BackendTls.of(tlsParams.get("sslmode"), tlsParams.get("sslrootcert"), tlsParams.get("sslcert"),
-                    tlsParams.get("sslkey"), tlsParams.get("sslnegotiation"));
+                    tlsParams.get("sslkey"), tlsParams.get("sslnegotiation"), tlsParams.get("channel_binding"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("databases", source + ": database " + name + ": " + e.getMessage());
         }
         return new DatabaseEntry(name, host, port, dbname, user, password, poolSize, minPoolSize, mode, tls, reserve, maxDb,
-                maxDbClients, connectQuery, applicationName, source, List.copyOf(unsupported));
+                maxDbClients, connectQuery, applicationName, authParams.isEmpty() ? null : new AuthSources.PerDatabase(
+                        authParams.get("auth_user"), authParams.get("auth_query"), authParams.get("auth_dbname")),
+                source, List.copyOf(unsupported));
     }
 
     /** Where the pool of a client asking for {@code clientDatabase} as {@code clientUser} logs in. */

@@ -48,7 +48,7 @@ public final class SettingsTable {
             .parser(BackendUrl::parse).read(c -> c.backend().masked())
             .description("`postgresql://[user[:password]@]host[:port][/database][?sslmode=...]`; no database = the"
                     + " client's database, no user = the client's user; TLS parameters `sslmode` (default `disable`),"
-                    + " `sslrootcert`, `sslcert`, `sslkey`, `sslnegotiation` as in libpq (see TLS to PostgreSQL)").build();
+                    + " `sslrootcert`, `sslcert`, `sslkey`, `sslnegotiation`, `channel_binding` as in libpq (see TLS to PostgreSQL)").build();
 
     public static final Setting<Path> AUTH_FILE = Setting.<Path>define("auth_file", "BERTH_AUTH_FILE", "FILE")
             .defaults(null, "none").parser(Path::of).read(BerthConfig::authFile).reloadable(true)

@@ -3,6 +3,7 @@ package dev.berth.core.auth;
 import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.ScramMechanism;
 import com.ongres.scram.common.StringPreparation;
+import dev.berth.core.config.BackendTls.ChannelBinding;
 import dev.berth.core.protocol.MessageType;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.SqlState;
@@ -12,13 +13,23 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -282,6 +293,160 @@ class BackendAuthenticatorTest {
         AuthException fin = assertThrows(AuthException.class,
                 () -> feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, "v=AAAA")));
         assertEquals(SqlState.PROTOCOL_VIOLATION, fin.sqlState());
+    }
+
+    /** A server certificate signed with ecdsa-with-SHA384: RFC 5929 hashes it with SHA-384. */
+    private static final String SERVER_CERT = "-----BEGIN CERTIFICATE-----\n"
+            + "MIIBgTCCASegAwIBAgIUNeAjs4wfwjMUXxhAfi7f1MFWVKowCgYIKoZIzj0EAwMw\n"
+            + "FTETMBEGA1UEAwwKcGcuZXhhbXBsZTAgFw0yNjExMjkxMjUxNDBaGA8yMTI2MTEw\n"
+            + "NTEyNTE0MFowFTETMBEGA1UEAwwKcGcuZXhhbXBsZTBZMBMGByqGSM49AgEGCCqG\n"
+            + "SM49AwEHA0IABApx9yeeGcvn5ILaC5OlgJSdk2p8J20MJG8ZtUMMDKrtlOmqrnPQ\n"
+            + "eOPlU7+0Buhb1AygbU2pSshnkKf+3T/VYDWjUzBRMB0GA1UdDgQWBBQxFeZx1poR\n"
+            + "gBMDAsadmGFU+z7TBTAfBgNVHSMEGDAWgBQxFeZx1poRgBMDAsadmGFU+z7TBTAP\n"
+            + "BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMDA0gAMEUCIFEHHAVcFhwuAPS67gcb\n"
+            + "m42lPjbMVd44oBnUFmNDmtwEAiEAvRPIWRHRM9ISBQxSO9LgQVDK+hxl2LTN5Imo\n"
+            + "d+58md8=\n"
+            + "-----END CERTIFICATE-----\n";
+    /** SHA-384 of its DER encoding (openssl x509 -outform der | openssl dgst -sha384). */
+    private static final String SERVER_CERT_SHA384 = "cxOKLPHvFMMMeAtvXCY4i3LuakQAbgUAF1y3ncpvX/1hoqCEV9RwfIGi23E3WoTu";
+
+    private static X509Certificate serverCert() throws Exception {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(SERVER_CERT.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static Map<Character, String> attributes(String message) {
+        Map<Character, String> a = new HashMap<>();
+        for (String part : message.split(",")) {
+            if (part.length() > 1 && part.charAt(1) == '=') {
+                a.put(part.charAt(0), part.substring(2));
+            }
+        }
+        return a;
+    }
+
+    /**
+     * Plays PostgreSQL's side of SCRAM over TLS offering {@code mechanisms}, checks the client's proof over
+     * the AuthMessage (which holds the channel binding) with the secret, and returns the client-final's
+     * {@code c=} decoded, i.e. the gs2 header and the channel-binding data the client sent.
+     */
+    private static byte[] tlsExchange(BackendAuthenticator auth, Secret.Scram secret, String expectedMechanism,
+                                      String... mechanisms) throws Exception {
+        ByteBuf initial = passwordPayload(feed(auth, sasl(mechanisms)));
+        String clientFirst;
+        try {
+            assertEquals(expectedMechanism, Messages.readCString(initial));
+            initial.readInt();
+            clientFirst = initial.toString(StandardCharsets.UTF_8);
+        } finally {
+            initial.release();
+        }
+        String gs2 = clientFirst.substring(0, clientFirst.indexOf(",,") + 2);
+        String clientFirstBare = clientFirst.substring(gs2.length());
+        String serverFirst = "r=" + attributes(clientFirstBare).get('r') + "srvnonce,s="
+                + Base64.getEncoder().encodeToString(secret.salt()) + ",i=" + secret.iterations();
+        ByteBuf finalPayload = passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst)));
+        String clientFinal;
+        try {
+            clientFinal = finalPayload.toString(StandardCharsets.UTF_8);
+        } finally {
+            finalPayload.release();
+        }
+        String withoutProof = clientFinal.substring(0, clientFinal.indexOf(",p="));
+        String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
+        byte[] proof = Base64.getDecoder().decode(attributes(clientFinal).get('p'));
+        assertTrue(ScramFunctions.verifyClientProof(ScramMechanism.SCRAM_SHA_256, proof, secret.storedKey(), authMessage),
+                "the proof covers the AuthMessage with the channel binding");
+        byte[] cbind = Base64.getDecoder().decode(attributes(clientFinal).get('c'));
+        String serverFinal = "v=" + Base64.getEncoder().encodeToString(
+                ScramFunctions.serverSignature(ScramMechanism.SCRAM_SHA_256, secret.serverKey(), authMessage));
+        assertNull(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, serverFinal)));
+        assertNull(feed(auth, Messages.authentication(A, MessageType.AUTH_OK)));
+        return cbind;
+    }
+
+    /** AuthenticationSASL offering several mechanisms, as PostgreSQL over TLS does. */
+    private static ByteBuf sasl(String... mechanisms) {
+        ByteBuf b = Unpooled.buffer().writeByte('R').writeInt(0).writeInt(MessageType.AUTH_SASL);
+        for (String m : mechanisms) {
+            b.writeCharSequence(m, StandardCharsets.US_ASCII);
+            b.writeByte(0);
+        }
+        b.writeByte(0);
+        return b.setInt(1, b.readableBytes() - 1);
+    }
+
+    private static byte[] gs2WithEndPoint() {
+        byte[] header = "p=tls-server-end-point,,".getBytes(StandardCharsets.US_ASCII);
+        byte[] hash = Base64.getDecoder().decode(SERVER_CERT_SHA384);
+        byte[] expected = Arrays.copyOf(header, header.length + hash.length);
+        System.arraycopy(hash, 0, expected, header.length, hash.length);
+        return expected;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ChannelBinding.class, names = {"PREFER", "REQUIRE"})
+    void scramPlusBindsAPasswordLoginToTheServerCertificate(ChannelBinding mode) throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"), mode);
+        auth.tlsEstablished(serverCert());
+        assertArrayEquals(gs2WithEndPoint(), tlsExchange(auth, secret, "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"));
+        assertTrue(auth.channelBound());
+    }
+
+    @Test
+    void scramPlusBindsAPassthroughLogin() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret), ChannelBinding.REQUIRE);
+        auth.tlsEstablished(serverCert());
+        assertArrayEquals(gs2WithEndPoint(), tlsExchange(auth, secret, "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"));
+        assertTrue(auth.channelBound());
+    }
+
+    @Test
+    void overTlsWithoutPlusOfferedTheClientSaysItCouldBind() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"), ChannelBinding.PREFER);
+        auth.tlsEstablished(serverCert());
+        // "y": a server that did offer PLUS (stripped by a man in the middle) refuses this
+        assertEquals("y,,", new String(tlsExchange(auth, secret, "SCRAM-SHA-256", "SCRAM-SHA-256"), StandardCharsets.US_ASCII));
+        assertFalse(auth.channelBound());
+    }
+
+    @Test
+    void disableNeverBinds() throws Exception {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"), ChannelBinding.DISABLE);
+        auth.tlsEstablished(serverCert());
+        assertEquals("n,,", new String(tlsExchange(auth, secret, "SCRAM-SHA-256", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"),
+                StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void requireRefusesEveryLoginThatIsNotBound() throws Exception {
+        BackendCredentials creds = BackendCredentials.password("u", "pencil");
+        BackendAuthenticator clear = new BackendAuthenticator(creds, ChannelBinding.REQUIRE);
+        AuthException e = assertThrows(AuthException.class, () -> feed(clear, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        assertEquals(SqlState.CONNECTION_FAILURE, e.sqlState());
+        assertEquals("channel binding required, but SSL not in use; channel_binding=require in the backend URL or [databases]"
+                + " line", e.getMessage());
+
+        BackendAuthenticator noPlus = new BackendAuthenticator(creds, ChannelBinding.REQUIRE);
+        noPlus.tlsEstablished(serverCert());
+        e = assertThrows(AuthException.class, () -> feed(noPlus, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        assertTrue(e.getMessage().startsWith("channel binding is required, but server did not offer an authentication method"
+                + " that supports channel binding"), e.getMessage());
+
+        for (ByteBuf request : List.of(Messages.authentication(A, MessageType.AUTH_CLEARTEXT_PASSWORD),
+                Messages.authenticationMd5(A, new byte[4]), Messages.authentication(A, MessageType.AUTH_OK))) {
+            BackendAuthenticator other = new BackendAuthenticator(creds, ChannelBinding.REQUIRE);
+            other.tlsEstablished(serverCert());
+            e = assertThrows(AuthException.class, () -> feed(other, request));
+            assertEquals(SqlState.CONNECTION_FAILURE, e.sqlState());
+            assertTrue(e.getMessage().startsWith("channel binding required") && e.getMessage().contains("channel_binding=require"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -162,6 +162,22 @@ class BackendUrlTest {
     }
 
     @Test
+    void channelBindingAsInLibpq() {
+        assertEquals(BackendTls.ChannelBinding.PREFER, BackendUrl.parse("postgresql://h?sslmode=require").tls().channelBinding(),
+                "libpq's default");
+        BackendUrl u = BackendUrl.parse("postgresql://h/db?sslmode=require&channel_binding=require");
+        assertEquals(BackendTls.ChannelBinding.REQUIRE, u.tls().channelBinding());
+        assertEquals("postgresql://h:5432/db?sslmode=require&channel_binding=require", u.masked());
+        assertEquals(BackendTls.ChannelBinding.DISABLE,
+                BackendUrl.parse("postgresql://h?channel_binding=disable").tls().channelBinding());
+        assertTrue(invalid("postgresql://h?sslmode=require&channel_binding=yes").getMessage()
+                .contains("channel_binding=yes is not one of disable, prefer, require"));
+        // it can never be met in clear: said at load time, not at each login
+        assertTrue(invalid("postgresql://h?channel_binding=require").getMessage()
+                .contains("channel_binding=require needs TLS, which sslmode=disable does not use: set sslmode=require"));
+    }
+
+    @Test
     void unknownParameterIsRejected() {
         assertTrue(invalid("postgresql://h/db?connect_timeout=5").getMessage().contains("unknown URL parameter 'connect_timeout'"));
     }

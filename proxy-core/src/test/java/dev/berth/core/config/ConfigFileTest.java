@@ -164,13 +164,37 @@ class ConfigFileTest {
     @Test
     void databaseLinesParseLibpqStyle() throws IOException {
         ConfigFile f = load("[databases]", "app = host=db1 port=5433 dbname=real user=u password='p w\\'x' pool_size=5"
-                + " min_pool_size=2 pool_mode=session sslmode=prefer", "* = host=fallback");
+                + " min_pool_size=2 pool_mode=session sslmode=prefer channel_binding=require", "* = host=fallback");
         DatabaseEntry app = f.databases().lookup("app");
         assertEquals(List.of("db1", 5433, "real", "u", "p w'x", 5, 2, PoolMode.SESSION, "prefer"), List.of(app.host(),
                 app.port(), app.dbname(), app.user(), app.password(), app.poolSize(), app.minPoolSize(), app.poolMode(),
                 app.tls().mode().label()));
         assertEquals("fallback", f.databases().lookup("other").host(), "* is the fallback");
-        assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer", app.toString(), "no password in logs");
+        assertEquals(BackendTls.ChannelBinding.REQUIRE, app.tls().channelBinding());
+        assertEquals("app = postgresql://u:****@db1:5433/real?sslmode=prefer&channel_binding=require", app.toString(),
+                "no password in logs");
+    }
+
+    @Test
+    void databaseLinesMayNameTheirOwnAuthUser() throws IOException {
+        ConfigFile f = load("[pgbouncer]", "auth_user = pgbouncer", "auth_dbname = control",
+                "[databases]", "a = host=h auth_user=reader_a auth_query='SELECT * FROM a.get_auth($1)'",
+                "b = host=h auth_dbname=b_meta", "c = host=h", "* = host=h auth_user=any_reader");
+        assertEquals(List.of(), f.warnings(), "auth_user, auth_query, auth_dbname are acted on, not warned about");
+        BerthConfig c = BerthConfig.builder().authType(AuthType.TRUST).authUser("pgbouncer").authDbname("control")
+                .databases(f.databases()).build();
+        assertEquals(new AuthQueryTarget("reader_a", "SELECT * FROM a.get_auth($1)", "control"),
+                AuthQueryTarget.forDatabase(c, "a"), "the global auth_dbname, as in pgbouncer");
+        assertEquals(new AuthQueryTarget("pgbouncer", AuthSources.DEFAULT_QUERY, "b_meta"), AuthQueryTarget.forDatabase(c, "b"));
+        assertEquals(AuthQueryTarget.global(c), AuthQueryTarget.forDatabase(c, "c"));
+        assertEquals(new AuthQueryTarget("any_reader", AuthSources.DEFAULT_QUERY, "control"),
+                AuthQueryTarget.forDatabase(c, "unlisted"));
+        BerthConfig noGlobalDbname = BerthConfig.builder().authType(AuthType.TRUST).databases(f.databases()).build();
+        assertEquals(new AuthQueryTarget("reader_a", "SELECT * FROM a.get_auth($1)", "a"),
+                AuthQueryTarget.forDatabase(noGlobalDbname, "a"), "the line's own database");
+        assertEquals("postgres", AuthQueryTarget.forDatabase(noGlobalDbname, "unlisted").database(), "* looks up in postgres");
+        assertNull(AuthQueryTarget.forDatabase(noGlobalDbname, "b"), "no auth user anywhere for b");
+        assertTrue(AuthQueryTarget.any(noGlobalDbname));
     }
 
     @Test
@@ -213,6 +237,7 @@ class ConfigFileTest {
             "pool_size=0|pool_size: must be at least 1, got 0",
             "pool_mode=sometimes|pool_mode: 'sometimes' is not one of session, transaction, statement",
             "sslmode=sometimes|sslmode=sometimes is not one of",
+            "channel_binding=require|channel_binding=require needs TLS",
             "hots=x|hots: unknown key",
             "password='open|unterminated quote in the value of password"})
     void badDatabaseLinesNameTheLineAndKey(String params, String expected) throws IOException {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.Secret;
+import dev.berth.core.config.AuthQueryTarget;
 import dev.berth.core.config.BackendTls;
 import dev.berth.core.config.BackendUrl;
 import dev.berth.core.config.BerthConfig;
@@ -16,8 +17,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * The auth query's connections: a small HikariCP pool of pgjdbc connections as auth_user, to where a
- * client of auth_dbname would be routed, opened at the first lookup (a control plane that is down does not
+ * The auth query's connections for one {@link AuthQueryTarget}: a small HikariCP pool of pgjdbc connections
+ * as its auth user, to where a client of its database would be routed, opened at the first lookup (a control plane that is down does not
  * stop Berth from starting). Blocking: called on the auth query's own threads only.
  */
 final class ControlPlane implements AutoCloseable {
@@ -30,20 +31,18 @@ final class ControlPlane implements AutoCloseable {
     private HikariDataSource pool;
     private boolean closed;
 
-    ControlPlane(BerthConfig config, AuthFile authFile, long budgetMs) {
-        String user = config.authSources().authUser();
-        String database = config.authSources().authDbname() != null ? config.authSources().authDbname()
-                : config.backend().database() != null ? config.backend().database() : "postgres";
-        PoolRoute route = RuntimeConfig.routeFor(config, database, user);
+    ControlPlane(BerthConfig config, AuthQueryTarget target, AuthFile authFile, long budgetMs) {
+        String user = target.authUser();
+        PoolRoute route = RuntimeConfig.routeFor(config, target.database(), user);
         BackendUrl url = route != null ? route.server() : new BackendUrl(config.backend().host(), config.backend().port(),
-                user, config.backend().password(), database, config.backend().tls());
+                user, config.backend().password(), target.database(), config.backend().tls());
         // the auth user itself, not the route's user: a [databases] entry may name another
         this.server = new BackendUrl(url.host(), url.port(), user, url.user().equals(user) ? url.password() : null,
                 url.database(), url.tls());
         Secret listed = authFile == null ? null : authFile.lookup(user);
         this.password = server.password() != null ? server.password() : listed instanceof Secret.Plain p ? p.password() : null;
         // pgbouncer's queries say $1; pgjdbc's placeholder is ?
-        this.query = config.authSources().authQuery().replaceAll("\\$1(?![0-9])", "?");
+        this.query = target.authQuery().replaceAll("\\$1(?![0-9])", "?");
         this.budgetMs = budgetMs;
     }
 
@@ -118,6 +117,7 @@ final class ControlPlane implements AutoCloseable {
     /** The backend's TLS settings in pgjdbc's terms; without sslrootcert, the JDK's trust store (as Berth's own connections). */
     private static void tls(HikariConfig c, BackendTls tls) {
         c.addDataSourceProperty("sslmode", tls.mode().label());
+        c.addDataSourceProperty("channelBinding", tls.channelBinding().label());
         if (!tls.attempts()) {
             return;
         }

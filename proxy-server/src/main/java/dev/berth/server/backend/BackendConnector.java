@@ -81,7 +81,7 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
             }
         }
         ServerConnection server = new ServerConnection(pool, route,
-                new BackendLogin(new BackendAuthenticator(credentials.forServer(route.server())), route, health, tlsContext, metrics),
+                new BackendLogin(new BackendAuthenticator(credentials.forServer(route.server()), route.tls().channelBinding()), route, health, tlsContext, metrics),
                 new ServerRelay(registries.apply(route.key()), settings.maxPreparedStatements(), poolMetrics), poolMetrics);
         // on the loop of the client it is opened for, so that the two talk without changing threads
         EventLoop loop = affinity instanceof EventLoop l ? l : group.next();

@@ -14,6 +14,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -63,12 +67,23 @@ final class BackendLogin implements BackendTlsNegotiation.Outcome {
     }
 
     @Override
-    public void ready(String description) {
-        if (description != null) {
-            tls = description;
+    public void ready(SSLSession session) {
+        if (session != null) {
+            tls = session.getProtocol() + "/" + session.getCipherSuite();
+            authenticator.tlsEstablished(serverCertificate(session));
         }
         channel.writeAndFlush(Messages.startupMessage(channel.alloc(), startupParameters));
         startupParameters = null;
+    }
+
+    /** The server's own certificate, for SCRAM channel binding; null if it has no X.509 one. */
+    private static X509Certificate serverCertificate(SSLSession session) {
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     @Override

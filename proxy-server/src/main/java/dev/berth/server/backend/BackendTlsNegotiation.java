@@ -25,9 +25,9 @@ import java.util.List;
  * once TLS is up, so the relay's messages pay nothing for it.
  */
 final class BackendTlsNegotiation extends ChannelInboundHandlerAdapter {
-    /** What the login learns: TLS is up ({@code description} e.g. TLSv1.3/TLS_AES_256_GCM_SHA384) or not used. */
+    /** What the login learns: TLS is up ({@code session}) or not used (null). */
     interface Outcome {
-        void ready(String description);
+        void ready(SSLSession session);
 
         void failed(String reason);
     }
@@ -109,9 +109,8 @@ final class BackendTlsNegotiation extends ChannelInboundHandlerAdapter {
             }
             if (done.isSuccess()) {
                 metrics.backendTls("ok");
-                SSLSession session = tls.engine().getSession();
                 ctx.pipeline().remove(this);
-                outcome.ready(session.getProtocol() + "/" + session.getCipherSuite());
+                outcome.ready(tls.engine().getSession());
             } else {
                 fail(ctx, TlsFailures.describe(done.cause(), route));
             }

@@ -150,7 +150,7 @@ final class ClientLogin {
             authenticate(null, false); // trust without a list of users
             return;
         }
-        CompletableFuture<Secret> lookup = source.secret(user).toCompletableFuture();
+        CompletableFuture<Secret> lookup = source.secret(session.database(), user).toCompletableFuture();
         if (lookup.isDone()) {
             secretFound(lookup.getNow(null), null); // the auth file answers at once: no task
         } else {
