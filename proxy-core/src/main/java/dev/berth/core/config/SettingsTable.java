@@ -129,7 +129,8 @@ public final class SettingsTable {
     public static final Setting<Integer> POOL_MAX = Setting.<Integer>define("pool_max", "DB_POOL_MAX", "N")
             .defaults(BerthConfig.DEFAULT_POOL_MAX, "`200`").parser(SettingValues::wholeNumber)
             .check(atLeast(1, "")).read(BerthConfig::poolMax).reloadable(true)
-            .description("most backend connections per (database, user) pool").build();
+            .description("most backend connections per (database, user) pool; `[databases]` and `[users]` entries"
+                    + " (`pool_size`) may set their own").build();
 
     public static final Setting<Integer> POOL_MIN = Setting.<Integer>define("pool_min", "DB_POOL_MIN", "N")
             .defaults(BerthConfig.DEFAULT_POOL_MIN, "`20`").parser(SettingValues::wholeNumber)
@@ -177,7 +178,7 @@ public final class SettingsTable {
             .check(notNegative()).read(c -> c.limits().reservePoolSize()).reloadable(true)
             .description("backend connections a pool may open beyond its max once a client has waited"
                     + " `--reserve-pool-timeout` (still within the other caps); closed when released with nobody"
-                    + " waiting. `[databases]` entries may set their own").build();
+                    + " waiting. `[databases]` and `[users]` entries may set their own").build();
 
     public static final Setting<Long> RESERVE_POOL_TIMEOUT = Setting.<Long>define("reserve_pool_timeout",
                     "BERTH_RESERVE_POOL_TIMEOUT", "MS")
