@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RELOAD (what SIGHUP runs) rereads the config file and applies it without closing a client connection:
- * pool sizes under load, an invalid file changing nothing, a removed database, an entry pointed elsewhere,
- * and a setting that needs a restart.
+ * pool sizes under load, an invalid file changing nothing, an added database opening its minimum, a removed
+ * database, an entry pointed elsewhere, and a setting that needs a restart.
  */
 class ConfigReloadTest {
     @TempDir
@@ -159,6 +159,17 @@ class ConfigReloadTest {
                     () -> berth.connect(TestPostgres.APP_USER, TestPostgres.APP_PASSWORD, "reports"));
             assertEquals("3D000", e.getSQLState(), e.getMessage());
             assertEquals(PgbouncerIniTest.OTHER_DB, PgbouncerIniTest.currentDatabase(kept), "its client is served on");
+        }
+    }
+
+    @Test
+    void anAddedDatabaseWithAForcedUserOpensItsMinimumBeforeAnyClientComes() throws Exception {
+        try (RunningBerth berth = RunningBerth.startWithConfig(write(3, null))) {
+            write(3, "dbname=" + PgbouncerIniTest.OTHER_DB + " user=" + TestPostgres.APP_USER + " min_pool_size=2");
+            reload(berth);
+            berth.awaitPool(TestPostgres.APP_USER, "reports", p -> p.idle() == 2 && p.min() == 2,
+                    "the added entry's minimum is opened without a client, as at start-up");
+            assertEquals(2, serversOf(berth, "reports"), "SHOW POOLS counts them");
         }
     }
 

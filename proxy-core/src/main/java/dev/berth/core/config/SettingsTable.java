@@ -135,8 +135,9 @@ public final class SettingsTable {
     public static final Setting<Integer> POOL_MIN = Setting.<Integer>define("pool_min", "DB_POOL_MIN", "N")
             .defaults(BerthConfig.DEFAULT_POOL_MIN, "`20`").parser(SettingValues::wholeNumber)
             .check(notNegative()).read(BerthConfig::poolMin).reloadable(true)
-            .description("backend connections kept open per pool once it has connected; the pool of the `--backend`"
-                    + " URL's own user and database is warmed to this at start-up").build();
+            .description("backend connections kept open per pool once it has connected; the pools whose user is known"
+                    + " without a client (the `--backend` URL's own user and database, each `[databases]` entry with a"
+                    + " `user`) open it before any client comes, at start-up or when a reload adds them").build();
 
     public static final Setting<Long> IDLE_TIMEOUT = Setting.<Long>define("idle_timeout", "DB_POOL_IDLE_TIMEOUT", "MS")
             .defaults(BerthConfig.DEFAULT_IDLE_TIMEOUT_MS, "`30000`").parser(SettingValues::millis)
