@@ -15,8 +15,10 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,33 @@ class ConfigReloadTest {
         }
     }
 
+    /**
+     * Backend connections as /metrics counts them: the sum of {@code berth_pool_server_connections} over its
+     * states for appdb's pool, and {@code berth_backend_connections} across all pools (only appdb's here).
+     */
+    private static int[] metricServers(RunningBerth berth) {
+        try {
+            Map<String, Double> m = ObservabilityTest.scrape(berth);
+            double pool = 0;
+            for (Map.Entry<String, Double> e : m.entrySet()) {
+                if (e.getKey().startsWith("berth_pool_server_connections{") && e.getKey().contains("database=\"appdb\"")) {
+                    pool += e.getValue();
+                }
+            }
+            return new int[] {(int) pool, (int) ObservabilityTest.value(m, "berth_backend_connections", null, null)};
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static boolean metricServers(RunningBerth berth, java.util.function.IntPredicate test) {
+        int[] n = metricServers(berth);
+        return test.test(n[0]) && test.test(n[1]);
+    }
+
     @Test
     void poolSizeFollowsReloadsUnderLoadWithoutAClientError() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(8);
@@ -123,13 +152,18 @@ class ConfigReloadTest {
             }
             RunningBerth.waitFor(() -> commits.get() > 50, "the load runs");
             assertTrue(servers(berth, n -> n <= 2));
+            assertTrue(metricServers(berth, n -> n >= 1 && n <= 2), () -> Arrays.toString(metricServers(berth)));
             assertTrue(reload(berth).startsWith("configuration reloaded from " + ini + ": 1 databases"));
             write(6, null);
             reload(berth);
             RunningBerth.waitFor(() -> servers(berth, n -> n > 2), "the raised maximum is used at once");
+            RunningBerth.waitFor(() -> metricServers(berth, n -> n > 2 && n <= 6), "/metrics counts the raised maximum's servers");
             write(1, null);
             reload(berth);
             RunningBerth.waitFor(() -> servers(berth, n -> n <= 1), "the lowered maximum is reached as servers come back");
+            RunningBerth.waitFor(() -> metricServers(berth, n -> n == 1), "/metrics follows it down");
+            assertEquals(1.0, ObservabilityTest.value(ObservabilityTest.scrape(berth), "berth_pool_max_server_connections",
+                    "database", "appdb"), "and shows the new maximum");
             long before = commits.get();
             RunningBerth.waitFor(() -> commits.get() > before + 20, "the load goes on");
             write(1, null, "pool_mode = sometimes");
