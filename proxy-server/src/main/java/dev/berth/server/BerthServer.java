@@ -4,7 +4,6 @@ import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.hba.HbaRules;
 import dev.berth.core.config.BerthConfig;
-import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.config.SettingsResolver;
@@ -176,27 +175,13 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 : c.databases().databases().size() + " databases from " + c.configFile())
                 + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin()
                 + ", " + proxy.clientTls().describe(c.clientTlsMode()));
-        warmUp(c);
-        schedule(new Housekeeper(proxy.pools()::all, proxy::removeUnusedPools, proxy.pauseGate()), Housekeeper.PERIOD_MS);
+        MinimumPools minimumPools = new MinimumPools(config::current, proxy.pools(), proxy.pauseGate(), () -> draining || closing);
+        minimumPools.run();
+        schedule(new Housekeeper(proxy.pools()::all, minimumPools, proxy::removeUnusedPools, proxy.pauseGate()),
+                Housekeeper.PERIOD_MS);
         schedule(new WaitSweeper(config, proxy.pools()::all, proxy.pauseGate()), WaitSweeper.PERIOD_MS);
         schedule(new TimeoutSweeper(config, proxy.clients()::all), TimeoutSweeper.PERIOD_MS);
         return this;
-    }
-
-    /** Opens the minimum of the pools whose user is known before any client comes: the backend URL's, or each database entry's with a user. */
-    private void warmUp(BerthConfig c) {
-        if (c.databases().isEmpty()) {
-            if (c.backend().user() != null) {
-                String database = c.backend().database() != null ? c.backend().database() : c.backend().user();
-                proxy.pools().poolFor(RuntimeConfig.routeFor(c, database, c.backend().user())).warmUp();
-            }
-            return;
-        }
-        for (DatabaseEntry entry : c.databases().entries()) {
-            if (entry.user() != null && !entry.name().equals(DatabaseEntry.FALLBACK)) {
-                proxy.pools().poolFor(RuntimeConfig.routeFor(c, entry.name(), entry.user())).warmUp();
-            }
-        }
     }
 
     private void schedule(Runnable task, long periodMs) {

@@ -44,6 +44,11 @@ public final class ClientCaps {
         return byDatabase.getOrDefault(database, 0);
     }
 
+    /** Logged-in clients of {@code user}. */
+    public int ofUser(String user) {
+        return byUser.getOrDefault(user, 0);
+    }
+
     private static boolean take(Map<String, Integer> counts, String name, int max) {
         boolean[] taken = {false};
         counts.compute(name, (k, n) -> {

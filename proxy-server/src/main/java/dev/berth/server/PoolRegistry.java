@@ -41,9 +41,22 @@ public final class PoolRegistry {
         this.opener = opener;
     }
 
-    /** The pool of the route's key, created with that route if it does not exist yet (the start-up warm-up). */
-    public Pool<ServerConnection> poolFor(PoolRoute route) {
-        return pools.computeIfAbsent(route.key(), k -> newPool(route));
+    /**
+     * Creates the pool of the route's key if there is none, and has it open and keep its minimum before any
+     * client comes ({@link MinimumPools}); an existing pool is left as it is. Not alongside {@link #removeUnused}.
+     */
+    void warmUp(PoolRoute route) {
+        if (pools.containsKey(route.key())) {
+            return;
+        }
+        boolean[] created = {false};
+        Pool<ServerConnection> pool = pools.computeIfAbsent(route.key(), k -> {
+            created[0] = true;
+            return newPool(route);
+        });
+        if (created[0]) {
+            pool.warmUp(); // outside the map's lock: it may open servers
+        }
     }
 
     /**

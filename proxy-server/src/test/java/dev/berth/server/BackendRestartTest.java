@@ -79,21 +79,33 @@ class BackendRestartTest {
             try (Connection c = pg[0].getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
                 s.execute("create table restart_work (worker int, seq int)");
             }
-            restartUnderLoad("real", berth, () -> pg[0].getPostgresDatabase().getConnection(), loadFailing -> {
-                String started = startTime(pg[0]);
-                pg[0].close(); // pg_ctl stop -m fast: every backend gets 57P01
-                pg[0] = ownPostgres(data, port); // on the same data directory
-                // start() can return while the old postmaster still answers: the new one is the one started later
-                RunningBerth.waitFor(() -> {
-                    String now = startTime(pg[0]);
-                    return !now.isEmpty() && !now.equals(started);
-                }, "the restarted PostgreSQL answers");
-            });
+            restartUnderLoad("real", berth, () -> pg[0].getPostgresDatabase().getConnection(),
+                    loadFailing -> pg[0] = restart(pg[0], data, port));
         } finally {
             pg[0].close();
-            try (Stream<Path> files = Files.walk(data)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            deleteTree(data);
+        }
+    }
+
+    /**
+     * Stops {@code pg} (pg_ctl stop -m fast: every backend gets 57P01) and starts it again on the same data
+     * directory; returns the new one once it answers.
+     */
+    static EmbeddedPostgres restart(EmbeddedPostgres pg, Path data, int port) throws IOException {
+        String started = startTime(pg);
+        pg.close();
+        EmbeddedPostgres again = ownPostgres(data, port);
+        // start() can return while the old postmaster still answers: the new one is the one started later
+        RunningBerth.waitFor(() -> {
+            String now = startTime(again);
+            return !now.isEmpty() && !now.equals(started);
+        }, "the restarted PostgreSQL answers");
+        return again;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
@@ -101,7 +113,7 @@ class BackendRestartTest {
      * An embedded PostgreSQL of this test's own, on {@code port}, keeping its data in {@code data} (initdb only
      * when it is empty; zonky's "clean" would run initdb every time and delete it on close).
      */
-    private static EmbeddedPostgres ownPostgres(Path data, int port) throws IOException {
+    static EmbeddedPostgres ownPostgres(Path data, int port) throws IOException {
         return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
                 .setServerConfig("listen_addresses", "127.0.0.1").start();
     }

@@ -15,8 +15,10 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RELOAD (what SIGHUP runs) rereads the config file and applies it without closing a client connection:
- * pool sizes under load, an invalid file changing nothing, a removed database, an entry pointed elsewhere,
- * and a setting that needs a restart.
+ * pool sizes under load, an invalid file changing nothing, an added database opening its minimum, a removed
+ * database, an entry pointed elsewhere, and a setting that needs a restart.
  */
 class ConfigReloadTest {
     @TempDir
@@ -95,6 +97,33 @@ class ConfigReloadTest {
         }
     }
 
+    /**
+     * Backend connections as /metrics counts them: the sum of {@code berth_pool_server_connections} over its
+     * states for appdb's pool, and {@code berth_backend_connections} across all pools (only appdb's here).
+     */
+    private static int[] metricServers(RunningBerth berth) {
+        try {
+            Map<String, Double> m = ObservabilityTest.scrape(berth);
+            double pool = 0;
+            for (Map.Entry<String, Double> e : m.entrySet()) {
+                if (e.getKey().startsWith("berth_pool_server_connections{") && e.getKey().contains("database=\"appdb\"")) {
+                    pool += e.getValue();
+                }
+            }
+            return new int[] {(int) pool, (int) ObservabilityTest.value(m, "berth_backend_connections", null, null)};
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static boolean metricServers(RunningBerth berth, java.util.function.IntPredicate test) {
+        int[] n = metricServers(berth);
+        return test.test(n[0]) && test.test(n[1]);
+    }
+
     @Test
     void poolSizeFollowsReloadsUnderLoadWithoutAClientError() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(8);
@@ -123,13 +152,18 @@ class ConfigReloadTest {
             }
             RunningBerth.waitFor(() -> commits.get() > 50, "the load runs");
             assertTrue(servers(berth, n -> n <= 2));
+            assertTrue(metricServers(berth, n -> n >= 1 && n <= 2), () -> Arrays.toString(metricServers(berth)));
             assertTrue(reload(berth).startsWith("configuration reloaded from " + ini + ": 1 databases"));
             write(6, null);
             reload(berth);
             RunningBerth.waitFor(() -> servers(berth, n -> n > 2), "the raised maximum is used at once");
+            RunningBerth.waitFor(() -> metricServers(berth, n -> n > 2 && n <= 6), "/metrics counts the raised maximum's servers");
             write(1, null);
             reload(berth);
             RunningBerth.waitFor(() -> servers(berth, n -> n <= 1), "the lowered maximum is reached as servers come back");
+            RunningBerth.waitFor(() -> metricServers(berth, n -> n == 1), "/metrics follows it down");
+            assertEquals(1.0, ObservabilityTest.value(ObservabilityTest.scrape(berth), "berth_pool_max_server_connections",
+                    "database", "appdb"), "and shows the new maximum");
             long before = commits.get();
             RunningBerth.waitFor(() -> commits.get() > before + 20, "the load goes on");
             write(1, null, "pool_mode = sometimes");
@@ -159,6 +193,17 @@ class ConfigReloadTest {
                     () -> berth.connect(TestPostgres.APP_USER, TestPostgres.APP_PASSWORD, "reports"));
             assertEquals("3D000", e.getSQLState(), e.getMessage());
             assertEquals(PgbouncerIniTest.OTHER_DB, PgbouncerIniTest.currentDatabase(kept), "its client is served on");
+        }
+    }
+
+    @Test
+    void anAddedDatabaseWithAForcedUserOpensItsMinimumBeforeAnyClientComes() throws Exception {
+        try (RunningBerth berth = RunningBerth.startWithConfig(write(3, null))) {
+            write(3, "dbname=" + PgbouncerIniTest.OTHER_DB + " user=" + TestPostgres.APP_USER + " min_pool_size=2");
+            reload(berth);
+            berth.awaitPool(TestPostgres.APP_USER, "reports", p -> p.idle() == 2 && p.min() == 2,
+                    "the added entry's minimum is opened without a client, as at start-up");
+            assertEquals(2, serversOf(berth, "reports"), "SHOW POOLS counts them");
         }
     }
 

@@ -1,8 +1,15 @@
 package dev.berth.server;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.BackendUrl;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -23,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * PAUSE and RESUME on the admin console, as pgbouncer's: PAUSE holds new work, answers once the transactions
  * in flight have ended and every server connection is closed (so PostgreSQL can restart unseen); RESUME lets
- * the held work go on, on new server connections.
+ * the held work go on, on new server connections; a real PostgreSQL restart in between is unseen.
  */
 class PauseTest {
 
@@ -76,6 +83,64 @@ class PauseTest {
             assertEquals(0, load.refused.get(), load::toString);
             assertEquals(2 * load.committed.get() + 2, load.rows(), load::toString);
         }
+    }
+
+    /**
+     * The operator's PostgreSQL restart: PAUSE under a HikariCP load, a real stop and start of PostgreSQL (an
+     * embedded one of this test's own, on its data directory), RESUME: the held transactions run on the new
+     * PostgreSQL and no client sees an error.
+     */
+    @Test
+    void postgresRestartedWhilePausedIsUnseenByClients() throws Exception {
+        Path data = Files.createTempDirectory("berth-pause-pg");
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        EmbeddedPostgres[] pg = {BackendRestartTest.ownPostgres(data, port)};
+        try {
+            try (Connection c = pg[0].getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("create role " + TestPostgres.APP_USER); // TransactionLoad grants its table to it
+            }
+            TransactionLoad.ConnectionSource owner = () -> pg[0].getPostgresDatabase().getConnection();
+            // held work waits up to --connection-timeout: longer than any restart on a loaded machine
+            try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(4)
+                    .connectionTimeoutMs(120_000).adminUsers(Set.of("postgres"))
+                    .backend(BackendUrl.parse("postgresql://127.0.0.1:" + port)));
+                 HikariDataSource ds = hikari(berth);
+                 TransactionLoad load = TransactionLoad.start("pause_restart", 6, ds::getConnection, true, owner);
+                 Connection admin = adminAs(berth, "postgres", "");
+                 Statement console = admin.createStatement()) {
+                load.awaitCommits(100);
+                console.execute("PAUSE");
+                RunningBerth.waitFor(() -> berth.server().poolStats().stream().allMatch(p -> p.total() == 0),
+                        "no server connection once PAUSE answered");
+                long committedAtPause = load.committed.get();
+
+                pg[0] = BackendRestartTest.restart(pg[0], data, port);
+                assertTrue(load.committed.get() <= committedAtPause + 6, "new transactions are held: " + load);
+
+                console.execute("RESUME");
+                load.awaitCommits(load.committed.get() + 100);
+                load.close();
+                assertEquals(0, load.failedInFlight.get(), load::toString);
+                assertEquals(0, load.notStarted.get(), "no client saw its connection closed: " + load);
+                assertEquals(0, load.refused.get(), load::toString);
+                assertEquals(2 * load.committed.get(), load.rows(), "every acknowledged commit is in the table: " + load);
+            }
+        } finally {
+            pg[0].close();
+            BackendRestartTest.deleteTree(data);
+        }
+    }
+
+    private static HikariDataSource hikari(RunningBerth berth) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(berth.jdbcUrl("postgres"));
+        hc.setUsername("postgres");
+        hc.setMaximumPoolSize(6);
+        hc.setConnectionTimeout(60_000);
+        return new HikariDataSource(hc);
     }
 
     @Test
@@ -134,9 +199,13 @@ class PauseTest {
     }
 
     private static Connection admin(RunningBerth berth) throws SQLException {
+        return adminAs(berth, TestPostgres.APP_USER, TestPostgres.APP_PASSWORD);
+    }
+
+    private static Connection adminAs(RunningBerth berth, String user, String password) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", TestPostgres.APP_USER);
-        p.setProperty("password", TestPostgres.APP_PASSWORD);
+        p.setProperty("user", user);
+        p.setProperty("password", password);
         p.setProperty("preferQueryMode", "simple");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + berth.port() + "/berth", p);
     }

@@ -126,7 +126,12 @@ class PgbouncerLimitsTest {
     }
 
     private static Map<String, String> showDatabasesRow(RunningBerth berth, String name) throws SQLException {
-        try (Connection admin = admin(berth); Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SHOW DATABASES")) {
+        return showRow(berth, "DATABASES", name);
+    }
+
+    /** The row of SHOW {@code what} (DATABASES, USERS) whose name is {@code name}. */
+    private static Map<String, String> showRow(RunningBerth berth, String what, String name) throws SQLException {
+        try (Connection admin = admin(berth); Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SHOW " + what)) {
             while (rs.next()) {
                 if (rs.getString("name").equals(name)) {
                     Map<String, String> row = new HashMap<>();
@@ -137,7 +142,7 @@ class PgbouncerLimitsTest {
                 }
             }
         }
-        throw new AssertionError("no SHOW DATABASES row for " + name);
+        throw new AssertionError("no SHOW " + what + " row for " + name);
     }
 
     @Test
@@ -204,6 +209,48 @@ class PgbouncerLimitsTest {
             first.commit();
             assertEquals("served", second.get(60, TimeUnit.SECONDS));
             assertTrue(backends(TestPostgres.APP_USER) <= 1);
+        }
+    }
+
+    @Test
+    void aUsersPoolSizeSizesItsPoolsOverTheDatabasesAndReloadChangesIt() throws Exception {
+        List<String> databases = List.of("sized = dbname=" + DB + " pool_size=4");
+        Path ini = ini("scram-sha-256", databases, "[users]", TestPostgres.APP_USER + " = pool_size=1", "[berth]",
+                "metrics_listen = 127.0.0.1:0");
+        try (RunningBerth berth = RunningBerth.startWithConfig(ini);
+             Connection holder = inTransaction(berth, TestPostgres.APP_USER, "sized")) {
+            CompletableFuture<String> waiting = later(berth, TestPostgres.APP_USER, "sized", "select 'after reload'");
+            berth.awaitPool(TestPostgres.APP_USER, "sized", p -> p.waiting() == 1 && p.max() == 1,
+                    "app's pool has the size of app's [users] line, not the database's 4: its second client waits");
+            assertEquals(1, backends(TestPostgres.APP_USER));
+            try (Connection m1 = inTransaction(berth, TestPostgres.MD5_USER, "sized");
+                 Connection m2 = inTransaction(berth, TestPostgres.MD5_USER, "sized")) {
+                assertEquals("1", query(m2, "select 1"), "another user's pool of the same database has the database's size");
+                berth.awaitPool(TestPostgres.MD5_USER, "sized", p -> p.max() == 4, "the database's pool_size");
+            }
+            Map<String, String> app = showRow(berth, "USERS", TestPostgres.APP_USER);
+            assertEquals(List.of("1", "", "1"), List.of(app.get("pool_size"), app.get("reserve_pool_size"),
+                    app.get("current_connections")), app::toString);
+            assertEquals("", showRow(berth, "USERS", TestPostgres.MD5_USER).get("pool_size"), "no [users] line: not set");
+            assertEquals(1.0, ObservabilityTest.value(ObservabilityTest.scrape(berth), "berth_pool_max_server_connections",
+                    "user", TestPostgres.APP_USER));
+
+            ini("scram-sha-256", databases, "[users]", TestPostgres.APP_USER + " = pool_size=3 reserve_pool_size=2", "[berth]",
+                    "metrics_listen = 127.0.0.1:0");
+            try (Connection admin = admin(berth); Statement s = admin.createStatement()) {
+                s.execute("RELOAD");
+            }
+            assertEquals("after reload", waiting.get(60, TimeUnit.SECONDS), "the raised size serves the waiting client at once");
+            assertEquals("1", query(holder, "select 1"), "nobody's connection was closed");
+            berth.awaitPool(TestPostgres.APP_USER, "sized", p -> p.max() == 3, "the reloaded [users] size");
+            app = showRow(berth, "USERS", TestPostgres.APP_USER);
+            assertEquals(List.of("3", "2"), List.of(app.get("pool_size"), app.get("reserve_pool_size")), app::toString);
+
+            ini("scram-sha-256", databases, "[berth]", "metrics_listen = 127.0.0.1:0");
+            try (Connection admin = admin(berth); Statement s = admin.createStatement()) {
+                s.execute("RELOAD");
+            }
+            berth.awaitPool(TestPostgres.APP_USER, "sized", p -> p.max() == 4, "without its [users] line: the database's size");
         }
     }
 

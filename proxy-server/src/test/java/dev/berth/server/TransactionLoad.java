@@ -29,26 +29,38 @@ public final class TransactionLoad implements AutoCloseable {
     public final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final String table;
     private final ConnectionSource source;
+    /** A superuser connection straight to the database that holds the table (not through Berth). */
+    private final ConnectionSource owner;
     /** Hand the connection back after each transaction (a pool's getConnection/close), or keep it. */
     private final boolean closeAfterEach;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    private TransactionLoad(String table, ConnectionSource source, boolean closeAfterEach) {
+    private TransactionLoad(String table, ConnectionSource source, ConnectionSource owner, boolean closeAfterEach) {
         this.table = table;
         this.source = source;
+        this.owner = owner;
         this.closeAfterEach = closeAfterEach;
     }
 
     /** Creates {@code table} in appdb (as the superuser, for the app user) and starts {@code threads} workers. */
     public static TransactionLoad start(String table, int threads, ConnectionSource source, boolean closeAfterEach) throws SQLException {
-        try (Connection c = TestPostgres.superuser(TestPostgres.APP_DB); Statement s = c.createStatement()) {
+        return start(table, threads, source, closeAfterEach, () -> TestPostgres.superuser(TestPostgres.APP_DB));
+    }
+
+    /**
+     * As {@link #start(String, int, ConnectionSource, boolean)}, with the table in the database {@code owner}
+     * connects to as a superuser (another PostgreSQL than {@link TestPostgres}; it must know the app user).
+     */
+    public static TransactionLoad start(String table, int threads, ConnectionSource source, boolean closeAfterEach,
+                                        ConnectionSource owner) throws SQLException {
+        try (Connection c = owner.get(); Statement s = c.createStatement()) {
             s.execute("drop table if exists " + table);
             s.execute("create table " + table + " (id bigserial primary key, worker int not null, step int not null)");
             s.execute("grant all on " + table + " to " + TestPostgres.APP_USER);
             s.execute("grant all on sequence " + table + "_id_seq to " + TestPostgres.APP_USER);
         }
-        TransactionLoad load = new TransactionLoad(table, source, closeAfterEach);
+        TransactionLoad load = new TransactionLoad(table, source, owner, closeAfterEach);
         for (int i = 0; i < threads; i++) {
             int worker = i;
             Thread t = new Thread(() -> load.work(worker), "load-" + table + "-" + i);
@@ -134,7 +146,7 @@ public final class TransactionLoad implements AutoCloseable {
 
     /** The rows in the table: two per acknowledged commit, if nothing was lost or half-done. */
     public long rows() throws SQLException {
-        try (Connection c = TestPostgres.superuser(TestPostgres.APP_DB); Statement s = c.createStatement();
+        try (Connection c = owner.get(); Statement s = c.createStatement();
              var rs = s.executeQuery("select count(*) from " + table)) {
             rs.next();
             return rs.getLong(1);

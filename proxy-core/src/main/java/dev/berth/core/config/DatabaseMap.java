@@ -86,13 +86,25 @@ public record DatabaseMap(Map<String, DatabaseEntry> databases, Map<String, User
         UserEntry userEntry = users.get(user);
         PoolMode mode = userEntry != null && userEntry.poolMode() != null ? userEntry.poolMode()
                 : entry.poolMode() != null ? entry.poolMode() : config.poolMode();
-        int max = entry.poolSize() != null ? entry.poolSize() : config.poolMax();
-        // a small pool_size under a larger global minimum: the entry's size bounds its minimum too
-        int min = Math.min(max, entry.minPoolSize() != null ? entry.minPoolSize() : config.poolMin());
+        return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits(config, entry, database, server.user()),
+                entry.connectQuery());
+    }
+
+    /**
+     * The limits of the pool of {@code poolUser} (the entry's forced user, else the client's) on {@code database}
+     * ({@code entry} null: no [databases] line, the backend URL routes it). pgbouncer's precedence for the size
+     * and the reserve: that user's [users] value, else the entry's, else the global; the minimum is the
+     * entry's, else the global, and never above the size.
+     */
+    PoolLimits limits(BerthConfig config, DatabaseEntry entry, String database, String poolUser) {
+        UserEntry userEntry = users.get(poolUser);
+        int max = userEntry != null && userEntry.poolSize() != null ? userEntry.poolSize()
+                : entry != null && entry.poolSize() != null ? entry.poolSize() : config.poolMax();
+        int min = Math.min(max, entry != null && entry.minPoolSize() != null ? entry.minPoolSize() : config.poolMin());
+        int reserve = userEntry != null && userEntry.reservePoolSize() != null ? userEntry.reservePoolSize()
+                : reservePoolSize(config.limits(), database);
         PoolLimits global = RuntimeConfig.limits(config);
-        PoolLimits limits = new PoolLimits(max, min, global.idleTimeoutMs(), global.serverLifetimeMs(),
-                global.serverCheckDelayMs(), global.serverCheckQuery(), reservePoolSize(config.limits(), database),
-                global.reserveTimeoutMs());
-        return new PoolRoute(new PoolKey(database, server.user()), server, mode, limits, entry.connectQuery());
+        return new PoolLimits(max, min, global.idleTimeoutMs(), global.serverLifetimeMs(), global.serverCheckDelayMs(),
+                global.serverCheckQuery(), reserve, global.reserveTimeoutMs());
     }
 }

@@ -30,7 +30,8 @@ public final class RuntimeConfig {
     /**
      * The pool a client's (database, user) goes to under {@code config}, or null when the config file's
      * [databases] lists neither that database nor {@code *}. Without a [databases] section the backend URL
-     * routes everyone: its database and user win when it names them, otherwise the client's own.
+     * routes everyone: its database and user win when it names them, otherwise the client's own ([users]
+     * entries still size the pools of their user).
      */
     public static PoolRoute routeFor(BerthConfig config, String database, String user) {
         if (!config.databases().isEmpty()) {
@@ -41,7 +42,7 @@ public final class RuntimeConfig {
                 backend.user() != null ? backend.user() : user);
         BackendUrl server = new BackendUrl(backend.host(), backend.port(), key.user(), backend.password(), key.database(),
                 backend.tls());
-        return new PoolRoute(key, server, config.poolMode(), limits(config));
+        return new PoolRoute(key, server, config.poolMode(), config.databases().limits(config, null, key.database(), key.user()));
     }
 
     /** The per-pool limits of {@code config}. */

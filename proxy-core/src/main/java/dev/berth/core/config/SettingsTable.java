@@ -129,13 +129,15 @@ public final class SettingsTable {
     public static final Setting<Integer> POOL_MAX = Setting.<Integer>define("pool_max", "DB_POOL_MAX", "N")
             .defaults(BerthConfig.DEFAULT_POOL_MAX, "`200`").parser(SettingValues::wholeNumber)
             .check(atLeast(1, "")).read(BerthConfig::poolMax).reloadable(true)
-            .description("most backend connections per (database, user) pool").build();
+            .description("most backend connections per (database, user) pool; `[databases]` and `[users]` entries"
+                    + " (`pool_size`) may set their own").build();
 
     public static final Setting<Integer> POOL_MIN = Setting.<Integer>define("pool_min", "DB_POOL_MIN", "N")
             .defaults(BerthConfig.DEFAULT_POOL_MIN, "`20`").parser(SettingValues::wholeNumber)
             .check(notNegative()).read(BerthConfig::poolMin).reloadable(true)
-            .description("backend connections kept open per pool once it has connected; the pool of the `--backend`"
-                    + " URL's own user and database is warmed to this at start-up").build();
+            .description("backend connections kept open per pool once it has connected; the pools whose user is known"
+                    + " without a client (the `--backend` URL's own user and database, each `[databases]` entry with a"
+                    + " `user`) open it before any client comes, at start-up or when a reload adds them").build();
 
     public static final Setting<Long> IDLE_TIMEOUT = Setting.<Long>define("idle_timeout", "DB_POOL_IDLE_TIMEOUT", "MS")
             .defaults(BerthConfig.DEFAULT_IDLE_TIMEOUT_MS, "`30000`").parser(SettingValues::millis)
@@ -177,7 +179,7 @@ public final class SettingsTable {
             .check(notNegative()).read(c -> c.limits().reservePoolSize()).reloadable(true)
             .description("backend connections a pool may open beyond its max once a client has waited"
                     + " `--reserve-pool-timeout` (still within the other caps); closed when released with nobody"
-                    + " waiting. `[databases]` entries may set their own").build();
+                    + " waiting. `[databases]` and `[users]` entries may set their own").build();
 
     public static final Setting<Long> RESERVE_POOL_TIMEOUT = Setting.<Long>define("reserve_pool_timeout",
                     "BERTH_RESERVE_POOL_TIMEOUT", "MS")

@@ -127,12 +127,12 @@ class ConfigFileTest {
     @Test
     void unsupportedKeysAreWarnedOnceEachNeverRefused() throws IOException {
         ConfigFile f = load("[pgbouncer]", "logfile = /var/log/pgbouncer.log", "ignore_startup_parameters = extra_float_digits",
-                "[databases]", "db = host=h client_encoding=UTF8", "[users]", "bob = pool_size=3",
+                "[databases]", "db = host=h client_encoding=UTF8", "[users]", "bob = query_timeout=3",
                 "[peers]", "1 = host=x", "2 = host=y");
         assertEquals(4, f.warnings().size(), f.warnings().toString());
         assertTrue(f.warnings().get(0).endsWith(":2: [pgbouncer] logfile is not supported by Berth; ignored"), f.warnings().get(0));
         assertTrue(f.warnings().get(1).endsWith(":5: [databases] db: client_encoding is not supported by Berth; ignored"));
-        assertTrue(f.warnings().get(2).endsWith(":7: [users] bob: pool_size is not supported by Berth; ignored"));
+        assertTrue(f.warnings().get(2).endsWith(":7: [users] bob: query_timeout is not supported by Berth; ignored"));
         assertTrue(f.warnings().get(3).endsWith(":9: section [peers] is not supported by Berth; ignored"));
         assertEquals(List.of(), f.problems());
     }
@@ -222,6 +222,40 @@ class ConfigFileTest {
         assertEquals("from_ini", map.applicationName("app"));
         assertNull(map.applicationName("other"));
         assertEquals(PoolMode.SESSION, map.users().get("bob").poolMode());
+    }
+
+    @Test
+    void usersPoolSizeAndReserveWinOverTheDatabasesAsInPgbouncer() throws IOException {
+        ConfigFile f = load("[databases]", "app = host=h pool_size=3 reserve_pool_size=1 min_pool_size=2",
+                "owned = host=h user=owner", "other = host=h",
+                "[users]", "bob = pool_size=7 reserve_pool_size=4", "owner = pool_size=1", "al = pool_mode=session");
+        assertEquals(List.of(), f.warnings(), "pool_size and reserve_pool_size are [users] keys since pgbouncer 1.25");
+        BerthConfig c = BerthConfig.builder().authType(AuthType.TRUST).poolMax(9).poolMin(0).reservePoolSize(2)
+                .databases(f.databases()).build();
+        PoolRoute bobApp = RuntimeConfig.routeFor(c, "app", "bob");
+        assertEquals(List.of(7, 4, 2), List.of(bobApp.limits().max(), bobApp.limits().reserveSize(), bobApp.limits().min()),
+                "the user's size and reserve win over the database's (pgbouncer's pool_pool_size); the minimum is the database's");
+        PoolRoute alApp = RuntimeConfig.routeFor(c, "app", "al");
+        assertEquals(List.of(3, 1), List.of(alApp.limits().max(), alApp.limits().reserveSize()), "no [users] size: the database's");
+        PoolRoute bobOther = RuntimeConfig.routeFor(c, "other", "bob");
+        assertEquals(List.of(7, 4), List.of(bobOther.limits().max(), bobOther.limits().reserveSize()), "over the globals too");
+        PoolRoute forced = RuntimeConfig.routeFor(c, "owned", "bob");
+        assertEquals(List.of(1, 2), List.of(forced.limits().max(), forced.limits().reserveSize()),
+                "a forced user's pool is sized by the forced user's entry, not the client's");
+        BerthConfig noDatabases = BerthConfig.builder().authType(AuthType.TRUST).poolMax(9).poolMin(0)
+                .databases(load("[users]", "bob = pool_size=5").databases()).build();
+        assertEquals(5, RuntimeConfig.routeFor(noDatabases, "app", "bob").limits().max(), "the backend URL's pools too");
+        assertEquals(9, RuntimeConfig.routeFor(noDatabases, "app", "al").limits().max());
+    }
+
+    @Test
+    void aBadPoolSizeInUsersIsAProblemNamingTheLine() throws IOException {
+        ConfigFile f = load("[users]", "bob = pool_size=0", "al = reserve_pool_size=-1");
+        assertEquals(2, f.problems().size());
+        assertTrue(f.problems().get(0).getMessage().contains(":2: user bob, pool_size: must be at least 1, got 0"),
+                f.problems().get(0).getMessage());
+        assertTrue(f.problems().get(1).getMessage().contains(":3: user al, reserve_pool_size: must be at least 0, got -1"),
+                f.problems().get(1).getMessage());
     }
 
     @Test

@@ -47,7 +47,7 @@ public final class AdminConsole {
     }
 
     private static final String HELP = String.join("\n",
-            "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|VERSION",
+            "SHOW HELP|POOLS|STATS|CLIENTS|SERVERS|CONFIG|DATABASES|USERS|VERSION",
             "PAUSE [<db>]  -- hold new transactions, wait for those in flight, close the server connections (then restart PostgreSQL)",
             "RESUME [<db>]",
             "RELOAD  -- re-read the config file, the auth file and the TLS files (as SIGHUP does)",
@@ -226,6 +226,7 @@ public final class AdminConsole {
             case "CLIENTS" -> rows(ctx, show.clients());
             case "SERVERS" -> rows(ctx, show.servers());
             case "DATABASES" -> rows(ctx, show.databases());
+            case "USERS" -> rows(ctx, show.users());
             case "CONFIG" -> {
                 List<List<Object>> rows = new ArrayList<>();
                 actions.settings().forEach((k, v) -> rows.add(List.of(k, v, actions.sources().getOrDefault("--" + k, "default"))));

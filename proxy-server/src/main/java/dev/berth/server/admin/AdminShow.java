@@ -4,6 +4,7 @@ import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ConnectionLimits;
 import dev.berth.core.config.DatabaseEntry;
 import dev.berth.core.config.DatabaseMap;
+import dev.berth.core.config.UserEntry;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.pool.PoolRoute;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The SHOW commands' rows, with pgbouncer's column names where the concept is the same. Pool and
@@ -127,6 +129,33 @@ final class AdminShow {
         return new Table(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size", "reserve_pool",
                 "pool_mode", "max_connections", "current_connections", "max_client_connections", "current_client_connections",
                 "paused", "disabled"), rows);
+    }
+
+    /**
+     * pgbouncer's SHOW USERS: each user with a [users] entry or a pool; {@code pool_size}, {@code reserve_pool_size}
+     * and {@code pool_mode} are the entry's own (empty: not set, the database's or the global applies), the
+     * caps the effective ones (0: none), current_connections the user's backend connections across its pools.
+     */
+    Table users() {
+        BerthConfig config = proxy.config().current();
+        DatabaseMap map = config.databases();
+        Map<String, Integer> current = new TreeMap<>();
+        for (Pool<ServerConnection> pool : proxy.pools().all()) {
+            current.merge(pool.key().user(), pool.stats().total(), Integer::sum);
+        }
+        TreeSet<String> names = new TreeSet<>(map.users().keySet());
+        names.addAll(current.keySet());
+        List<List<Object>> rows = new ArrayList<>();
+        for (String name : names) {
+            UserEntry e = map.users().get(name);
+            rows.add(List.of(name, e == null || e.poolSize() == null ? "" : e.poolSize(),
+                    e == null || e.reservePoolSize() == null ? "" : e.reservePoolSize(),
+                    e == null || e.poolMode() == null ? "" : e.poolMode().toString(),
+                    map.maxUserConnections(config.limits(), name), current.getOrDefault(name, 0),
+                    map.maxUserClientConnections(config.limits(), name), proxy.clients().caps().ofUser(name)));
+        }
+        return new Table(List.of("name", "pool_size", "reserve_pool_size", "pool_mode", "max_user_connections",
+                "current_connections", "max_user_client_connections", "current_client_connections"), rows);
     }
 
     /** A SHOW DATABASES row: the caps are the database's own (max_db_connections, else the global cap across pools). */
