@@ -27,6 +27,7 @@ import dev.berth.server.lifecycle.Housekeeper;
 import dev.berth.server.lifecycle.TimeoutSweeper;
 import dev.berth.server.lifecycle.WaitSweeper;
 import dev.berth.server.metrics.BerthMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -132,6 +133,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Netty 4.2's default (adaptive) allocator allocates an object per slice and per copy into a
+                // buffer; the pooled one recycles its slices: per message nothing (bench/RESULTS.md, issue 16)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 // one allocator for all clients (the default is one per channel; it holds no state)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
