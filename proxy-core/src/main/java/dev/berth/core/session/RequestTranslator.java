@@ -189,6 +189,16 @@ final class RequestTranslator {
     }
 
     boolean describe(ByteBuf frame, Output out) {
+        int base = frame.readerIndex();
+        byte kind = frame.readableBytes() > 6 ? frame.getByte(base + 5) : 0;
+        if ((kind == 'P' || (kind == 'S' && frame.getByte(base + 6) == 0)) && frame.getByte(frame.writerIndex() - 1) == 0) {
+            // a portal or the unnamed statement, well formed: forwarded as it is, seen without a slice or a String
+            if (kind == 'S') {
+                ensureUnnamed(out);
+            }
+            forward(frame, kind == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
+            return true;
+        }
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);
