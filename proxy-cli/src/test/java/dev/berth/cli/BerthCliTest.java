@@ -215,6 +215,7 @@ class BerthCliTest {
         expected.put("--reserve-pool-size", "0 default");
         expected.put("--reserve-pool-timeout", "5000 default");
         expected.put("--workers", Runtime.getRuntime().availableProcessors() + " default");
+        expected.put("--transport", "auto default");
         expected.put("--metrics-listen", "0.0.0.0:9930 default");
         expected.put("--metrics-compat", "none default");
         expected.put("--admin-users", "none default");

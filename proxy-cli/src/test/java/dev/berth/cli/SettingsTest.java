@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.TransportChoice;
 import dev.berth.core.config.DoBlockPolicy;
 import dev.berth.core.config.AuthSources;
 import dev.berth.core.config.BerthConfig;
@@ -36,7 +37,7 @@ class SettingsTest {
             "--auth-user", "--auth-query", "--auth-dbname", "--auth-query-cache-ttl", "--auth-hba-file", "--pool-mode", "--session-state", "--do-blocks", "--max-prepared-statements", "--prepared-statement-registry-bytes",
             "--pool-max", "--pool-min", "--idle-timeout", "--connection-timeout", "--max-backend-connections",
             "--max-db-connections", "--max-user-connections", "--reserve-pool-size", "--reserve-pool-timeout",
-            "--workers", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
+            "--workers", "--transport", "--metrics-listen", "--metrics-compat", "--admin-users", "--log-format",
             "--server-reset-query", "--server-connect-timeout", "--client-login-timeout", "--max-client-connections",
             "--max-db-client-connections", "--max-user-client-connections", "--max-pools", "--max-message-size", "--server-lifetime", "--server-check-delay", "--server-check-query",
             "--query-timeout", "--idle-transaction-timeout", "--client-idle-timeout", "--transaction-timeout",
@@ -173,6 +174,7 @@ class SettingsTest {
                 Map.entry("BERTH_MAX_PREPARED_STATEMENTS", "10"),
                 Map.entry("BERTH_PREPARED_STATEMENT_REGISTRY_BYTES", "2048"),
                 Map.entry("BERTH_WORKERS", "3"),
+                Map.entry("BERTH_TRANSPORT", "nio"),
                 Map.entry("BERTH_LOG_FORMAT", "json"),
                 Map.entry("BERTH_SERVER_LIFETIME", "60000"),
                 Map.entry("BERTH_SERVER_CHECK_DELAY", "0"),
@@ -223,6 +225,7 @@ class SettingsTest {
                 () -> assertEquals(10, c.maxPreparedStatements()),
                 () -> assertEquals(2048, c.preparedStatementRegistryBytes()),
                 () -> assertEquals(3, c.workers()),
+                () -> assertEquals(TransportChoice.NIO, c.transport()),
                 () -> assertEquals("json", c.logFormat()),
                 () -> assertEquals(60000, c.serverLifetimeMs()),
                 () -> assertEquals(0, c.serverCheckDelayMs()),
@@ -481,6 +484,7 @@ class SettingsTest {
             "BERTH_MAX_PREPARED_STATEMENTS | many | --max-prepared-statements",
             "BERTH_PREPARED_STATEMENT_REGISTRY_BYTES | lots | --prepared-statement-registry-bytes",
             "BERTH_SO_REUSEPORT         | maybe   | --so-reuseport",
+            "BERTH_TRANSPORT            | uring   | --transport",
             "BERTH_SHUTDOWN_TIMEOUT     | soon    | --shutdown-timeout",
     })
     void invalidEnvironmentValueNamesFlagAndVariable(String var, String value, String flag) {

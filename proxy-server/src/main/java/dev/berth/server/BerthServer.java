@@ -27,6 +27,7 @@ import dev.berth.server.lifecycle.Housekeeper;
 import dev.berth.server.lifecycle.TimeoutSweeper;
 import dev.berth.server.lifecycle.WaitSweeper;
 import dev.berth.server.metrics.BerthMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -56,7 +57,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
 
     private final RuntimeConfig config;
-    private final Transport transport = Transport.best();
+    private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyContext proxy;
@@ -97,6 +98,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             tlsContexts.context(initial.backend().tls()); // a certificate that cannot be read stops start-up
         }
         ClientTlsContext clientTls = new ClientTlsContext(initial); // a bad file stops start-up here, before any socket
+        this.transport = Transport.select(initial.transport());
         this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
@@ -131,6 +133,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Netty 4.2's default (adaptive) allocator allocates an object per slice and per copy into a
+                // buffer; the pooled one recycles its slices: per message nothing (bench/RESULTS.md, issue 16)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 // one allocator for all clients (the default is one per channel; it holds no state)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -163,14 +168,14 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             try {
                 http = new HttpEndpoints(c.metricsListen().host(), c.metricsListen().port(), transport.ioHandlerFactory(),
                         transport.serverChannel(), metrics.registry(), this::notReadyReason,
-                        () -> ConfigJson.render(config.current(), reload.sources()));
+                        () -> ConfigJson.render(config.current(), reload.sources(), transport.name()));
             } catch (IOException e) {
                 close();
                 throw new IOException("cannot serve metrics on " + c.metricsListen() + ": " + e.getMessage(), e);
             }
         }
         startupWarnings.forEach(LOG::warning);
-        LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.name() + "), "
+        LOG.info("Berth listening on " + c.listen().host() + ":" + port() + " (" + transport.describe() + "), "
                 + (c.databases().isEmpty() ? "backend " + c.backend().masked()
                 : c.databases().databases().size() + " databases from " + c.configFile())
                 + ", pool mode " + c.poolMode() + ", pool max " + c.poolMax() + " min " + c.poolMin()

@@ -7,12 +7,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringSocketChannel;
 import jdk.net.ExtendedSocketOptions;
 
 /**
  * TCP keepalive on a client or backend connection ({@code --tcp-keepalive}, {@code --tcp-keepidle},
  * {@code --tcp-keepintvl}, {@code --tcp-keepcnt}, pgbouncer's names), so that a peer gone silent behind a
- * dead network is noticed: through Netty's epoll options on epoll, the JDK's extended socket options on NIO.
+ * dead network is noticed: through Netty's native options on epoll and io_uring (each transport has its own
+ * constants; another's are ignored), the JDK's extended socket options on NIO.
  * A value of 0 keeps the operating system's default. Applied as each connection is set up, so a new
  * configuration applies to the connections opened after it.
  */
@@ -30,6 +33,10 @@ public final class TcpKeepalive {
             set(config, EpollChannelOption.TCP_KEEPIDLE, c.tcpKeepidle());
             set(config, EpollChannelOption.TCP_KEEPINTVL, c.tcpKeepintvl());
             set(config, EpollChannelOption.TCP_KEEPCNT, c.tcpKeepcnt());
+        } else if (ch instanceof IoUringSocketChannel) {
+            set(config, IoUringChannelOption.TCP_KEEPIDLE, c.tcpKeepidle());
+            set(config, IoUringChannelOption.TCP_KEEPINTVL, c.tcpKeepintvl());
+            set(config, IoUringChannelOption.TCP_KEEPCNT, c.tcpKeepcnt());
         } else {
             set(config, NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), c.tcpKeepidle());
             set(config, NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), c.tcpKeepintvl());

@@ -1033,6 +1033,13 @@ class PreparedStatementProtocolTest {
                     t.expect("another client again", other, "1Z");
                     c.send(batch().bind("", "", "41").execute("").sync());
                     assertEquals(List.of("42"), dataRow(t.expect("and run it", c, "2DCZ")));
+                    // parsed again with other text of the same length (Berth keeps a copy only when the bytes differ)
+                    c.send(batch().parse("", "select $1::int + 2 as mine", 23).sync());
+                    t.expect("parse another unnamed statement", c, "1Z");
+                    other.send(batch().parse("", "select 'other'::text as theirs").sync());
+                    t.expect("another client replaces it on the server", other, "1Z");
+                    c.send(batch().bind("", "", "40").execute("").sync());
+                    assertEquals(List.of("42"), dataRow(t.expect("the new one runs", c, "2DCZ")));
                     // a simple Query destroys it
                     c.send(batch().query("select 1"));
                     t.expect("a simple query", c, "TDCZ");

@@ -1,8 +1,12 @@
 package dev.berth.server;
 
 import dev.berth.core.config.HostPort;
+import dev.berth.core.config.TransportChoice;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,6 +18,7 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A rolling restart on one host: a second Berth listens on the same port with SO_REUSEPORT while the first
@@ -23,16 +28,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RollingRestartTest {
     private static final Logger LOG = Logger.getLogger(RollingRestartTest.class.getName());
 
-    @Test
-    void aSecondBerthTakesOverThePortWhileTheFirstDrains() throws Exception {
-        RequiredTool.require(Epoll.isAvailable(), "native epoll (Linux) is not available, so SO_REUSEPORT cannot be used: "
-                + Epoll.unavailabilityCause());
-        RunningBerth old = RunningBerth.start(b -> b.soReuseport(true).poolMax(4));
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"EPOLL", "IO_URING"})
+    void aSecondBerthTakesOverThePortWhileTheFirstDrains(TransportChoice transport) throws Exception {
+        if (transport == TransportChoice.EPOLL) {
+            RequiredTool.require(Epoll.isAvailable(), "native epoll (Linux) is not available, so SO_REUSEPORT cannot be"
+                    + " used: " + Epoll.unavailabilityCause());
+        } else {
+            assumeTrue(IoUring.isAvailable(), () -> "io_uring is not available here: " + IoUring.unavailabilityCause());
+        }
+        RunningBerth old = RunningBerth.start(b -> b.transport(transport).soReuseport(true).poolMax(4));
         int port = old.port();
         RunningBerth next = null;
-        try (TransactionLoad load = TransactionLoad.start("rolling_load", 8, () -> connect(port), false)) {
+        try (TransactionLoad load = TransactionLoad.start("rolling_load_" + transport, 8, () -> connect(port), false)) {
             load.awaitCommits(200);
-            next = RunningBerth.start(b -> b.soReuseport(true).poolMax(4).listen(new HostPort("127.0.0.1", port)));
+            next = RunningBerth.start(b -> b.transport(transport).soReuseport(true).poolMax(4)
+                    .listen(new HostPort("127.0.0.1", port)));
             assertEquals(port, next.port());
             old.server().drain();
             assertTrue(old.server().awaitTermination(60, TimeUnit.SECONDS), "the old Berth drained and stopped");
@@ -53,21 +64,12 @@ class RollingRestartTest {
     }
 
     @Test
-    void soReuseportWithoutEpollFailsToStartSayingWhy() {
-        // the NIO transport (chosen with -Dberth.nio=true, or where epoll does not load) has no SO_REUSEPORT
-        String before = System.getProperty("berth.nio");
-        System.setProperty("berth.nio", "true");
-        try {
-            Exception e = assertThrows(Exception.class,
-                    () -> RunningBerth.start(b -> b.soReuseport(true)));
-            assertTrue(e.getMessage().contains("--so-reuseport needs the native epoll transport"), e.getMessage());
-        } finally {
-            if (before == null) {
-                System.clearProperty("berth.nio");
-            } else {
-                System.setProperty("berth.nio", before);
-            }
-        }
+    void soReuseportOnNioFailsToStartSayingWhy() {
+        // the NIO transport (--transport nio, or where no native one loads) has no SO_REUSEPORT
+        Exception e = assertThrows(Exception.class,
+                () -> RunningBerth.start(b -> b.transport(TransportChoice.NIO).soReuseport(true)));
+        assertTrue(e.getMessage().contains("--so-reuseport needs a native transport (io_uring or epoll, Linux), and the"
+                + " transport in use is nio (--transport nio)"), e.getMessage());
     }
 
     private static Connection connect(int port) throws SQLException {

@@ -2,6 +2,7 @@ package dev.berth.server;
 
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.BerthConfig;
+import dev.berth.core.config.TransportChoice;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -9,7 +10,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
@@ -27,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The keepalive settings reach real sockets, on both transports, as the kernel then reports them. */
+/** The keepalive settings reach real sockets, on each transport, as the kernel then reports them. */
 class TcpKeepaliveTest {
     private static final BerthConfig KEEPALIVE = BerthConfig.builder().authType(AuthType.TRUST)
             .tcpKeepidle(7).tcpKeepintvl(3).tcpKeepcnt(4).build();
@@ -46,15 +48,29 @@ class TcpKeepaliveTest {
     @Test
     void epollSocketsGetTheKeepaliveSettings() throws Exception {
         assumeTrue(Epoll.isAvailable(), "epoll is not available here");
-        Transport epoll = Transport.best();
-        assumeTrue(epoll.name().equals("epoll"));
-        EventLoopGroup group = epoll.newGroup(1);
+        nativeSocketsGetTheKeepaliveSettings(TransportChoice.EPOLL, EpollChannelOption.TCP_KEEPIDLE,
+                EpollChannelOption.TCP_KEEPINTVL, EpollChannelOption.TCP_KEEPCNT);
+    }
+
+    @Test
+    void ioUringSocketsGetTheKeepaliveSettings() throws Exception {
+        assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
+        nativeSocketsGetTheKeepaliveSettings(TransportChoice.IO_URING, IoUringChannelOption.TCP_KEEPIDLE,
+                IoUringChannelOption.TCP_KEEPINTVL, IoUringChannelOption.TCP_KEEPCNT);
+    }
+
+    /** Each native transport reads only its own option constants: the values, as the kernel reports them. */
+    private static void nativeSocketsGetTheKeepaliveSettings(TransportChoice choice, ChannelOption<Integer> idle,
+                                                             ChannelOption<Integer> intvl, ChannelOption<Integer> cnt)
+            throws Exception {
+        Transport transport = Transport.select(choice);
+        EventLoopGroup group = transport.newGroup(1);
         try (ServerSocket peer = new ServerSocket(0)) {
-            Channel ch = connect(group, EpollSocketChannel.class, KEEPALIVE, peer);
+            Channel ch = connect(group, transport.socketChannel(), KEEPALIVE, peer);
             try (Socket ignored = peer.accept()) {
                 assertTrue(ch.config().getOption(ChannelOption.SO_KEEPALIVE));
-                assertEquals(List.of(7, 3, 4), List.of(ch.config().getOption(EpollChannelOption.TCP_KEEPIDLE),
-                        ch.config().getOption(EpollChannelOption.TCP_KEEPINTVL), ch.config().getOption(EpollChannelOption.TCP_KEEPCNT)));
+                assertEquals(List.of(7, 3, 4), List.of(ch.config().getOption(idle), ch.config().getOption(intvl),
+                        ch.config().getOption(cnt)));
             }
             ch.close().sync();
         } finally {

@@ -53,6 +53,7 @@ import static dev.berth.core.config.SettingsTable.SERVER_RESET_QUERY;
 import static dev.berth.core.config.SettingsTable.SESSION_STATE;
 import static dev.berth.core.config.SettingsTable.SHUTDOWN_TIMEOUT;
 import static dev.berth.core.config.SettingsTable.SO_REUSEPORT;
+import static dev.berth.core.config.SettingsTable.TRANSPORT;
 import static dev.berth.core.config.SettingsTable.DO_BLOCKS;
 import static dev.berth.core.config.SettingsTable.TLS_CA;
 import static dev.berth.core.config.SettingsTable.TLS_CERT;
@@ -98,6 +99,7 @@ public record BerthConfig(
         Set<String> adminUsers,
         String metricsCompat,
         int workers,
+        TransportChoice transport,
         String logFormat,
         int maxClientConnections,
         int maxPools,
@@ -164,7 +166,7 @@ public record BerthConfig(
                 idleTimeoutMs, connectionTimeoutMs, maxBackendConnections, running.metricsListen, serverResetQuery,
                 serverConnectTimeoutMs, clientLoginTimeoutMs, running.maxMessageSize, sessionState,
                 running.maxPreparedStatements, running.preparedStatementRegistryBytes, adminUsers, running.metricsCompat,
-                running.workers, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
+                running.workers, running.transport, running.logFormat, maxClientConnections, maxPools, doBlocks, running.configFile, databases,
                 serverLifetimeMs, serverCheckDelayMs, serverCheckQuery, queryTimeoutMs, idleTransactionTimeoutMs,
                 clientIdleTimeoutMs, transactionTimeoutMs, tcpKeepalive, tcpKeepidle, tcpKeepintvl, tcpKeepcnt,
                 shutdownTimeoutMs, running.soReuseport, tlsCert, tlsKey, clientTlsMode, tlsCa, tlsProtocols, limits,
@@ -233,6 +235,7 @@ public record BerthConfig(
         public Builder metricsCompat(String v) { return set(METRICS_COMPAT, v == null ? "none" : v.trim().toLowerCase(Locale.ROOT)); }
         /** Event-loop threads; 0 means one per available processor. */
         public Builder workers(int v) { return set(WORKERS, v); }
+        public Builder transport(TransportChoice v) { return set(TRANSPORT, v); }
         /** text or json. */
         public Builder serverLifetimeMs(long v) { return set(SERVER_LIFETIME, v); }
         public Builder serverCheckDelayMs(long v) { return set(SERVER_CHECK_DELAY, v); }
@@ -270,7 +273,7 @@ public record BerthConfig(
                     resetQuery == null ? "" : resetQuery.trim(), get(SERVER_CONNECT_TIMEOUT), get(CLIENT_LOGIN_TIMEOUT),
                     get(MAX_MESSAGE_SIZE), get(SESSION_STATE), get(MAX_PREPARED_STATEMENTS),
                     get(PREPARED_STATEMENT_REGISTRY_BYTES), get(ADMIN_USERS), get(METRICS_COMPAT),
-                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(LOG_FORMAT),
+                    workers == 0 ? Runtime.getRuntime().availableProcessors() : workers, get(TRANSPORT), get(LOG_FORMAT),
                     get(MAX_CLIENT_CONNECTIONS), get(MAX_POOLS), get(DO_BLOCKS), get(CONFIG), databases,
                     get(SERVER_LIFETIME),
                     get(SERVER_CHECK_DELAY), checkQuery == null ? "" : checkQuery.trim(), get(QUERY_TIMEOUT),

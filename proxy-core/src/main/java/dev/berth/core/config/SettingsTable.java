@@ -193,6 +193,15 @@ public final class SettingsTable {
             .read(BerthConfig::workers)
             .description("event-loop threads for clients and backends; `0` = one per available processor").build();
 
+    public static final Setting<TransportChoice> TRANSPORT = Setting.<TransportChoice>define("transport",
+                    "BERTH_TRANSPORT", "NAME")
+            .defaults(TransportChoice.AUTO, "`auto`").parser(TransportChoice::parse).read(BerthConfig::transport)
+            .description("the sockets' I/O: `auto`, `io_uring`, `epoll` or `nio`; `auto` takes `epoll` where it loads,"
+                    + " else `nio` (`io_uring` measured no faster and can hang at shutdown, so it runs only when named;"
+                    + " the start-up log and `/config` say which is in use); naming one that cannot load stops"
+                    + " start-up, saying why")
+            .build();
+
     public static final Setting<HostPort> METRICS_LISTEN = Setting.<HostPort>define("metrics_listen",
                     "BERTH_METRICS_LISTEN", "HOST:PORT")
             .defaults(new HostPort("0.0.0.0", 9930), "`0.0.0.0:9930`").parser(HostPort::parse)
@@ -361,7 +370,7 @@ public final class SettingsTable {
 
     public static final Setting<Boolean> SO_REUSEPORT = Setting.<Boolean>define("so_reuseport", "BERTH_SO_REUSEPORT", "BOOL")
             .defaults(false, "`false`").parser(SettingValues::bool).read(BerthConfig::soReuseport)
-            .description("listen with `SO_REUSEPORT` (Linux, native epoll), so that a new Berth can listen on the same"
+            .description("listen with `SO_REUSEPORT` (Linux, a native transport: io_uring or epoll), so that a new Berth can listen on the same"
                     + " port while the old one drains: a rolling restart on one host with no refused connection").build();
 
     public static final Setting<Path> TLS_CERT = Setting.<Path>define("tls_cert", "BERTH_TLS_CERT", "FILE")
@@ -399,7 +408,7 @@ public final class SettingsTable {
             AUTH_QUERY, AUTH_DBNAME, AUTH_QUERY_CACHE_TTL, AUTH_HBA_FILE, POOL_MODE, SESSION_STATE,
             DO_BLOCKS, MAX_PREPARED_STATEMENTS, PREPARED_STATEMENT_REGISTRY_BYTES, POOL_MAX, POOL_MIN, IDLE_TIMEOUT,
             CONNECTION_TIMEOUT, MAX_BACKEND_CONNECTIONS, MAX_DB_CONNECTIONS, MAX_USER_CONNECTIONS,
-            RESERVE_POOL_SIZE, RESERVE_POOL_TIMEOUT, WORKERS, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
+            RESERVE_POOL_SIZE, RESERVE_POOL_TIMEOUT, WORKERS, TRANSPORT, METRICS_LISTEN, METRICS_COMPAT, ADMIN_USERS,
             LOG_FORMAT, SERVER_RESET_QUERY, SERVER_CONNECT_TIMEOUT, CLIENT_LOGIN_TIMEOUT, MAX_CLIENT_CONNECTIONS,
             MAX_DB_CLIENT_CONNECTIONS, MAX_USER_CLIENT_CONNECTIONS, MAX_POOLS,
             MAX_MESSAGE_SIZE, SERVER_LIFETIME, SERVER_CHECK_DELAY, SERVER_CHECK_QUERY, QUERY_TIMEOUT,

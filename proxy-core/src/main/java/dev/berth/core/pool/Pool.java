@@ -4,7 +4,8 @@ import dev.berth.core.config.BackendUrl;
 import dev.berth.core.protocol.ErrorResponse;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,10 +40,11 @@ public final class Pool<S extends PooledServer> {
     private final LongSupplier clock;
 
     private final IdleServers<S> idle = new IdleServers<>();
-    private final Set<S> active = new HashSet<>();
-    private final Set<S> tested = new HashSet<>();
+    /** Identity sets: an acquire and a release then allocate no map node (a HashSet makes one per add). */
+    private final Set<S> active = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<S> tested = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The tested servers that are being checked after an idle spell: each will serve a waiter if it answers. */
-    private final Set<S> checking = new HashSet<>();
+    private final Set<S> checking = Collections.newSetFromMap(new IdentityHashMap<>());
     private final WaitQueue<S> waiters = new WaitQueue<>();
     private int opening;
     private boolean keepMinimum;

@@ -82,16 +82,21 @@ final class RequestTranslator {
     }
 
     boolean parse(ByteBuf frame, Output out) {
-        ByteBuf p = Messages.payload(frame);
-        String name = Messages.readCString(p);
+        // the unnamed statement (its name an empty string) is seen from the name's first byte: no slice, no String
+        boolean unnamed = frame.readableBytes() > 5 && frame.getByte(frame.readerIndex() + 5) == 0;
+        ByteBuf p = unnamed ? null : Messages.payload(frame);
+        String name = unnamed ? "" : Messages.readCString(p);
         if (unsettled.blocks(name, batch)) {
             return false;
         }
-        if (name.isEmpty()) {
+        if (unnamed) {
             // the unnamed statement is the server's own; kept for a Bind or Describe after the server changed
-            byte[] copy = new byte[frame.readableBytes()];
-            frame.getBytes(frame.readerIndex(), copy);
-            client.unnamedParsed(copy);
+            // (drivers send the same unnamed Parse again and again: it is copied only when it differs)
+            if (!sameBytes(frame, client.unnamedParse())) {
+                byte[] copy = new byte[frame.readableBytes()];
+                frame.getBytes(frame.readerIndex(), copy);
+                client.unnamedParsed(copy);
+            }
             unnamedHere = true;
             forward(frame, Kind.PARSE, out);
             return true;
@@ -125,6 +130,20 @@ final class RequestTranslator {
         closeIfUncertain(serverName, out);
         outstanding.add(Request.parse(serverName, name, created));
         out.toServer(parseMessage(serverName, key));
+        return true;
+    }
+
+    private static boolean sameBytes(ByteBuf frame, byte[] kept) {
+        int length = frame.readableBytes();
+        if (kept == null || kept.length != length) {
+            return false;
+        }
+        int base = frame.readerIndex();
+        for (int i = length - 1; i >= 0; i--) { // backwards: parameter types and query text differ before the header does
+            if (frame.getByte(base + i) != kept[i]) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -170,6 +189,16 @@ final class RequestTranslator {
     }
 
     boolean describe(ByteBuf frame, Output out) {
+        int base = frame.readerIndex();
+        byte kind = frame.readableBytes() > 6 ? frame.getByte(base + 5) : 0;
+        if ((kind == 'P' || (kind == 'S' && frame.getByte(base + 6) == 0)) && frame.getByte(frame.writerIndex() - 1) == 0) {
+            // a portal or the unnamed statement, well formed: forwarded as it is, seen without a slice or a String
+            if (kind == 'S') {
+                ensureUnnamed(out);
+            }
+            forward(frame, kind == 'S' ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL, out);
+            return true;
+        }
         ByteBuf p = Messages.payload(frame);
         byte what = p.readByte();
         String name = Messages.readCString(p);

@@ -15,6 +15,7 @@ import dev.berth.server.TcpKeepalive;
 import dev.berth.server.Transport;
 import dev.berth.server.metrics.BerthMetrics;
 import dev.berth.server.metrics.PoolMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -87,6 +88,7 @@ public final class BackendConnector implements ServerOpener<ServerConnection> {
         EventLoop loop = affinity instanceof EventLoop l ? l : group.next();
         new Bootstrap().group(loop).channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT) // as the clients' (BerthServer)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

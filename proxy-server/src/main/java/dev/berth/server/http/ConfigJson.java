@@ -25,9 +25,11 @@ public final class ConfigJson {
         return values;
     }
 
-    public static String render(BerthConfig c, Map<String, String> sources) {
+    /** {@code transport}: the one in use, which {@code --transport auto} leaves to start-up to find out. */
+    public static String render(BerthConfig c, Map<String, String> sources, String transport) {
         Map<String, Object> values = values(c);
-        StringBuilder json = new StringBuilder("{\n  \"settings\": {\n");
+        StringBuilder json = new StringBuilder("{\n  \"transport\": ").append(Json.quote(transport))
+                .append(",\n  \"settings\": {\n");
         int i = 0;
         for (Map.Entry<String, Object> e : values.entrySet()) {
             json.append("    ").append(Json.quote(e.getKey().substring(2))).append(": {\"flag\": ").append(Json.quote(e.getKey()))
