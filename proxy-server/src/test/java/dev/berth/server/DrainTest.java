@@ -3,6 +3,7 @@ package dev.berth.server;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.PoolMode;
+import dev.berth.server.client.ClientSession;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
@@ -161,6 +163,37 @@ class DrainTest {
             berth.close();
         }
         assertEquals(0, TestPostgres.rowCount("drain_stuck"), "the unfinished transaction was rolled back");
+    }
+
+    /**
+     * An event loop that does not stop (one was seen stuck in io_uring's teardown) must not hold the shutdown
+     * forever: close() gives up on it after a bounded wait, logs it once, and returns, so the process can exit.
+     */
+    @Test
+    void aStuckEventLoopDoesNotHoldTheShutdown() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        LogCapture log = LogCapture.of(Level.WARNING, BerthServer.class.getName());
+        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST));
+             RawClient client = RawClient.login(berth.port(), "postgres", TestPostgres.APP_DB)) {
+            ClientSession session = berth.server().clients().iterator().next();
+            session.executor().execute(() -> { // holds that loop
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            long start = System.nanoTime();
+            berth.server().close();
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs >= BerthServer.LOOPS_STOP_WAIT_MS && tookMs < BerthServer.LOOPS_STOP_WAIT_MS + 30_000,
+                    "close() returned after " + tookMs + " ms");
+            assertEquals(1, log.records().stream().filter(r -> r.getMessage().contains("did not stop within")).count(),
+                    log.records()::toString);
+        } finally {
+            release.countDown();
+            log.close();
+        }
     }
 
     private static HttpResponse<String> get(RunningBerth berth, String path) throws Exception {
