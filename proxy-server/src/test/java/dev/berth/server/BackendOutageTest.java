@@ -20,7 +20,7 @@ class BackendOutageTest {
 
     @Test
     void whileTheBackendIsDownClientsGet08006AndKeepTheirConnectionsAndThePoolRefillsWhenItIsBack() throws Exception {
-        try (OutageRelay relay = new OutageRelay(TestPostgres.port());
+        try (FaultyLink relay = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.backend(ServerHealthTest.appBackendVia(relay))
                      .authType(AuthType.TRUST).poolMin(2).poolMax(4).connectionTimeoutMs(3_000))) {
             berth.awaitPool(p -> p.idle() == 2, "warm-up to the minimum");
@@ -53,7 +53,7 @@ class BackendOutageTest {
 
     @Test
     void aBackendThatComesBackWithinTheConnectionTimeoutServesTheClientsWaitingForIt() throws Exception {
-        try (OutageRelay relay = new OutageRelay(TestPostgres.port());
+        try (FaultyLink relay = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.backend(ServerHealthTest.appBackendVia(relay))
                      .authType(AuthType.TRUST).poolMin(1).poolMax(4).connectionTimeoutMs(60_000))) {
             berth.awaitPool(p -> p.idle() == 1, "warm-up");

@@ -66,7 +66,7 @@ class ClientTimeoutsTest {
 
     @Test
     void aServerThatDoesNotAnswerItsTimeoutCancelIsClosedAndTheClientGets08006() throws Exception {
-        try (OutageRelay relay = new OutageRelay(TestPostgres.port());
+        try (FaultyLink relay = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.backend(ServerHealthTest.appBackendVia(relay))
                      .authType(AuthType.TRUST).poolMin(0).poolMax(2).queryTimeoutMs(500));
              RawClient stuck = login(berth)) {
