@@ -3,6 +3,7 @@ package dev.berth.server;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -239,13 +240,13 @@ class ObservabilityTest {
     }
 
     @Test
-    void promtoolFindsNoProblemsInTheExposition() throws Exception {
+    void promtoolFindsNoProblemsInTheExposition(@TempDir Path dir) throws Exception {
         RequiredTool.requireCommand("promtool", "prometheus");
         try (RunningBerth berth = RunningBerth.start(b -> b.metricsCompat("pgbouncer"));
              Connection c = berth.connectApp(); Statement s = c.createStatement()) {
             s.execute("select 1");
             String body = get(berth.server(), "/metrics").body();
-            Path file = Files.createTempFile("metrics", ".txt");
+            Path file = dir.resolve("metrics.txt");
             Files.writeString(file, body);
             Process p = new ProcessBuilder("sh", "-c", "promtool check metrics < " + file).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
