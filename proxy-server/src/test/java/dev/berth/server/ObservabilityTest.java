@@ -39,7 +39,7 @@ class ObservabilityTest {
 
     @Test
     void gaugesAndHistogramsMoveWithTheLoad() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2).connectionTimeoutMs(10_000))) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2))) {
             Connection h1 = PoolLimitsTest.hold(berth.connectApp());
             Connection h2 = PoolLimitsTest.hold(berth.connectApp());
             ExecutorService waiters = Executors.newFixedThreadPool(3);
@@ -111,8 +111,11 @@ class ObservabilityTest {
      */
     @Test
     void aFailedBackendLoginIsCountedOnceAsAFailure() throws Exception {
-        // one event loop, so the refused backend's close has run long before the second client's timeout
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMode(PoolMode.SESSION).poolMax(2).connectionTimeoutMs(1_000).workers(1));
+        // one event loop, so the refused backend's close has run long before the second client's timeout; the
+        // first backend is opened (warmed) before, so that the 1 s cannot expire on the first client's login
+        try (RunningBerth berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend()).poolMode(PoolMode.SESSION)
+                .poolMin(1).poolMax(2).connectionTimeoutMs(1_000).workers(1))
+                .awaitPool(p -> p.idle() == 1, "the first server warmed");
              Connection first = berth.connectApp()) {
             TestPostgres.execute("alter role " + TestPostgres.APP_USER + " connection limit 1");
             try {
