@@ -30,6 +30,8 @@ public final class FaultyLink implements AutoCloseable {
     private final Object gate = new Object();
     /** Guarded by this: replaced by {@link #refuse}; a link is registered only while its listener is open. */
     private ServerSocket listener;
+    /** Guarded by this: while refusing, the port bound but not listening, so that no other socket takes it. */
+    private Socket reservation;
     private volatile boolean stalled;
     private volatile long slowMs;
     private volatile long firstBytesDelayMs;
@@ -128,9 +130,35 @@ public final class FaultyLink implements AutoCloseable {
     public synchronized void refuse(boolean on) throws IOException {
         if (on && !listener.isClosed()) {
             listener.close();
+            reservation = reserve(port);
         } else if (!on && listener.isClosed() && !closed) {
-            listener = listen(port);
+            listener = listen(port); // beside the reservation: both reuse the address, and it does not listen
             startAccepting(listener);
+            closeReservation();
+        }
+    }
+
+    /**
+     * Binds {@code port} without listening: connections to it are still refused (a SYN finds no listener), but
+     * the port cannot become another socket's while the relay is down (an outgoing connection of another
+     * process under load took it once, and {@link #up()} then failed with "Address already in use").
+     */
+    private static Socket reserve(int port) {
+        Socket s = new Socket();
+        try {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return s;
+        } catch (IOException e) {
+            reset(s);
+            return null; // taken in the moment since the close: up() will say so
+        }
+    }
+
+    private void closeReservation() {
+        if (reservation != null) {
+            reset(reservation);
+            reservation = null;
         }
     }
 
@@ -299,6 +327,7 @@ public final class FaultyLink implements AutoCloseable {
         closed = true;
         stall(false);
         listener.close();
+        closeReservation();
         cutAll();
     }
 }

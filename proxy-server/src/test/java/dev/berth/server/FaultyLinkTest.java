@@ -3,7 +3,10 @@ package dev.berth.server;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -11,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** The relay the fault tests rely on keeps its word: after {@link FaultyLink#down()} no link is left open. */
@@ -62,6 +66,26 @@ class FaultyLinkTest {
         } finally {
             for (Socket s : held) {
                 s.close();
+            }
+        }
+    }
+
+    /** While down, connections are refused and the port stays the relay's, so that up() can listen on it again. */
+    @Test
+    void whileDownThePortIsRefusedButKept() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             FaultyLink link = new FaultyLink(backend.getLocalPort())) {
+            link.down();
+            assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), link.port()).close(),
+                    "refused while down");
+            try (Socket other = new Socket()) {
+                assertThrows(BindException.class, () -> other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), link.port())),
+                        "no other socket can take the port while the relay is down");
+            }
+            link.up();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), link.port()); Socket server = backend.accept()) {
+                client.getOutputStream().write(7);
+                assertEquals(7, server.getInputStream().read(), "relayed again once up");
             }
         }
     }
