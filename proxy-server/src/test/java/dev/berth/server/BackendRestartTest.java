@@ -58,10 +58,9 @@ class BackendRestartTest {
              RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(4)
                      .backend(BackendUrl.parse("postgresql://127.0.0.1:" + link.port())))) {
             restartUnderLoad("link", berth, () -> TestPostgres.superuser("postgres"), loadFailing -> {
-                link.refuse(true);
-                link.cutAll(); // every backend connection reset, as when PostgreSQL's processes die
+                link.down(); // refused, and every backend connection reset, as when PostgreSQL's processes die
                 RunningBerth.waitFor(loadFailing, "the load fails while PostgreSQL is away");
-                link.refuse(false);
+                link.up();
             });
         }
     }

@@ -66,7 +66,7 @@ class ClientTimeoutsTest {
 
     @Test
     void aServerThatDoesNotAnswerItsTimeoutCancelIsClosedAndTheClientGets08006() throws Exception {
-        try (OutageRelay relay = new OutageRelay(TestPostgres.port());
+        try (FaultyLink relay = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.backend(ServerHealthTest.appBackendVia(relay))
                      .authType(AuthType.TRUST).poolMin(0).poolMax(2).queryTimeoutMs(500));
              RawClient stuck = login(berth)) {
@@ -89,9 +89,8 @@ class ClientTimeoutsTest {
             run(other, "drop table if exists idle_tx_marker; create table idle_tx_marker (n int)");
             String pid;
             try (RawClient idle = login(berth)) {
-                run(idle, "begin");
-                pid = one(idle, "select pg_backend_pid()");
-                run(idle, "insert into idle_tx_marker values (1)");
+                // one message: no pause of this thread between the statements can count as idle in the transaction
+                pid = one(idle, "begin; select pg_backend_pid(); insert into idle_tx_marker values (1)");
                 fatal(idle, "25P03", "idle-in-transaction timeout (idle_transaction_timeout=500 ms)");
             }
             assertEquals(pid, one(other, "select pg_backend_pid()"), "the same server, reused");
@@ -104,7 +103,7 @@ class ClientTimeoutsTest {
         try (RunningBerth berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend()).authType(AuthType.TRUST)
                 .poolMin(0).poolMax(2).clientIdleTimeoutMs(500));
              RawClient idle = login(berth)) {
-            one(idle, "select 1");
+            // idle from its login on (a query first would race the 500 ms if this thread paused after the login)
             fatal(idle, "57P05", "idle-session timeout (client_idle_timeout=500 ms)");
             try (RawClient next = login(berth)) {
                 assertEquals("4", one(next, "select 4"));
@@ -118,8 +117,7 @@ class ClientTimeoutsTest {
                 .poolMode(PoolMode.SESSION).poolMin(0).poolMax(1).clientIdleTimeoutMs(500))) {
             String pid;
             try (RawClient idle = login(berth)) {
-                pid = one(idle, "select pg_backend_pid()");
-                run(idle, "set application_name = 'left-behind'");
+                pid = one(idle, "select pg_backend_pid(); set application_name = 'left-behind'"); // one message: no gap
                 fatal(idle, "57P05", "client_idle_timeout=500 ms");
             }
             try (RawClient next = login(berth)) {
@@ -135,8 +133,9 @@ class ClientTimeoutsTest {
                 .poolMin(0).poolMax(2).transactionTimeoutMs(800));
              RawClient other = login(berth)) {
             try (RawClient long1 = login(berth)) {
-                run(long1, "begin");
-                long1.query("select pg_sleep(60)");
+                // both at once: the transaction's clock starts at begin, and this thread may pause between them
+                long1.send(RawClient.batch().query("begin").query("select pg_sleep(60)"));
+                assertEquals("CZ", RawClient.types(long1.readUntil('Z')));
                 fatal(long1, "25P04", "transaction timeout (transaction_timeout=800 ms)");
             }
             assertEquals("5", one(other, "select 5"), "another client is not affected");

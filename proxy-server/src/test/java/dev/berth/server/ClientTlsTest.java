@@ -4,6 +4,7 @@ import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -207,8 +208,7 @@ class ClientTlsTest {
     }
 
     @Test
-    void reloadRereadsTheCertificateAndABadOneKeepsTheOld() throws Exception {
-        Path dir = Files.createTempDirectory("berth-reload-certs");
+    void reloadRereadsTheCertificateAndABadOneKeepsTheOld(@TempDir Path dir) throws Exception {
         Path cert = Files.copy(SERVER.cert(), dir.resolve("server.crt"));
         Path key = Files.copy(SERVER.key(), dir.resolve("server.key"));
         TestCertificates newCa = TestCertificates.authority("New CA");
@@ -234,8 +234,7 @@ class ClientTlsTest {
     }
 
     @Test
-    void aNewConfigurationTurnsTlsOnAndABadCertificateInItChangesNothing() throws Exception {
-        Path dir = Files.createTempDirectory("berth-reconfigure-certs");
+    void aNewConfigurationTurnsTlsOnAndABadCertificateInItChangesNothing(@TempDir Path dir) throws Exception {
         Path cert = Files.copy(SERVER.cert(), dir.resolve("server.crt"));
         Path key = Files.copy(SERVER.key(), dir.resolve("server.key"));
         try (RunningBerth berth = RunningBerth.start()) {

@@ -15,10 +15,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP relay on the loopback address between Berth and PostgreSQL that misbehaves on demand, as a network
- * or a restarting server does: it cuts links (RST both sides), stalls them (bytes stop, nothing closes),
- * slows them, delays a link's first bytes from the server (a compute waking up), and refuses new
- * connections (the port is closed, so connects get ECONNREFUSED). Two threads per link: for the few dozen
- * backend connections of a test.
+ * or a restarting server does, without stopping the one embedded PostgreSQL every test shares: it cuts links
+ * (RST both sides), takes PostgreSQL "down" (cuts every link and refuses connections: the port is closed, so
+ * connects get ECONNREFUSED) and "up" again on the same port, severs links silently (the PostgreSQL side goes,
+ * Berth's side stays quiet until Berth writes), stalls all links or only those open now (bytes stop, nothing
+ * closes), slows them, delays a link's first bytes from the server (a compute waking up), and resets new
+ * connections after their first bytes. Two threads per link: for the few dozen backend connections of a test.
  */
 public final class FaultyLink implements AutoCloseable {
     private final int backendPort;
@@ -26,7 +28,10 @@ public final class FaultyLink implements AutoCloseable {
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final Object gate = new Object();
-    private volatile ServerSocket listener;
+    /** Guarded by this: replaced by {@link #refuse}; a link is registered only while its listener is open. */
+    private ServerSocket listener;
+    /** Guarded by this: while refusing, the port bound but not listening, so that no other socket takes it. */
+    private Socket reservation;
     private volatile boolean stalled;
     private volatile long slowMs;
     private volatile long firstBytesDelayMs;
@@ -81,12 +86,36 @@ public final class FaultyLink implements AutoCloseable {
         return true;
     }
 
+    /**
+     * PostgreSQL "stops": new connections are refused and every link is cut. Atomic with respect to the
+     * accepting thread: no link accepted before the call survives it.
+     */
+    public synchronized void down() throws IOException {
+        refuse(true);
+        cutAll();
+    }
+
+    /** PostgreSQL is back on the same port. */
+    public void up() throws IOException {
+        refuse(false);
+    }
+
+    /** Every link to PostgreSQL ends; Berth's side notices only when it sends something (then it is reset). */
+    public void severSilently() {
+        links.forEach(Link::sever);
+    }
+
     /** Stops forwarding in both directions without closing anything (a silent network), or resumes. */
     public void stall(boolean on) {
         synchronized (gate) {
             stalled = on;
             gate.notifyAll();
         }
+    }
+
+    /** The links open now stop passing bytes either way, without closing; links made later work. */
+    public void stallExisting() {
+        links.forEach(link -> link.stalled = true);
     }
 
     /** Holds each chunk for {@code ms} before forwarding it (0: full speed). */
@@ -101,9 +130,35 @@ public final class FaultyLink implements AutoCloseable {
     public synchronized void refuse(boolean on) throws IOException {
         if (on && !listener.isClosed()) {
             listener.close();
+            reservation = reserve(port);
         } else if (!on && listener.isClosed() && !closed) {
-            listener = listen(port);
+            listener = listen(port); // beside the reservation: both reuse the address, and it does not listen
             startAccepting(listener);
+            closeReservation();
+        }
+    }
+
+    /**
+     * Binds {@code port} without listening: connections to it are still refused (a SYN finds no listener), but
+     * the port cannot become another socket's while the relay is down (an outgoing connection of another
+     * process under load took it once, and {@link #up()} then failed with "Address already in use").
+     */
+    private static Socket reserve(int port) {
+        Socket s = new Socket();
+        try {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return s;
+        } catch (IOException e) {
+            reset(s);
+            return null; // taken in the moment since the close: up() will say so
+        }
+    }
+
+    private void closeReservation() {
+        if (reservation != null) {
+            reset(reservation);
+            reservation = null;
         }
     }
 
@@ -125,31 +180,43 @@ public final class FaultyLink implements AutoCloseable {
     private void startAccepting(ServerSocket socket) {
         daemon(() -> {
             while (!socket.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = socket.accept();
-                    accepted.incrementAndGet();
-                    if (resetNew) {
-                        daemon(() -> resetAfterFirstBytes(client), "faulty-link-reset");
-                        continue;
-                    }
-                    Socket server;
-                    try {
-                        server = new Socket(InetAddress.getLoopbackAddress(), backendPort);
-                    } catch (IOException e) {
-                        reset(client); // the server refused: so does the relay
-                        continue;
-                    }
-                    client.setTcpNoDelay(true); // forward each chunk as it comes, as Berth and PostgreSQL do
-                    server.setTcpNoDelay(true);
-                    Link link = new Link(client, server);
-                    links.add(link);
-                    daemon(() -> link.pump(client, server, 0), "faulty-link-up");
-                    daemon(() -> link.pump(server, client, firstBytesDelayMs), "faulty-link-down");
+                    client = socket.accept();
                 } catch (IOException e) {
                     return; // the listener closed
                 }
+                accepted.incrementAndGet();
+                if (resetNew) {
+                    daemon(() -> resetAfterFirstBytes(client), "faulty-link-reset");
+                } else {
+                    relay(socket, client);
+                }
             }
         }, "faulty-link-accept");
+    }
+
+    /** Connects {@code client}, accepted on {@code socket}, to the server, unless the relay went down meanwhile. */
+    private void relay(ServerSocket socket, Socket client) {
+        Socket server;
+        try {
+            server = new Socket(InetAddress.getLoopbackAddress(), backendPort);
+            client.setTcpNoDelay(true); // forward each chunk as it comes, as Berth and PostgreSQL do
+            server.setTcpNoDelay(true);
+        } catch (IOException e) {
+            reset(client); // the server refused, or the client is gone already: so is the link
+            return;
+        }
+        Link link = new Link(client, server);
+        synchronized (this) {
+            if (socket.isClosed()) { // down() or refuse() came between the accept and now: it would miss this link
+                link.cut();
+                return;
+            }
+            links.add(link);
+        }
+        daemon(() -> link.pump(client, server, 0, false), "faulty-link-up");
+        daemon(() -> link.pump(server, client, firstBytesDelayMs, true), "faulty-link-down");
     }
 
     /** One relayed connection. */
@@ -157,13 +224,16 @@ public final class FaultyLink implements AutoCloseable {
         private final Socket client;
         private final Socket server;
         private final AtomicInteger pumpsDone = new AtomicInteger();
+        volatile boolean stalled;
+        private volatile boolean severed;
+        private volatile boolean cut;
 
         Link(Socket client, Socket server) {
             this.client = client;
             this.server = server;
         }
 
-        void pump(Socket from, Socket to, long firstDelayMs) {
+        void pump(Socket from, Socket to, long firstDelayMs, boolean fromServer) {
             try {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
@@ -174,7 +244,7 @@ public final class FaultyLink implements AutoCloseable {
                         TimeUnit.MILLISECONDS.sleep(firstDelayMs); // the compute waking up, not a wait for state
                     }
                     first = false;
-                    awaitNotStalled();
+                    awaitNotStalled(this);
                     long slow = slowMs;
                     if (slow > 0) {
                         TimeUnit.MILLISECONDS.sleep(slow); // the fault itself
@@ -184,19 +254,28 @@ public final class FaultyLink implements AutoCloseable {
                 }
                 to.shutdownOutput(); // pass the orderly close on
                 if (pumpsDone.incrementAndGet() == 2) {
-                    links.remove(this);
-                    reset(client);
-                    reset(server);
+                    cut();
                 }
             } catch (IOException | InterruptedException e) {
-                cut(); // one side reset or was cut: so is the other
+                if (!(fromServer && severed)) {
+                    cut(); // one side reset or was cut: so is the other (a severed link waits for Berth to write)
+                }
             }
+        }
+
+        void sever() {
+            severed = true;
+            reset(server);
         }
 
         void cut() {
             links.remove(this);
             reset(client);
             reset(server);
+            synchronized (gate) {
+                cut = true;
+                gate.notifyAll(); // a pump held by a stall ends with its link
+            }
         }
     }
 
@@ -209,14 +288,17 @@ public final class FaultyLink implements AutoCloseable {
         reset(s);
     }
 
-    private void awaitNotStalled() throws InterruptedException {
-        if (!stalled) {
+    private void awaitNotStalled(Link link) throws InterruptedException, IOException {
+        if (!stalled && !link.stalled) {
             return;
         }
         synchronized (gate) {
-            while (stalled) {
+            while ((stalled || link.stalled) && !link.cut) {
                 gate.wait();
             }
+        }
+        if (link.cut) {
+            throw new IOException("cut while stalled");
         }
     }
 
@@ -245,6 +327,7 @@ public final class FaultyLink implements AutoCloseable {
         closed = true;
         stall(false);
         listener.close();
+        closeReservation();
         cutAll();
     }
 }

@@ -5,6 +5,7 @@ import dev.berth.core.config.ClientTlsMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,12 +32,14 @@ class HbaTest {
             "hostssl   appdb    " + TestPostgres.PLAIN_USER + " 127.0.0.1/32  password",
             "host      appdb    app       10.0.0.0/8    trust",
             "host      appdb    app       127.0.0.1/32  scram-sha-256", "");
+    @TempDir
+    static Path files;
     private static Path hbaFile;
     private static RunningBerth berth;
 
     @BeforeAll
     static void start() throws IOException {
-        hbaFile = Files.writeString(Files.createTempFile("berth-hba", ".conf"), RULES);
+        hbaFile = Files.writeString(files.resolve("berth-hba.conf"), RULES);
         TestCertificates.Pem server = CA.server("localhost");
         berth = RunningBerth.start(b -> b.authType(AuthType.HBA).authHbaFile(hbaFile)
                 .tlsCert(server.cert()).tlsKey(server.key()).tlsCa(CA.ca()).clientTlsMode(ClientTlsMode.PREFER));
@@ -115,8 +118,8 @@ class HbaTest {
     }
 
     @Test
-    void reloadRereadsTheRules() throws Exception {
-        Path other = Files.writeString(Files.createTempFile("berth-hba", ".conf"), "host all all 127.0.0.1/32 scram-sha-256\n");
+    void reloadRereadsTheRules(@TempDir Path dir) throws Exception {
+        Path other = Files.writeString(dir.resolve("berth-hba.conf"), "host all all 127.0.0.1/32 scram-sha-256\n");
         try (RunningBerth b = RunningBerth.start(c -> c.authType(AuthType.HBA).authHbaFile(other))) {
             assertEquals("app", whoAmI(b.connect("app", TestPostgres.APP_PASSWORD, "postgres")));
             Files.writeString(other, "host all all 127.0.0.1/32 reject\n");

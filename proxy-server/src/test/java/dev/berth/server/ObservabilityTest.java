@@ -3,6 +3,7 @@ package dev.berth.server;
 import dev.berth.core.config.HostPort;
 import dev.berth.core.config.PoolMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -38,7 +39,7 @@ class ObservabilityTest {
 
     @Test
     void gaugesAndHistogramsMoveWithTheLoad() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2).connectionTimeoutMs(10_000))) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2))) {
             Connection h1 = PoolLimitsTest.hold(berth.connectApp());
             Connection h2 = PoolLimitsTest.hold(berth.connectApp());
             ExecutorService waiters = Executors.newFixedThreadPool(3);
@@ -110,8 +111,11 @@ class ObservabilityTest {
      */
     @Test
     void aFailedBackendLoginIsCountedOnceAsAFailure() throws Exception {
-        // one event loop, so the refused backend's close has run long before the second client's timeout
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMode(PoolMode.SESSION).poolMax(2).connectionTimeoutMs(1_000).workers(1));
+        // one event loop, so the refused backend's close has run long before the second client's timeout; the
+        // first backend is opened (warmed) before, so that the 1 s cannot expire on the first client's login
+        try (RunningBerth berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend()).poolMode(PoolMode.SESSION)
+                .poolMin(1).poolMax(2).connectionTimeoutMs(1_000).workers(1))
+                .awaitPool(p -> p.idle() == 1, "the first server warmed");
              Connection first = berth.connectApp()) {
             TestPostgres.execute("alter role " + TestPostgres.APP_USER + " connection limit 1");
             try {
@@ -239,13 +243,13 @@ class ObservabilityTest {
     }
 
     @Test
-    void promtoolFindsNoProblemsInTheExposition() throws Exception {
+    void promtoolFindsNoProblemsInTheExposition(@TempDir Path dir) throws Exception {
         RequiredTool.requireCommand("promtool", "prometheus");
         try (RunningBerth berth = RunningBerth.start(b -> b.metricsCompat("pgbouncer"));
              Connection c = berth.connectApp(); Statement s = c.createStatement()) {
             s.execute("select 1");
             String body = get(berth.server(), "/metrics").body();
-            Path file = Files.createTempFile("metrics", ".txt");
+            Path file = dir.resolve("metrics.txt");
             Files.writeString(file, body);
             Process p = new ProcessBuilder("sh", "-c", "promtool check metrics < " + file).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());

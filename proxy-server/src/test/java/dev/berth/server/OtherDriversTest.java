@@ -84,7 +84,7 @@ class OtherDriversTest {
     // ---- running the scripts ----
 
     private static RunningBerth startBerth() {
-        return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(POOL_MAX).connectionTimeoutMs(10_000));
+        return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(POOL_MAX));
     }
 
     private static void python(String python, String script, int port) throws Exception {

@@ -166,9 +166,15 @@ class PgbouncerLimitsTest {
 
     @Test
     void aClientWaitingPastTheTimeoutAtTheDatabaseCapIsToldWhichCap() throws Exception {
-        Path ini = ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=1"), "query_wait_timeout = 1");
+        Path ini = ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=1"));
         try (RunningBerth berth = RunningBerth.startWithConfig(ini);
              Connection holder = inTransaction(berth, TestPostgres.APP_USER, "limited")) {
+            // the 1 s under test only once the holder has its server: opened on demand, that can take longer under load
+            ini("scram-sha-256", List.of("limited = dbname=" + DB + " max_db_connections=1"), "query_wait_timeout = 1");
+            try (Connection admin = admin(berth); Statement s = admin.createStatement()) {
+                s.execute("RELOAD");
+            }
+            assertEquals(1_000, berth.server().config().connectionTimeoutMs());
             SQLException timedOut = assertThrows(SQLException.class, () -> connect(berth, TestPostgres.MD5_USER, "limited"));
             assertEquals("53300", timedOut.getSQLState());
             assertTrue(timedOut.getMessage().contains("all 1 connections of max_db_connections for database limited in use"),

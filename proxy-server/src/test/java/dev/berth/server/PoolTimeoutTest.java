@@ -1,6 +1,7 @@
 package dev.berth.server;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.BackendUrl;
 import dev.berth.server.RawClient.Message;
 import org.junit.jupiter.api.Test;
 
@@ -26,9 +27,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PoolTimeoutTest {
 
+    /**
+     * Berth with its one backend open and idle before any client comes: a login needs a backend too, and one
+     * opened on demand can take longer than the 500 ms on a loaded machine, so that the set-up, not the wait
+     * under test, would time out. The pool postgres@postgres is the default pool, which poolMin warms.
+     */
     private static RunningBerth berth() {
-        return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(1)
-                .connectionTimeoutMs(500).adminUsers(Set.of("postgres")));
+        RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
+                .backend(BackendUrl.parse("postgresql://postgres@127.0.0.1:" + TestPostgres.port() + "/postgres"))
+                .poolMin(1).poolMax(1).connectionTimeoutMs(500).adminUsers(Set.of("postgres")));
+        try {
+            return berth.awaitPool("postgres", "postgres", p -> p.idle() == 1, "the pool's one backend open");
+        } catch (AssertionError e) {
+            berth.close();
+            throw e;
+        }
     }
 
     /** Runs a command on the admin console and reads its answer, which must not be an error. */
@@ -131,6 +144,8 @@ class PoolTimeoutTest {
             assertPauseExpired(r.get(0));
 
             admin(console, "RESUME");
+            // PAUSE closed the backend: the query waits for the one poolMin opens again, not a 500 ms race with it
+            berth.awaitPool("postgres", "postgres", p -> p.idle() == 1, "the pool's backend open again");
             c.send(batch().query("select 3"));
             r = c.readUntil('Z');
             assertEquals(List.of("3"), RawClient.firstColumns(r), RawClient.types(r));

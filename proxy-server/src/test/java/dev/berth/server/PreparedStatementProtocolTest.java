@@ -35,7 +35,7 @@ class PreparedStatementProtocolTest {
 
     private static RunningBerth berth(int poolMax, int maxPreparedStatements) {
         return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMin(0).poolMax(poolMax)
-                .maxPreparedStatements(maxPreparedStatements).connectionTimeoutMs(10_000));
+                .maxPreparedStatements(maxPreparedStatements));
     }
 
     /** Where a scenario's clients connect: Berth, or PostgreSQL directly. */

@@ -41,7 +41,7 @@ public final class RunningBerth implements AutoCloseable {
 
     /**
      * Berth with the default test auth file, SCRAM client auth, backend = the embedded PostgreSQL, client user and
-     * database, and generous connection timeouts (30 s), before {@code customize}.
+     * database, and generous connection timeouts (30 s; 60 s for a client's login), before {@code customize}.
      */
     public static RunningBerth start(UnaryOperator<BerthConfig.Builder> customize) {
         BerthConfig.Builder builder = BerthConfig.builder()
@@ -55,7 +55,10 @@ public final class RunningBerth implements AutoCloseable {
                 // waits that no test means to run into must never trip on a loaded machine; the tests of the
                 // timeouts set short ones themselves
                 .connectionTimeoutMs(30_000)
-                .serverConnectTimeoutMs(30_000);
+                .serverConnectTimeoutMs(30_000)
+                // a login waits for a backend too: past the connection timeout, so that its clear 53300 comes first
+                // (the 15 s default expired on logins under a load average of 34 on two cores)
+                .clientLoginTimeoutMs(60_000);
         try {
             return new RunningBerth(new BerthServer(customize.apply(builder).build()).start());
         } catch (IOException e) {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerHealthTest {
 
     /** The pool app@appdb through {@code relay}, so that the test can break the link. */
-    static BackendUrl appBackendVia(OutageRelay relay) {
+    static BackendUrl appBackendVia(FaultyLink relay) {
         return BackendUrl.parse("postgresql://" + TestPostgres.APP_USER + ":" + TestPostgres.APP_PASSWORD
                 + "@127.0.0.1:" + relay.port() + "/" + TestPostgres.APP_DB);
     }
@@ -64,7 +64,7 @@ class ServerHealthTest {
 
     @Test
     void aServerThatDiedWhileIdleIsFoundByItsCheckAndTheClientGetsAnotherWithoutAnError() throws Exception {
-        try (OutageRelay relay = new OutageRelay(TestPostgres.port());
+        try (FaultyLink relay = new FaultyLink(TestPostgres.port());
              RunningBerth berth = RunningBerth.start(b -> b.backend(appBackendVia(relay))
                      .poolMin(1).poolMax(2).serverCheckDelayMs(0))) {
             berth.awaitPool(p -> p.idle() == 1, "warm-up");

@@ -39,7 +39,7 @@ class SessionCarryTest {
     static void start() {
         // one backend: every client that is not pinned shares it, so a pin shows as a wait and a leak as a value
         berth = RunningBerth.start(b -> b.backend(RunningBerth.appBackend()).authType(AuthType.TRUST).authFile(null)
-                .poolMax(1).connectionTimeoutMs(10_000).adminUsers(Set.of("app")));
+                .poolMax(1).adminUsers(Set.of("app")));
     }
 
     @AfterAll

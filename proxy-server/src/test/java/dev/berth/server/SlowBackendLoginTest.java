@@ -43,13 +43,12 @@ class SlowBackendLoginTest {
                         }
                     }));
                 }
-                berth.awaitPool(p -> p.opening() > 0, "the pool opens a backend through the slow relay");
                 for (Future<Integer> r : results) {
                     assertEquals(42, r.get(60, TimeUnit.SECONDS));
                 }
                 long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 assertTrue(tookMs >= DELAY_MS, "the relay held the login back (took " + tookMs + " ms)");
-                assertTrue(relay.accepted() <= 2, "at most pool-max logins: " + relay.accepted());
+                assertTrue(relay.accepted() >= 1 && relay.accepted() <= 2, "one to pool-max logins: " + relay.accepted());
             } finally {
                 clients.shutdownNow();
             }

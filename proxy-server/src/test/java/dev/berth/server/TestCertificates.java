@@ -59,12 +59,8 @@ public final class TestCertificates {
 
     /** A new CA named {@code caName}, writing its files to a temporary directory. */
     public static TestCertificates authority(String caName) {
-        try {
-            Path dir = Files.createTempDirectory("berth-certs");
-            return new TestCertificates(dir, ca(dir, caName));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = TempFiles.directory("berth-certs");
+        return new TestCertificates(dir, ca(dir, caName));
     }
 
     /** The CA's certificate (what sslrootcert and tls_ca point at). */

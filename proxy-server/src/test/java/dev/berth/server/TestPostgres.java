@@ -35,7 +35,7 @@ public final class TestPostgres {
     public static synchronized EmbeddedPostgres get() {
         if (postgres == null) {
             try {
-                Path hba = Files.createTempFile("berth-test-hba", ".conf");
+                Path hba = TempFiles.file("berth-test-hba", ".conf");
                 Files.writeString(hba, String.join("\n",
                         "local all all trust",
                         "host all " + APP_USER + " 127.0.0.1/32 scram-sha-256",
@@ -122,10 +122,7 @@ public final class TestPostgres {
 
     static Path writeTemp(String prefix, String content) {
         try {
-            Path file = Files.createTempFile(prefix, ".txt");
-            Files.writeString(file, content);
-            file.toFile().deleteOnExit();
-            return file;
+            return Files.writeString(TempFiles.file(prefix, ".txt"), content);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

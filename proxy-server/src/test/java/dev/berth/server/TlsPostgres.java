@@ -40,7 +40,7 @@ public final class TlsPostgres {
     public static synchronized TlsPostgres get() {
         if (instance == null) {
             try {
-                Path dir = Files.createTempDirectory("berth-tls-pg");
+                Path dir = TempFiles.directory("berth-tls-pg");
                 TestCertificates.Issued ca = TestCertificates.ca(dir, "Berth Test CA");
                 TestCertificates.Issued server = TestCertificates.issue(dir, ca, "localhost", "localhost");
                 TestCertificates.Issued client = TestCertificates.issue(dir, ca, CERT_USER);

@@ -33,7 +33,7 @@ class TransactionPoolingTest {
 
     @Test
     void fiftyHikariConnectionsShareFiveBackendsWithPreparedStatementsBatchesAndMetadata() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(5).connectionTimeoutMs(10_000));
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(5));
              HikariDataSource ds = berth.hikari(50)) {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                 s.execute("create table if not exists tx_items(id int primary key, owner int, v text)");
@@ -108,7 +108,7 @@ class TransactionPoolingTest {
 
     @Test
     void reportedParametersFollowEachClientAcrossSharedBackends() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(3).connectionTimeoutMs(10_000))) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(3))) {
             int clients = 12;
             List<Connection> connections = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
@@ -154,7 +154,7 @@ class TransactionPoolingTest {
 
     @Test
     void sessionStateNeverLeaksToAnotherClient() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2).connectionTimeoutMs(10_000))) {
+        try (RunningBerth berth = RunningBerth.start(b -> b.poolMax(2))) {
             // SET LOCAL ends with the transaction: no pin needed, nothing left behind
             try (Connection c = berth.connectApp(); Statement s = c.createStatement()) {
                 c.setAutoCommit(false);

@@ -1,6 +1,7 @@
 package dev.berth.core.hba;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -50,8 +51,7 @@ class HbaRulesTest {
     }
 
     @Test
-    void atFileListsNamesRelativeToTheHbaFile() throws IOException {
-        Path dir = Files.createTempDirectory("hba");
+    void atFileListsNamesRelativeToTheHbaFile(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("admins"), "alice, bob\ncarol\n");
         Path hba = Files.writeString(dir.resolve("pg_hba.conf"), "host all @admins all trust\nhost all all all reject\n");
         HbaRules rules = HbaRules.load(hba);

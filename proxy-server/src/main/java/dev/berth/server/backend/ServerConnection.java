@@ -350,7 +350,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (state == State.LOGIN) {
             loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "backend " + route.address() + ": " + cause.getMessage()));
         } else {
-            close(CloseReason.ERROR, cause.getMessage());
+            // a reset during a check is the check failing (lostReason), as a close then is
+            close(lostReason == CloseReason.SERVER_CLOSED ? CloseReason.ERROR : lostReason, cause.getMessage());
         }
     }
 
