@@ -36,6 +36,8 @@ public final class BackendAuthenticator {
     private X509Certificate serverCertificate;
     private ScramClient scram;
     private boolean bound;
+    /** The server's SCRAM signature checked out (SASLFinal): it knows the secret. */
+    private boolean serverVerified;
 
     public BackendAuthenticator(BackendCredentials credentials) {
         this(credentials, ChannelBinding.PREFER);
@@ -78,6 +80,11 @@ public final class BackendAuthenticator {
         int code = payload.readInt();
         switch (code) {
             case MessageType.AUTH_OK:
+                if (scram != null && !serverVerified) {
+                    // SCRAM is mutual: a server that skips its proof may not know the secret at all (an impostor)
+                    throw new AuthException(SqlState.PROTOCOL_VIOLATION, "server sent AuthenticationOk before completing"
+                            + " the SCRAM exchange: it did not prove that it knows the password");
+                }
                 if (channelBinding == ChannelBinding.REQUIRE && !bound) {
                     throw bindingRequired("channel binding required, but server authenticated client without channel binding");
                 }
@@ -184,6 +191,7 @@ public final class BackendAuthenticator {
         }
         try {
             scram.serverFinalMessage(serverFinal);
+            serverVerified = true;
             bound = scram.getScramMechanism().isPlus();
         } catch (ScramException e) {
             throw new AuthException(SqlState.INVALID_PASSWORD, "server's SCRAM signature is invalid: " + e.getMessage());

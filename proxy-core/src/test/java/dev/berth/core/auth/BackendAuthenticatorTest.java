@@ -235,6 +235,27 @@ class BackendAuthenticatorTest {
         assertTrue(e.getMessage().startsWith("server's SCRAM signature is invalid"), e.getMessage());
     }
 
+    /** A server that answers the client's SCRAM proof with AuthenticationOk but no signature never proved itself. */
+    @Test
+    void authenticationOkBeforeTheServersScramSignatureIsRefused() throws Exception {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
+        ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM);
+        ByteBuf initial = passwordPayload(feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
+        Messages.readCString(initial);
+        initial.readInt();
+        String serverFirst = server.onClientFirst(initial.toString(StandardCharsets.UTF_8), RANDOM);
+        initial.release();
+        passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst))).release();
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authentication(A, MessageType.AUTH_OK)));
+        assertEquals(SqlState.PROTOCOL_VIOLATION, e.sqlState());
+        assertTrue(e.getMessage().contains("before completing the SCRAM exchange"), e.getMessage());
+
+        BackendAuthenticator early = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
+        passwordPayload(feed(early, Messages.authenticationSasl(A, "SCRAM-SHA-256"))).release();
+        assertThrows(AuthException.class, () -> feed(early, Messages.authentication(A, MessageType.AUTH_OK)),
+                "right after the client's first message, too");
+    }
+
     @Test
     void missingCleartextPassword() {
         BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.none("bob"));
