@@ -222,12 +222,7 @@ class BackendAuthenticatorTest {
     void aForgedServerSignatureIsRejected() throws Exception {
         BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
         ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM);
-        ByteBuf initial = passwordPayload(feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
-        Messages.readCString(initial);
-        initial.readInt();
-        String serverFirst = server.onClientFirst(initial.toString(StandardCharsets.UTF_8), RANDOM);
-        initial.release();
-        passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst))).release();
+        upToTheServersSignature(auth, server);
         String forged = "v=" + Base64.getEncoder().encodeToString(new byte[32]);
         AuthException e = assertThrows(AuthException.class,
                 () -> feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_FINAL, forged)));
@@ -235,17 +230,22 @@ class BackendAuthenticatorTest {
         assertTrue(e.getMessage().startsWith("server's SCRAM signature is invalid"), e.getMessage());
     }
 
-    /** A server that answers the client's SCRAM proof with AuthenticationOk but no signature never proved itself. */
-    @Test
-    void authenticationOkBeforeTheServersScramSignatureIsRefused() throws Exception {
-        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
-        ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM);
+    /** Plays PostgreSQL's side of SCRAM up to the client's final message (its proof), which is dropped. */
+    private static void upToTheServersSignature(BackendAuthenticator auth, ScramServerExchange server) throws Exception {
         ByteBuf initial = passwordPayload(feed(auth, Messages.authenticationSasl(A, "SCRAM-SHA-256")));
         Messages.readCString(initial);
         initial.readInt();
         String serverFirst = server.onClientFirst(initial.toString(StandardCharsets.UTF_8), RANDOM);
         initial.release();
         passwordPayload(feed(auth, Messages.authenticationSaslData(A, MessageType.AUTH_SASL_CONTINUE, serverFirst))).release();
+    }
+
+    /** A server that answers the client's SCRAM proof with AuthenticationOk but no signature never proved itself. */
+    @Test
+    void authenticationOkBeforeTheServersScramSignatureIsRefused() throws Exception {
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.password("u", "pencil"));
+        ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM);
+        upToTheServersSignature(auth, server);
         AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authentication(A, MessageType.AUTH_OK)));
         assertEquals(SqlState.PROTOCOL_VIOLATION, e.sqlState());
         assertTrue(e.getMessage().contains("before completing the SCRAM exchange"), e.getMessage());
