@@ -34,32 +34,32 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? 
         return switch (choice) {
             case IO_URING -> {
                 requireLoads("io_uring", IoUring.isAvailable(), IoUring.unavailabilityCause());
-                yield ioUring("");
+                yield ioUring();
             }
             case EPOLL -> {
                 requireLoads("epoll", Epoll.isAvailable(), Epoll.unavailabilityCause());
-                yield epoll("");
+                yield epoll();
             }
             case NIO -> nio("");
             case AUTO -> {
                 // epoll first: io_uring measured no faster here and its event loops can hang on shutdown
                 // (Netty 4.2.18, kernel 6.18; bench/RESULTS.md, issue 16), so it is used only when named
                 if (Epoll.isAvailable()) {
-                    yield epoll("");
+                    yield epoll();
                 }
                 yield nio("epoll: " + cause(Epoll.unavailabilityCause()));
             }
         };
     }
 
-    private static Transport ioUring(String skipped) {
+    private static Transport ioUring() {
         return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class, skipped);
+                IoUringSocketChannel.class, "");
     }
 
-    private static Transport epoll(String skipped) {
+    private static Transport epoll() {
         return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                EpollSocketChannel.class, skipped);
+                EpollSocketChannel.class, "");
     }
 
     private static Transport nio(String skipped) {

@@ -209,6 +209,14 @@ public final class Messages {
         return frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
     }
 
+    /**
+     * Whether a framed Parse names the unnamed statement: seen from the name's first byte, with no slice and no
+     * String (drivers send it on every query).
+     */
+    public static boolean parsesUnnamed(ByteBuf frame) {
+        return frame.readableBytes() > 5 && frame.getByte(frame.readerIndex() + 5) == 0;
+    }
+
     /** Reads a NUL-terminated string at the reader index of {@code buf} and advances past it. */
     public static String readCString(ByteBuf buf) {
         int end = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0);

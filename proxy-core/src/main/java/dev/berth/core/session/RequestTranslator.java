@@ -82,8 +82,7 @@ final class RequestTranslator {
     }
 
     boolean parse(ByteBuf frame, Output out) {
-        // the unnamed statement (its name an empty string) is seen from the name's first byte: no slice, no String
-        boolean unnamed = frame.readableBytes() > 5 && frame.getByte(frame.readerIndex() + 5) == 0;
+        boolean unnamed = Messages.parsesUnnamed(frame);
         ByteBuf p = unnamed ? null : Messages.payload(frame);
         String name = unnamed ? "" : Messages.readCString(p);
         if (unsettled.blocks(name, batch)) {

@@ -275,12 +275,12 @@ final class ClientRelay {
 
     /** A Parse of a named statement some server of the pool already prepared: ParseComplete at once. */
     private boolean answerParse(ByteBuf frame) {
-        if (frame.readableBytes() > 5 && frame.getByte(frame.readerIndex() + 5) == 0) {
-            return false; // the unnamed statement lives on a server (seen from one byte: no slice, no String)
+        if (Messages.parsesUnnamed(frame)) {
+            return false; // the unnamed statement lives on a server
         }
         ByteBuf p = Messages.payload(frame);
         String name = Messages.readCString(p);
-        if (name.isEmpty() || session.statements().get(name) != null) {
+        if (session.statements().get(name) != null) {
             return false; // a reused name gets PostgreSQL's own error
         }
         String query = Messages.readCString(p);
