@@ -142,16 +142,31 @@ public final class FaultyLink implements AutoCloseable {
      * Binds {@code port} without listening: connections to it are still refused (a SYN finds no listener), but
      * the port cannot become another socket's while the relay is down (an outgoing connection of another
      * process under load took it once, and {@link #up()} then failed with "Address already in use").
+     * <p>
+     * It also waits for the closed listener to stop listening: the accepting thread's accept() holds the socket
+     * until the JDK's signal ends the call, so for a moment after close() the kernel still completes handshakes
+     * (a connect right after down() once succeeded). The bind fails while any socket listens on the port.
      */
-    private static Socket reserve(int port) {
-        Socket s = new Socket();
-        try {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return s;
-        } catch (IOException e) {
-            reset(s);
-            return null; // taken in the moment since the close: up() will say so
+    private static Socket reserve(int port) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            Socket s = new Socket();
+            try {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return s;
+            } catch (IOException e) {
+                reset(s);
+                if (System.nanoTime() > deadline) {
+                    return null; // another socket took the port since the close: up() will say so
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(1); // the accepting thread leaving accept()
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while closing the relay's port", e);
+            }
         }
     }
 

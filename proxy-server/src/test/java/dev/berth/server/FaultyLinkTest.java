@@ -70,22 +70,27 @@ class FaultyLinkTest {
         }
     }
 
-    /** While down, connections are refused and the port stays the relay's, so that up() can listen on it again. */
+    /**
+     * While down, connections are refused and the port stays the relay's, so that up() can listen on it again.
+     * Many rounds: a connect right after down() once reached the closing listener (its accept() still held it).
+     */
     @Test
     void whileDownThePortIsRefusedButKept() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              FaultyLink link = new FaultyLink(backend.getLocalPort())) {
-            link.down();
-            assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), link.port()).close(),
-                    "refused while down");
-            try (Socket other = new Socket()) {
-                assertThrows(BindException.class, () -> other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), link.port())),
-                        "no other socket can take the port while the relay is down");
-            }
-            link.up();
-            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), link.port()); Socket server = backend.accept()) {
-                client.getOutputStream().write(7);
-                assertEquals(7, server.getInputStream().read(), "relayed again once up");
+            for (int round = 0; round < 200; round++) {
+                link.down();
+                assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), link.port()).close(),
+                        "round " + round + ": refused while down");
+                try (Socket other = new Socket()) {
+                    assertThrows(BindException.class, () -> other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), link.port())),
+                            "round " + round + ": no other socket can take the port while the relay is down");
+                }
+                link.up();
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), link.port()); Socket server = backend.accept()) {
+                    client.getOutputStream().write(7);
+                    assertEquals(7, server.getInputStream().read(), "round " + round + ": relayed again once up");
+                }
             }
         }
     }
