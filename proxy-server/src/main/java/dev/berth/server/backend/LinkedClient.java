@@ -20,6 +20,8 @@ public interface LinkedClient {
     /**
      * The server answered with ReadyForQuery idle and nothing outstanding, after {@code consumed} of this
      * client's messages (transaction pooling: it may go back; session pooling: the client may be ended by a drain).
+     * The answers up to that ReadyForQuery were forwarded but not flushed: the client flushes them, in an order
+     * that decides the release before the client can see the ReadyForQuery.
      */
     void serverAtRest(ServerConnection server, int consumed);
 

@@ -410,17 +410,14 @@ final class ServerRelay {
     }
 
     /**
-     * The server is at rest: the client's answers are handed to its channel, the release is offered, and only
-     * then flushed. On the client's loop these run in this order, so the release is decided before the client can
-     * see the ReadyForQuery and send its next query; flushed first, a next query read before the release kept
-     * the server for it (a third of the transactions of a client on another loop, in ReleaseAtRestTest). Handed
-     * over now because once the client takes the release, channelReadComplete no longer knows it.
+     * The server is at rest: the client's answers are handed to its channel, and the client flushes them and
+     * takes the release in the order that keeps it from passing the release (see {@link LinkedClient#serverAtRest}).
+     * Handed over now because once the client takes the release, channelReadComplete no longer knows it.
      */
     private void atRest(LinkedClient linked) {
         clientNeedsFlush = false;
         toClient.drain();
         linked.serverAtRest(server, consumed);
-        linked.flushToClient();
     }
 
     /** Sends the linked client what it has been forwarded so far. */
