@@ -21,6 +21,7 @@ import dev.berth.server.lifecycle.PauseGate;
 import dev.berth.server.metrics.BerthMetrics;
 
 import java.security.SecureRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +40,7 @@ public final class ProxyContext {
     private final SecureRandom random = new SecureRandom();
     private final byte[] unknownUserKey = new byte[32];
     private final StatementRegistries registries;
+    private final ConcurrentHashMap<PoolKey, LoginGreetings> greetings = new ConcurrentHashMap<>();
     private final ClientTlsContext clientTls;
     private volatile SecretSource secrets;
     private volatile AuthQuery authQuery;
@@ -161,8 +163,14 @@ public final class ProxyContext {
         return pools.removeUnused(System.nanoTime(), grace, key -> {
             metrics.removePool(key);
             registries.remove(key);
+            greetings.remove(key);
             clients.forget(key);
         });
+    }
+
+    /** What logins to a pool are shown without a server (transaction pooling). */
+    public LoginGreetings greetings(PoolKey key) {
+        return greetings.computeIfAbsent(key, k -> new LoginGreetings());
     }
 
     /** The prepared statements known in a pool (transaction pooling). */

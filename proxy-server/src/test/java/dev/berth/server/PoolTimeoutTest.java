@@ -173,7 +173,8 @@ class PoolTimeoutTest {
     @Test
     void aClientWhoseLoginNeverCompletedIsStillDisconnectedWithFatal() throws Exception {
         try (RunningBerth berth = berth(); RawClient holder = hold(berth); RawClient c = new RawClient(berth.port())) {
-            c.startup(Map.of("user", "postgres", "database", "postgres"));
+            // settings no login of the pool had: its greeting needs a server (LoginGreetingTest)
+            c.startup(Map.of("user", "postgres", "database", "postgres", "application_name", "not greeted yet"));
             Message m = c.read();
             while (m.type() != 'E') {
                 m = c.read(); // AuthenticationOk comes first: only the server's greeting completes the login

@@ -50,6 +50,8 @@ public final class Pool<S extends PooledServer> {
     private boolean keepMinimum;
     /** A server of this pool has logged in: the backend knows its database and user. */
     private boolean confirmed;
+    /** The server this pool opened last, null before the first and after a reroute: how its servers start now. */
+    private volatile S newest;
     private final OpenFailures failures;
     /** The budget was spent when this pool needed a server: ask another pool to give up an idle one. */
     private boolean reclaimPending;
@@ -93,10 +95,13 @@ public final class Pool<S extends PooledServer> {
         synchronized (this) {
             if (newRoute.server().equals(route.server())) {
                 newRoute = newRoute.withServer(route.server()); // the identity servedElsewhere() compares
-            } else if (!idle.isEmpty()) {
-                stale = new ArrayList<>(idle); // busy ones are replaced as they come back
-                active.addAll(idle); // counted until removed() runs after the close
-                idle.clear();
+            } else {
+                newest = null; // servers may start otherwise there
+                if (!idle.isEmpty()) {
+                    stale = new ArrayList<>(idle); // busy ones are replaced as they come back
+                    active.addAll(idle); // counted until removed() runs after the close
+                    idle.clear();
+                }
             }
             route = newRoute;
         }
@@ -108,6 +113,11 @@ public final class Pool<S extends PooledServer> {
     private boolean servedElsewhere(S server) {
         BackendUrl at = server.server();
         return at != null && at != route.server();
+    }
+
+    /** The server this pool opened last (null before the first, and after a reload pointed the pool elsewhere). */
+    public S newest() {
+        return newest;
     }
 
     /** Hands an idle server to {@code waiter} at once, or queues it and opens a server if the limits allow. */
@@ -249,6 +259,9 @@ public final class Pool<S extends PooledServer> {
             keepMinimum = true;
             confirmed = true;
             stale = servedElsewhere(server);
+            if (!stale) {
+                newest = server;
+            }
             next = stale ? null : waiters.next(server.affinity());
             if (next != null || stale) {
                 active.add(server);

@@ -15,7 +15,6 @@ import dev.berth.core.session.StartupParameters;
 import dev.berth.server.Coalescer;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.admin.AdminConsole;
-import dev.berth.server.backend.ServerConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -243,15 +242,15 @@ final class ClientLogin {
     }
 
     /**
-     * Completes the login as PostgreSQL would, with the parameters of the server now in line with the
-     * client: AuthenticationOk, ParameterStatus for each, BackendKeyData, ReadyForQuery.
+     * Completes the login as PostgreSQL would, with the parameters of a server in line with the client (now,
+     * or when the pool learned this greeting): AuthenticationOk, ParameterStatus for each, BackendKeyData,
+     * ReadyForQuery.
      */
-    void complete(ServerConnection server) {
+    void complete(ParameterView view) {
         ChannelHandlerContext ctx = session.ctx();
         cancelTimer();
         loggedIn = true;
         registerCancelKeys();
-        ParameterView view = ParameterView.of(server.parameters().reported(), startupParameters.settings());
         session.view(view);
         // some 17 small messages: gathered into one write, as the server's own are
         Coalescer greeting = new Coalescer(ctx.alloc(), buf -> ctx.write(buf, ctx.voidPromise()));

@@ -63,6 +63,9 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             }
             s.identify(s.user().intern(), s.database().intern()); // one copy of each name for all the clients that use it
             s.joinPool(pool, proxy.clients().countsFor(pool.key()), proxy.metrics().pool(pool.key()));
+            if (s.mode() != PoolMode.SESSION && greetedWithoutServer()) {
+                return;
+            }
         }
         s.moveTo(ClientState.WAITING_FOR_SERVER);
         waitStartNanos = System.nanoTime();
@@ -75,6 +78,28 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         if (s.state() == ClientState.WAITING_FOR_SERVER) {
             queued = true; // not granted at once: a grant from another loop arrives as a task after this
         }
+    }
+
+    /**
+     * Transaction pooling: a login whose greeting the pool learned from an earlier login with the same settings
+     * completes at once, as in pgbouncer; its parameters are set on a server when it first has work.
+     */
+    private boolean greetedWithoutServer() {
+        ClientSession s = session;
+        ServerConnection newest = s.pool().newest();
+        if (newest == null) {
+            return false; // no server yet: the first login learns from one
+        }
+        ParameterView view = s.proxy().greetings(s.pool().key()).find(s.login().startupSettings(), newest.parameters().initial());
+        if (view == null) {
+            return false;
+        }
+        s.login().complete(view);
+        s.moveTo(ClientState.IDLE);
+        if (s.draining()) {
+            s.endBetweenTransactions();
+        }
+        return true;
     }
 
     /** RESUME: join the pool's queue, keeping the time the wait began. */
@@ -286,7 +311,11 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
     private void inLine(ServerConnection granted) {
         ClientSession s = session;
         if (!s.login().loggedIn()) {
-            s.login().complete(granted);
+            ParameterView view = ParameterView.of(granted.parameters().reported(), s.login().startupSettings());
+            s.login().complete(view);
+            if (s.mode() != PoolMode.SESSION) {
+                s.proxy().greetings(s.pool().key()).learn(s.login().startupSettings(), granted.parameters().initial(), view);
+            }
             if (s.mode() != PoolMode.SESSION && s.queued().isEmpty()) {
                 s.relay().release(granted);
                 s.ctx().channel().config().setAutoRead(true);
