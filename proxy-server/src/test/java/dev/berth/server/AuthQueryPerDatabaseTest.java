@@ -1,9 +1,11 @@
 package dev.berth.server;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -92,6 +94,50 @@ class AuthQueryPerDatabaseTest {
                     "auth_user=aq_db_reader auth_query='" + OWN_QUERY + "'"));
             berth.server().reload();
             assertEquals(TestPostgres.APP_USER, whoAmI(berth, "denied"));
+        }
+    }
+
+    /**
+     * One user name on two clusters with two passwords: what a login to one database teaches Berth (the SCRAM
+     * key for passthrough, the looked-up secret) is kept for that database's server, so that a later login to
+     * the other cluster does not make Berth offer the wrong key when the first pool opens a server again.
+     * The user is the shared cluster's app user (SCRAM there); the second cluster has its own app user.
+     */
+    @Test
+    void aUserOnTwoClustersWithTwoPasswordsKeepsEachClustersKey() throws Exception {
+        Path data = Files.createTempDirectory(dir, "second-cluster");
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        String user = TestPostgres.APP_USER;
+        Path hba = Files.writeString(dir.resolve("second-hba.conf"), String.join("\n",
+                "local all all trust", "host all " + user + " 127.0.0.1/32 scram-sha-256", "host all all 127.0.0.1/32 trust", ""));
+        try (EmbeddedPostgres second = EmbeddedPostgres.builder().setDataDirectory(data).setPort(port)
+                .setServerConfig("listen_addresses", "127.0.0.1").setServerConfig("hba_file", hba.toString()).start();
+             Connection c = second.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("set password_encryption = 'scram-sha-256'");
+            s.execute("create role " + user + " login password 'the other cluster''s password'");
+            Path ini = ini("one = host=127.0.0.1 port=PORT dbname=postgres pool_size=1 pool_mode=transaction auth_user=postgres",
+                    "two = host=127.0.0.1 port=" + port + " dbname=postgres pool_size=1 pool_mode=transaction auth_user=postgres");
+            try (RunningBerth berth = RunningBerth.startWithConfig(ini);
+                 Connection one = berth.connect(user, TestPostgres.APP_PASSWORD, "one")) {
+                assertEquals(user, currentUser(one));
+                try (Connection two = berth.connect(user, "the other cluster's password", "two")) {
+                    assertEquals(user, currentUser(two));
+                }
+                TestPostgres.execute("select pg_terminate_backend(pid) from pg_stat_activity where usename = '" + user
+                        + "' and datname = 'postgres'");
+                berth.awaitPool(user, "one", p -> p.active() + p.idle() == 0, "the server of database one is gone");
+                assertEquals(user, currentUser(one), "a new server for database one, with cluster one's key");
+            }
+        }
+    }
+
+    private static String currentUser(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select current_user")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -11,12 +11,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * What Berth uses to log in to PostgreSQL as each backend user: the password of the pool's server (from
  * the --backend URL or its [databases] entry) when it has one, else the auth file's secret, plus SCRAM keys
  * learned from clients' SCRAM logins (passthrough).
+ * <p>
+ * What a login teaches is kept for the server its database's pool logs in to (host, port, user): one user
+ * name on two clusters (an auth query per [databases] line) can have two passwords, and the one cluster's
+ * key must not be offered to the other. It is also kept by user name alone, the fallback for a server none
+ * was learned for (a reload pointed a pool elsewhere while its clients stay logged in).
  */
 public final class BackendCredentialStore {
+    /** A backend server and the user Berth logs in to it as. */
+    private record At(String host, int port, String user) {
+        static At of(BackendUrl server) {
+            return new At(server.host(), server.port(), server.user());
+        }
+    }
+
     private volatile AuthFile authFile;
-    private final ConcurrentHashMap<String, byte[]> scramClientKeys = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<At, byte[]> scramClientKeys = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, byte[]> scramClientKeysByUser = new ConcurrentHashMap<>();
     /** Secrets of users the auth file does not list, as the auth query gave them at a successful login. */
-    private final ConcurrentHashMap<String, Secret> looked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<At, Secret> looked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Secret> lookedByUser = new ConcurrentHashMap<>();
 
     public BackendCredentialStore(AuthFile authFile) {
         this.authFile = authFile;
@@ -27,13 +41,20 @@ public final class BackendCredentialStore {
         if (server.password() != null) {
             return BackendCredentials.password(user, server.password());
         }
+        At at = At.of(server);
         AuthFile file = authFile;
         Secret secret = file == null ? null : file.lookup(user);
         if (secret == null) {
-            secret = looked.get(user);
+            secret = looked.get(at);
+        }
+        if (secret == null) {
+            secret = lookedByUser.get(user);
         }
         BackendCredentials credentials = secret == null ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, secret);
-        byte[] clientKey = scramClientKeys.get(user);
+        byte[] clientKey = scramClientKeys.get(at);
+        if (clientKey == null) {
+            clientKey = scramClientKeysByUser.get(user);
+        }
         return clientKey == null ? credentials : credentials.withScramClientKey(clientKey);
     }
 
@@ -43,16 +64,23 @@ public final class BackendCredentialStore {
 
     /**
      * A client proved it knows the password of {@code user}: its SCRAM ClientKey (null after an md5 login)
-     * lets Berth log in as that user, with {@code secret} (from the auth query; null from the auth file, which
-     * is read afresh) for the server's challenge. One entry per user who logged in: bounded by the users
-     * PostgreSQL has.
+     * lets Berth log in as that user to {@code server} (the server its database's pool logs in to; null when it
+     * has none), with {@code secret} (from the auth query; null from the auth file, which is read afresh) for
+     * the server's challenge. Bounded by the users PostgreSQL has, times the servers they log in to.
      */
-    public void learn(String user, byte[] clientKey, Secret secret) {
+    public void learn(String user, BackendUrl server, byte[] clientKey, Secret secret) {
+        At at = server == null ? null : new At(server.host(), server.port(), user);
         if (clientKey != null) {
-            scramClientKeys.put(user, clientKey);
+            scramClientKeysByUser.put(user, clientKey);
+            if (at != null) {
+                scramClientKeys.put(at, clientKey);
+            }
         }
         if (secret != null) {
-            looked.put(user, secret);
+            lookedByUser.put(user, secret);
+            if (at != null) {
+                looked.put(at, secret);
+            }
         }
     }
 }

@@ -4,7 +4,9 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.SecretSource;
+import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.hba.HbaMethod;
+import dev.berth.core.pool.PoolRoute;
 import dev.berth.core.protocol.Messages;
 import dev.berth.core.protocol.PgFrameDecoder;
 import dev.berth.core.protocol.ProtocolException;
@@ -193,7 +195,9 @@ final class ClientLogin {
             }
             if (success.scramClientKey() != null || secret != null) {
                 // for the backend login: SCRAM passthrough, or the md5 hash, of a secret no file holds
-                session.proxy().credentials().learn(session.user(), success.scramClientKey(), secret);
+                PoolRoute route = RuntimeConfig.routeFor(session.config(), session.database(), session.user());
+                session.proxy().credentials().learn(session.user(), route == null ? null : route.server(),
+                        success.scramClientKey(), secret);
                 secret = null;
             }
             if (AdminConsole.DATABASES.contains(session.database())) {
