@@ -101,7 +101,8 @@ class AuthQueryPerDatabaseTest {
      * One user name on two clusters with two passwords: what a login to one database teaches Berth (the SCRAM
      * key for passthrough, the looked-up secret) is kept for that database's server, so that a later login to
      * the other cluster does not make Berth offer the wrong key when the first pool opens a server again.
-     * The user is the shared cluster's app user (SCRAM there); the second cluster has its own app user.
+     * The user is the shared cluster's app user (SCRAM there); the second cluster has its own app user. The
+     * lines set no auth user: the global one looks up in each line's own database, so on its own cluster.
      */
     @Test
     void aUserOnTwoClustersWithTwoPasswordsKeepsEachClustersKey() throws Exception {
@@ -118,8 +119,8 @@ class AuthQueryPerDatabaseTest {
              Connection c = second.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("set password_encryption = 'scram-sha-256'");
             s.execute("create role " + user + " login password 'the other cluster''s password'");
-            Path ini = ini("one = host=127.0.0.1 port=PORT dbname=postgres pool_size=1 pool_mode=transaction auth_user=postgres",
-                    "two = host=127.0.0.1 port=" + port + " dbname=postgres pool_size=1 pool_mode=transaction auth_user=postgres");
+            Path ini = ini("one = host=127.0.0.1 port=PORT dbname=postgres pool_size=1 pool_mode=transaction",
+                    "two = host=127.0.0.1 port=" + port + " dbname=postgres pool_size=1 pool_mode=transaction");
             try (RunningBerth berth = RunningBerth.startWithConfig(ini);
                  Connection one = berth.connect(user, TestPostgres.APP_PASSWORD, "one")) {
                 assertEquals(user, currentUser(one));

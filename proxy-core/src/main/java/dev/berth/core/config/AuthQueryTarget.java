@@ -15,10 +15,12 @@ public record AuthQueryTarget(String authUser, String authQuery, String database
     public static AuthQueryTarget forDatabase(BerthConfig config, String clientDatabase) {
         AuthSources global = config.authSources();
         DatabaseEntry entry = clientDatabase == null ? null : config.databases().lookup(clientDatabase);
-        AuthSources.PerDatabase own = entry == null ? null : entry.auth();
-        if (own == null) {
+        if (entry == null) {
             return global(config);
         }
+        // a line without auth keys of its own still looks up in its own database, as pgbouncer does: on a
+        // line that points at another cluster, the global backend's pg_shadow knows other passwords
+        AuthSources.PerDatabase own = entry.auth() != null ? entry.auth() : AuthSources.PerDatabase.NONE;
         String user = own.authUser() != null ? own.authUser() : global.authUser();
         if (user == null) {
             return null;

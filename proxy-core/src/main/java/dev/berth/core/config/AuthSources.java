@@ -23,5 +23,7 @@ public record AuthSources(String authUser, String authQuery, String authDbname, 
 
     /** A [databases] line's own auth_user, auth_query, auth_dbname; null where it sets none. */
     public record PerDatabase(String authUser, String authQuery, String authDbname) {
+        /** A line that sets none of the three: each falls back to the global setting. */
+        public static final PerDatabase NONE = new PerDatabase(null, null, null);
     }
 }

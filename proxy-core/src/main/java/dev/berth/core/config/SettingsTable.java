@@ -75,7 +75,8 @@ public final class SettingsTable {
     public static final Setting<String> AUTH_DBNAME = Setting.<String>define("auth_dbname", "BERTH_AUTH_DBNAME", "NAME")
             .defaults(null, "the backend URL's database, else `postgres`").parser(String::strip)
             .read(c -> c.authSources().authDbname()).reloadable(true)
-            .description("the database `--auth-query` runs in (routed like a client of that database)").build();
+            .description("the database `--auth-query` runs in (routed like a client of that database); unset, a `[databases]`"
+                    + " line's clients are looked up in that line's own database").build();
 
     public static final Setting<Long> AUTH_QUERY_CACHE_TTL = Setting.<Long>define("auth_query_cache_ttl",
                     "BERTH_AUTH_QUERY_CACHE_TTL", "MS")

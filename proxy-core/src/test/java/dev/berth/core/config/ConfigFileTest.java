@@ -195,6 +195,9 @@ class ConfigFileTest {
         assertEquals("postgres", AuthQueryTarget.forDatabase(noGlobalDbname, "unlisted").database(), "* looks up in postgres");
         assertNull(AuthQueryTarget.forDatabase(noGlobalDbname, "b"), "no auth user anywhere for b");
         assertTrue(AuthQueryTarget.any(noGlobalDbname));
+        BerthConfig globalUserOnly = BerthConfig.builder().authType(AuthType.TRUST).authUser("pgbouncer").databases(f.databases()).build();
+        assertEquals(new AuthQueryTarget("pgbouncer", AuthSources.DEFAULT_QUERY, "c"), AuthQueryTarget.forDatabase(globalUserOnly, "c"),
+                "a line without auth keys looks up with the global auth user in its own database, as pgbouncer does");
     }
 
     @Test
