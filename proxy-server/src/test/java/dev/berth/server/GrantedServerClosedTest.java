@@ -3,13 +3,10 @@ package dev.berth.server;
 import dev.berth.core.auth.AuthType;
 import dev.berth.server.RawClient.Message;
 import dev.berth.server.backend.ServerConnection;
-import dev.berth.server.client.ClientSession;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,31 +24,31 @@ class GrantedServerClosedTest {
     @Test
     void aServerThatClosesBetweenTheGrantAndTheLinkIsReplaced() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMax(1).workers(2))) {
-            List<Login> candidates = List.of(login(berth), login(berth), login(berth), login(berth)); // two per loop
-            Login holder = candidates.get(0);
-            holder.client.query("begin");
-            holder.client.readUntil('Z');
-            ServerConnection server = session(berth, holder).linkedServer();
+            List<RawLogin> candidates = List.of(RawLogin.of(berth), RawLogin.of(berth), RawLogin.of(berth), RawLogin.of(berth)); // two per loop
+            RawLogin holder = candidates.get(0);
+            holder.client().query("begin");
+            holder.client().readUntil('Z');
+            ServerConnection server = holder.session(berth).linkedServer();
             assertNotNull(server, "the holder is linked");
             EventLoop serverLoop = server.eventLoop();
-            if (session(berth, holder).executor() != serverLoop) {
+            if (holder.session(berth).executor() != serverLoop) {
                 // the holder must run on the server's loop, the one loop not held below: one there takes the server
-                holder.client.query("commit");
-                holder.client.readUntil('Z');
-                holder = candidates.stream().filter(c -> session(berth, c).executor() == serverLoop).findFirst()
+                holder.client().query("commit");
+                holder.client().readUntil('Z');
+                holder = candidates.stream().filter(c -> c.session(berth).executor() == serverLoop).findFirst()
                         .orElseThrow(() -> new AssertionError("no client on the server's loop"));
-                holder.client.query("begin");
-                holder.client.readUntil('Z');
-                assertEquals(server, session(berth, holder).linkedServer(), "the pool's one server");
+                holder.client().query("begin");
+                holder.client().readUntil('Z');
+                assertEquals(server, holder.session(berth).linkedServer(), "the pool's one server");
             }
-            Login waiter = candidates.stream().filter(c -> session(berth, c).executor() != serverLoop).findFirst()
+            RawLogin waiter = candidates.stream().filter(c -> c.session(berth).executor() != serverLoop).findFirst()
                     .orElseThrow(() -> new AssertionError("no client on another loop"));
 
-            waiter.client.query("select 'waiter'");
+            waiter.client().query("select 'waiter'");
             berth.awaitPool("postgres", "postgres", p -> p.waiting() == 1, "the waiter queues");
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch holding = new CountDownLatch(1);
-            session(berth, waiter).executor().execute(() -> {
+            waiter.session(berth).executor().execute(() -> {
                 holding.countDown();
                 try {
                     held.await(60, TimeUnit.SECONDS);
@@ -61,8 +58,8 @@ class GrantedServerClosedTest {
             });
             holding.await(30, TimeUnit.SECONDS);
             try {
-                holder.client.query("commit");
-                holder.client.readUntil('Z');
+                holder.client().query("commit");
+                holder.client().readUntil('Z');
                 berth.awaitPool("postgres", "postgres", p -> p.waiting() == 0 && p.active() == 1,
                         "the server is granted to the waiter, whose loop is held");
                 TestPostgres.execute("select pg_terminate_backend(" + server.processId() + ")");
@@ -71,39 +68,13 @@ class GrantedServerClosedTest {
             } finally {
                 held.countDown();
             }
-            waiter.client.setTimeout(30_000);
-            List<Message> answer = waiter.client.readUntil('Z');
+            waiter.client().setTimeout(30_000);
+            List<Message> answer = waiter.client().readUntil('Z');
             assertEquals(List.of(), RawClient.errorCodes(answer));
             assertEquals(List.of("waiter"), RawClient.firstColumns(answer), "served by a new server");
-            for (Login c : candidates) {
-                c.client.close();
+            for (RawLogin c : candidates) {
+                c.client().close();
             }
         }
-    }
-
-    private record Login(RawClient client, int processId) {
-    }
-
-    private static Login login(RunningBerth berth) throws Exception {
-        RawClient c = new RawClient(berth.port());
-        c.startup(Map.of("user", "postgres", "database", "postgres"));
-        int pid = 0;
-        for (Message m : c.readUntil('Z')) {
-            if (m.type() == 'K') {
-                pid = m.int32(0);
-            }
-        }
-        return new Login(c, pid);
-    }
-
-    private static ClientSession session(RunningBerth berth, Login login) {
-        List<ClientSession> found = new ArrayList<>();
-        berth.server().clients().forEach(s -> {
-            if (s.processId() == login.processId()) {
-                found.add(s);
-            }
-        });
-        assertEquals(1, found.size(), "one session with process id " + login.processId());
-        return found.get(0);
     }
 }

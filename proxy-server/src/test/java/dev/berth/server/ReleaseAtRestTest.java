@@ -4,12 +4,9 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.config.PoolMode;
 import dev.berth.server.RawClient.Message;
 import dev.berth.server.backend.ServerConnection;
-import dev.berth.server.client.ClientSession;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,31 +30,31 @@ class ReleaseAtRestTest {
     void aServerOnAnotherLoopGoesBackAfterEveryTransaction() throws Exception {
         try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
                 .poolMode(PoolMode.TRANSACTION).poolMax(1).workers(2))) {
-            Login opener = login(berth);
-            List<Login> candidates = List.of(login(berth), login(berth)); // a login needs the server too
-            opener.client.query("begin");
-            opener.client.readUntil('Z');
-            ServerConnection server = session(berth, opener).linkedServer();
+            RawLogin opener = RawLogin.of(berth);
+            List<RawLogin> candidates = List.of(RawLogin.of(berth), RawLogin.of(berth)); // a login needs the server too
+            opener.client().query("begin");
+            opener.client().readUntil('Z');
+            ServerConnection server = opener.session(berth).linkedServer();
             assertNotNull(server, "the opener holds the pool's one server");
-            Login other = candidates.stream().filter(c -> session(berth, c).executor() != server.eventLoop()).findFirst()
+            RawLogin other = candidates.stream().filter(c -> c.session(berth).executor() != server.eventLoop()).findFirst()
                     .orElseThrow(() -> new AssertionError("no client on another loop than the server"));
-            opener.client.query("commit");
-            opener.client.readUntil('Z');
+            opener.client().query("commit");
+            opener.client().readUntil('Z');
             berth.awaitPool("postgres", "postgres", p -> p.active() == 0 && p.idle() == 1, "the server back in the pool");
 
             double before = acquired(berth);
             for (int i = 0; i < TRANSACTIONS; i++) {
-                List<Message> answer = other.client.query("select " + i).readUntil('Z');
+                List<Message> answer = other.client().query("select " + i).readUntil('Z');
                 assertEquals(List.of(String.valueOf(i)), RawClient.firstColumns(answer));
             }
             berth.awaitPool("postgres", "postgres", p -> p.active() == 0 && p.idle() == 1, "the server back in the pool");
-            assertNotSame(server.eventLoop(), session(berth, other).executor(), "the client and its server on different loops");
+            assertNotSame(server.eventLoop(), other.session(berth).executor(), "the client and its server on different loops");
             assertEquals(TRANSACTIONS, acquired(berth) - before, 0.0,
                     "one acquisition per transaction: the server went back to the pool after each");
-            for (Login c : candidates) {
-                c.client.close();
+            for (RawLogin c : candidates) {
+                c.client().close();
             }
-            opener.client.close();
+            opener.client().close();
         }
     }
 
@@ -69,31 +66,5 @@ class ReleaseAtRestTest {
             throw new AssertionError("no acquire-wait count in /metrics:\n" + metrics);
         }
         return Double.parseDouble(m.group(1));
-    }
-
-    private record Login(RawClient client, int processId) {
-    }
-
-    private static Login login(RunningBerth berth) throws Exception {
-        RawClient c = new RawClient(berth.port());
-        c.startup(Map.of("user", "postgres", "database", "postgres"));
-        int pid = 0;
-        for (Message m : c.readUntil('Z')) {
-            if (m.type() == 'K') {
-                pid = m.int32(0);
-            }
-        }
-        return new Login(c, pid);
-    }
-
-    private static ClientSession session(RunningBerth berth, Login login) {
-        List<ClientSession> found = new ArrayList<>();
-        berth.server().clients().forEach(s -> {
-            if (s.processId() == login.processId()) {
-                found.add(s);
-            }
-        });
-        assertEquals(1, found.size(), "one session with process id " + login.processId());
-        return found.get(0);
     }
 }
