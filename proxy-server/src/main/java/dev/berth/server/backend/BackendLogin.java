@@ -60,7 +60,7 @@ final class BackendLogin implements BackendTlsNegotiation.Outcome {
         this.startupParameters = startupParameters;
         // one deadline for the TCP connect, TLS and the login together, counted from when the connect began
         long leftNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs) - (System.nanoTime() - createdNanos);
-        timeout = ch.eventLoop().schedule(() -> server.loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+        timeout = ch.eventLoop().schedule(() -> server.lifecycle().loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                 "backend " + route.address() + " did not complete login within " + timeoutMs + " ms (--server-connect-timeout)")),
                 Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
         BackendTlsNegotiation.start(ch, route, tlsContext, metrics, this);
@@ -88,7 +88,7 @@ final class BackendLogin implements BackendTlsNegotiation.Outcome {
 
     @Override
     public void failed(String reason) {
-        server.loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "TLS to backend " + route.address() + " failed: " + reason));
+        server.lifecycle().loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "TLS to backend " + route.address() + " failed: " + reason));
     }
 
     void onMessage(ChannelHandlerContext ctx, ByteBuf frame) {
@@ -100,7 +100,7 @@ final class BackendLogin implements BackendTlsNegotiation.Outcome {
                         ctx.writeAndFlush(response);
                     }
                 } catch (AuthException e) {
-                    server.loginFailed(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+                    server.lifecycle().loginFailed(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
                 }
             }
             case MessageType.PARAMETER_STATUS -> server.parameters().record(frame);
@@ -114,7 +114,7 @@ final class BackendLogin implements BackendTlsNegotiation.Outcome {
                 health.backendAnswered(server.parameters().reported().get("server_version"));
                 server.loggedIn();
             }
-            case MessageType.ERROR_RESPONSE -> server.loginFailed(ErrorResponse.decode(frame));
+            case MessageType.ERROR_RESPONSE -> server.lifecycle().loginFailed(ErrorResponse.decode(frame));
             default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do
         }
     }

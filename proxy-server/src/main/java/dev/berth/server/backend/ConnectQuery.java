@@ -23,12 +23,12 @@ final class ConnectQuery {
         server.internalQuery().run(query, error -> {
             deadline.cancel(false);
             if (error == null && server.channel().isActive()) {
-                server.ready();
+                server.lifecycle().ready();
                 return;
             }
             String why = error != null ? error.message() : "the connection closed";
             String entry = server.route().key().database();
-            server.connectFailed(ErrorResponse.fatal(error != null ? error.sqlState() : SqlState.CONNECTION_FAILURE, "connect_query of database \""
+            server.lifecycle().connectFailed(ErrorResponse.fatal(error != null ? error.sqlState() : SqlState.CONNECTION_FAILURE, "connect_query of database \""
                     + entry + "\" failed on backend " + server.route().address() + ": " + why)
                     .withHint("fix connect_query in the [databases] entry " + entry + " and RELOAD"));
         });

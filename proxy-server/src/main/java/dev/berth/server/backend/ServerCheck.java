@@ -19,11 +19,11 @@ final class ServerCheck {
     static void run(ServerConnection server, String query, long timeoutMs) {
         ScheduledFuture<?> deadline = server.eventLoop().schedule(() -> server.close(CloseReason.CHECK_FAILED,
                 "no answer within " + timeoutMs + " ms"), timeoutMs, TimeUnit.MILLISECONDS);
-        server.lostReason(CloseReason.CHECK_FAILED);
+        server.lifecycle().lostReason(CloseReason.CHECK_FAILED);
         server.internalQuery().run(query, error -> {
             deadline.cancel(false);
             if (error == null) {
-                server.lostReason(CloseReason.SERVER_CLOSED);
+                server.lifecycle().lostReason(CloseReason.SERVER_CLOSED);
                 server.pool().release(server);
             } else {
                 server.close(CloseReason.CHECK_FAILED, error.toString()); // its channelInactive takes it out of the pool

@@ -25,7 +25,7 @@ final class ServerCleanup {
         Pool<ServerConnection> pool = server.pool();
         server.unlink();
         server.relay().discardToClient(); // what the client left unread
-        if (server.deferWhileCancelling(() -> afterClient(server, resetQuery, reset))) {
+        if (server.cancels().defer(() -> afterClient(server, resetQuery, reset))) {
             return; // a late cancel must not hit the rollback or the reset
         }
         if (server.state() == ServerConnection.State.INTERNAL_QUERY) {
@@ -80,7 +80,7 @@ final class ServerCleanup {
 
     private static void failed(ServerConnection server, String sql, ErrorResponse error) {
         // cut short by the shutdown past --shutdown-timeout, which Drain reports once: not a fault of this server
-        Level level = server.closedFor(CloseReason.SHUTDOWN) ? Level.FINE : Level.WARNING;
+        Level level = server.lifecycle().closedFor(CloseReason.SHUTDOWN) ? Level.FINE : Level.WARNING;
         LOG.log(level, () -> "server connection " + server + ": cleanup after its client failed (" + sql + ": " + error
                 + "); closing it");
         server.close(CloseReason.RESET_FAILED, sql + ": " + error);

@@ -10,8 +10,6 @@ import dev.berth.core.pool.ServerAge;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
-import dev.berth.core.protocol.Messages;
-import dev.berth.core.protocol.SqlState;
 import dev.berth.core.session.SessionStateDetector;
 import dev.berth.core.session.TransactionTracker;
 import dev.berth.server.metrics.PoolMetrics;
@@ -26,24 +24,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 
 /**
  * One backend connection Berth opened and logged in to PostgreSQL, and the last handler of its channel.
  * It holds the connection's state and hands each phase to its own class: {@link BackendLogin} until the
  * first ReadyForQuery, {@link ServerRelay} while a client is linked, {@link InternalQuery} for Berth's
- * own queries, {@link ServerCleanup} after a client leaves. Every close goes through {@link #close}
- * with a {@link CloseReason}.
+ * own queries, {@link ServerCleanup} after a client leaves; {@link ServerLifecycle} takes it into the pool
+ * and out, every close with a {@link CloseReason}; {@link CancelGate} holds it back for cancel requests.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter implements PooledServer {
-    private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
-
     enum State { LOGIN, IDLE, INTERNAL_QUERY, LINKED, CLOSED }
 
     private final Pool<ServerConnection> pool;
     private final PoolRoute route;
-    private final PoolMetrics metrics;
     private final BackendLogin login;
+    private final ServerLifecycle lifecycle;
     private final ServerRelay relay;
     private final InternalQuery internalQuery = new InternalQuery(this);
     private final TransactionTracker tracker = new TransactionTracker();
@@ -54,12 +49,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             AtomicReferenceFieldUpdater.newUpdater(ServerConnection.class, State.class, "state");
     private volatile State state = State.LOGIN;
     private volatile long idleSinceNanos;
-    private CloseReason closeReason;
-    /** Why the connection closed if it just goes away: the server closed it, or it died while checked. */
-    private CloseReason lostReason = CloseReason.SERVER_CLOSED;
-    private String closeDetail;
-    private final CancelGate cancels = new CancelGate();
-    private volatile ServerAge age;
+    private final CancelGate cancels = new CancelGate(this);
     /** How long a check may take (the server connect timeout this connection was opened with). */
     private long checkTimeoutMs;
 
@@ -68,7 +58,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         this.route = route;
         this.login = login;
         this.relay = relay;
-        this.metrics = metrics;
+        this.lifecycle = new ServerLifecycle(this, pool, route, metrics, login);
     }
 
     // ---- login ----
@@ -87,37 +77,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (route.connectQuery() != null) {
             ConnectQuery.run(this, route.connectQuery(), checkTimeoutMs);
         } else {
-            ready();
+            lifecycle.ready();
         }
-    }
-
-    /** Logged in and set up: the pool gets it. */
-    void ready() {
-        age = ServerAge.bornAt(System.nanoTime());
-        state = State.IDLE;
-        metrics.serverOpened();
-        pool.opened(this);
-    }
-
-    /** The login failed: the log and the pool learn why, the connection closes. */
-    void loginFailed(ErrorResponse error) {
-        if (state != State.LOGIN) {
-            return;
-        }
-        state = State.CLOSED;
-        login.failed(error);
-        metrics.serverFailed();
-        channel.close();
-        pool.openFailed(error);
-    }
-
-    /** Set-up after the login failed ({@link ConnectQuery}): closed, logged, and a failed open for the pool. */
-    void connectFailed(ErrorResponse error) {
-        state = State.CLOSED;
-        LOG.warning("server connection " + this + " closed: " + error);
-        metrics.serverFailed();
-        channel.close();
-        pool.openFailed(error);
     }
 
     // ---- what a client does with its server ----
@@ -167,7 +128,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void releaseFromClient() {
         unlink();
-        if (!deferWhileCancelling(() -> pool.release(this))) {
+        if (!cancels.defer(() -> pool.release(this))) {
             pool.release(this);
         }
     }
@@ -183,33 +144,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     // ---- cancel requests ----
 
-    /**
-     * On this connection's loop: registers a cancel request from {@code requester} if a request of that
-     * client is in flight here (linked to it, and not yet answered); then the server is not handed on
-     * before {@link #cancelAnswered}. False, and nothing registered, otherwise.
-     */
+    /** On this connection's loop: see {@link CancelGate#cancelling}. */
     public boolean cancelling(LinkedClient requester) {
-        cancels.opened();
-        // after opened(): a release that unlinked before it sees the client gone here, one after it sees the gate
-        if (state == State.LINKED && relay.linkedTo(requester) && !relay.quiet()) {
-            return true;
-        }
-        cancelAnswered();
-        return false;
+        return cancels.cancelling(requester);
     }
 
-    /**
-     * On this connection's loop: the query timeout passed for the request that was in flight since {@code
-     * busySince}. If that request is still the one in flight, the cancel is registered as in {@link #cancelling}
-     * and the client will get the server's 57014 as a message naming the timeout; false, nothing registered, if
-     * it was answered meanwhile.
-     */
+    /** On this connection's loop: see {@link CancelGate#cancellingForTimeout}. */
     public boolean cancellingForTimeout(LinkedClient requester, long busySince, long timeoutMs) {
-        if (relay.activity().busySinceNanos() != busySince || !cancelling(requester)) {
-            return false;
-        }
-        relay.activity().cancelledForTimeout(timeoutMs, System.nanoTime());
-        return true;
+        return cancels.cancellingForTimeout(requester, busySince, timeoutMs);
     }
 
     /** When this connection's requests, transactions and rests began (read by the timeout sweep). */
@@ -219,12 +161,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** A cancel registered by {@link #cancelling} was answered (or never sent): what waited for it runs, on this loop. */
     public void cancelAnswered() {
-        cancels.answered(channel.eventLoop());
-    }
-
-    /** While a cancel to this backend is unanswered, keeps {@code next} until it is; false (run it now) otherwise. */
-    boolean deferWhileCancelling(Runnable next) {
-        return cancels.defer(next);
+        cancels.answered();
     }
 
     public EventLoop eventLoop() {
@@ -320,39 +257,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        State previous = state;
-        state = State.CLOSED;
-        if (previous == State.LOGIN) {
-            login.connectionLost();
-            pool.openFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                    "backend " + route.address() + " closed the connection during login"));
-            return;
-        }
-        if (closeReason == null) {
-            closeReason = lostReason;
-        }
-        String why = describeClose();
-        LOG.fine(() -> "server connection " + this + " closed: " + why);
-        if (age != null) { // else its login failed: counted then as a failure, and never as opened
-            metrics.serverClosed(closeReason.label());
-        }
-        relay.closed(why);
-        pool.removed(this);
-        internalQuery.connectionClosed(why);
-    }
-
-    private String describeClose() {
-        return closeReason.description() + (closeDetail == null ? "" : ": " + closeDetail);
+        lifecycle.closed();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (state == State.LOGIN) {
-            loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "backend " + route.address() + ": " + cause.getMessage()));
-        } else {
-            // a reset during a check is the check failing (lostReason), as a close then is
-            close(lostReason == CloseReason.SERVER_CLOSED ? CloseReason.ERROR : lostReason, cause.getMessage());
-        }
+        lifecycle.failed(cause);
     }
 
     // ---- PooledServer ----
@@ -365,19 +275,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void close(CloseReason reason, String detail) {
-        if (state == State.LOGIN) {
-            channel.eventLoop().execute(() -> loginFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN,
-                    reason.description() + (detail == null ? "" : ": " + detail))));
-            return;
-        }
-        state = State.CLOSED; // unusable from now on, though the socket closes asynchronously
-        if (closeReason == null) {
-            closeReason = reason;
-            closeDetail = detail;
-        }
-        if (channel.isOpen()) {
-            channel.writeAndFlush(Messages.TERMINATE.duplicate()).addListener(f -> channel.close());
-        }
+        lifecycle.close(reason, detail);
     }
 
     @Override
@@ -387,7 +285,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public ServerAge age() {
-        return age;
+        return lifecycle.age();
     }
 
     /** Idle longer than the check delay: see {@link ServerCheck}. */
@@ -412,15 +310,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return state;
     }
 
-    void lostReason(CloseReason reason) {
-        lostReason = reason;
-    }
-
-    /** Berth closed this connection for {@code reason} (on this loop). */
-    boolean closedFor(CloseReason reason) {
-        return closeReason == reason;
-    }
-
     void state(State next) {
         state = next;
     }
@@ -435,6 +324,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     TransactionTracker tracker() {
         return tracker;
+    }
+
+    ServerLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    CancelGate cancels() {
+        return cancels;
     }
 
     ServerRelay relay() {

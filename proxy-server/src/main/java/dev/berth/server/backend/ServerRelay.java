@@ -19,11 +19,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
-import java.util.logging.Logger;
 
 /**
  * The relay between a server connection and its linked client, both ways. Client messages are tracked
@@ -33,8 +31,6 @@ import java.util.logging.Logger;
  * flushed per batch. Confined to the server's event loop, so a write from another loop is handed over as one task.
  */
 final class ServerRelay {
-    private static final Logger LOG = Logger.getLogger(ServerRelay.class.getName());
-
     private final PreparedStatementRegistry registry;
     private final int maxPreparedStatements;
     private final PoolMetrics metrics;
@@ -59,14 +55,10 @@ final class ServerRelay {
     private final ServerActivity activity;
     /** ReadyForQuery messages received while linked: numbers the requests they answer. */
     private long readyCount;
-    /** The numbers of Berth's own requests appended to the client's (see {@link #appendOwn}), oldest first. */
-    private final ArrayDeque<Long> own = new ArrayDeque<>(2);
+    /** Berth's own requests appended to the client's (see {@link #appendOwn}). */
+    private final OwnRequests own = new OwnRequests(this);
     /** What the linked client's statements changed in its session, until it takes effect. */
     private final SessionChanges changes = new SessionChanges();
-    /** The client's ReadyForQuery just before one of Berth's own requests is held until that request is answered. */
-    private boolean holdReady;
-    private ByteBuf heldReady;
-    private final ReplacedReports replacedReports = new ReplacedReports();
     /** Writes the statement translation produces. */
     private final PreparedStatementRelay.Output output = new PreparedStatementRelay.Output() {
         @Override
@@ -112,7 +104,7 @@ final class ServerRelay {
 
     void link(LinkedClient linked, ClientStatements clientStatements, PoolMode linkedMode) {
         consumed = 0;
-        own.clear();
+        own.linked();
         changes.clear();
         fatalPassedOn = false;
         activity.linked();
@@ -142,8 +134,7 @@ final class ServerRelay {
     void unlink() {
         client = null;
         changes.clear();
-        replacedReports.clear();
-        releaseHeld();
+        own.dropHeld();
         if (statements != null) {
             statements.detach();
         }
@@ -229,13 +220,12 @@ final class ServerRelay {
             pipeline.release();
             return;
         }
-        replacedReports.replacing(sets);
         tracker.clientMessage(MessageType.PARSE);
         tracker.clientMessage(MessageType.SYNC);
         if (statements != null) {
             statements.ownRequestSent();
         }
-        own.add(readyCount + tracker.outstanding()); // answered by that ReadyForQuery from now
+        own.sent(readyCount + tracker.outstanding(), sets); // answered by that ReadyForQuery from now
         if (mode == PoolMode.SESSION) {
             toServer.add(pipeline);
         } else {
@@ -243,46 +233,19 @@ final class ServerRelay {
         }
     }
 
-    /** An answer to one of Berth's own requests. */
+    /** An answer to one of Berth's own requests; at its ReadyForQuery the server may be at rest. */
     private void ownAnswer(ByteBuf frame, byte type, LinkedClient linked) {
-        if (type == MessageType.PARAMETER_STATUS) {
-            Map.Entry<String, String> parameter = server.parameters().record(frame);
-            linked.parameterReported(parameter.getKey(), parameter.getValue());
-            replacedReports.reportedByOwn(parameter.getKey());
-            forwardToClient(frame);
+        if (type != MessageType.READY_FOR_QUERY) {
+            own.answer(frame, type, server, linked);
             return;
         }
-        if (type == MessageType.ERROR_RESPONSE) {
-            LOG.info(() -> "server connection " + server + ": Berth's own request failed: " + ErrorResponse.decode(frame));
-            replacedReports.ownFailed();
-        } else if (type == MessageType.READY_FOR_QUERY) {
-            tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
-            readyCount++;
-            own.poll();
-            if (own.isEmpty()) {
-                replacedReports.ownAnswered((report, parameter) -> {
-                    linked.parameterReported(parameter.getKey(), parameter.getValue());
-                    forwardToClient(report);
-                });
-            }
-            ByteBuf held = heldReady;
-            heldReady = null;
-            if (held != null) {
-                forwardToClient(held);
-            }
-            if (tracker.isIdle() && statements.isEmpty()) {
-                atRest(linked);
-            }
+        tracker.readyForQuery(frame.getByte(frame.readerIndex() + 5));
+        readyCount++;
+        own.answered(linked);
+        if (tracker.isIdle() && statements.isEmpty()) {
+            atRest(linked);
         }
         frame.release();
-    }
-
-    private void releaseHeld() {
-        holdReady = false;
-        if (heldReady != null) {
-            heldReady.release();
-            heldReady = null;
-        }
     }
 
     /** Sends what is gathered for the server now (before one of Berth's own queries). */
@@ -302,13 +265,9 @@ final class ServerRelay {
             return true;
         }
         byte type = MessageType.of(frame);
-        if (!own.isEmpty()) {
-            long next = own.peekFirst();
-            if (readyCount + 1 == next) {
-                ownAnswer(frame, type, linked);
-                return true;
-            }
-            holdReady = type == MessageType.READY_FOR_QUERY && readyCount + 2 == next;
+        if (own.pending() && own.answers(type, readyCount)) {
+            ownAnswer(frame, type, linked);
+            return true;
         }
         byte status = 0;
         if (type == MessageType.READY_FOR_QUERY) {
@@ -325,7 +284,7 @@ final class ServerRelay {
             }
         } else if (type == MessageType.PARAMETER_STATUS) {
             Map.Entry<String, String> parameter = server.parameters().record(frame);
-            if (replacedReports.hold(frame, parameter)) {
+            if (own.holdsReport(frame, parameter)) {
                 return true;
             }
             linked.parameterReported(parameter.getKey(), parameter.getValue());
@@ -364,7 +323,7 @@ final class ServerRelay {
             if (holding) {
                 sendReleased(linked);
             }
-            holdReady = false; // held, or not given on (the translation answered it otherwise)
+            own.holdDone();
             if (status != 0 && tracker.isIdle() && statements.isEmpty()) {
                 atRest(linked);
             } else if (status == 'T' && mode == PoolMode.STATEMENT) {
@@ -394,10 +353,8 @@ final class ServerRelay {
         }
     }
 
-    private void forwardToClient(ByteBuf frame) {
-        if (holdReady && MessageType.of(frame) == MessageType.READY_FOR_QUERY) {
-            holdReady = false;
-            heldReady = frame;
+    void forwardToClient(ByteBuf frame) {
+        if (own.held(frame)) {
             return;
         }
         if (client != null) {
@@ -445,7 +402,7 @@ final class ServerRelay {
 
     /** A drain began: tells {@code c} if it holds this server at rest now (otherwise its next ReadyForQuery will). */
     void reportIfAtRest(LinkedClient c) {
-        if (client == c && c != null && tracker.isIdle() && own.isEmpty() && (statements == null || statements.isEmpty())) {
+        if (client == c && c != null && tracker.isIdle() && !own.pending() && (statements == null || statements.isEmpty())) {
             c.serverAtRest(server, consumed);
         }
     }
@@ -469,8 +426,7 @@ final class ServerRelay {
 
     /** The connection closed: drop what was gathered and tell a linked client. */
     void closed(String why) {
-        releaseHeld();
-        replacedReports.clear();
+        own.dropHeld();
         if (statements != null) {
             statements.close();
         }
