@@ -67,7 +67,7 @@ public class CoalescerBench extends Defaults {
         return n;
     }
 
-    /** ServerConnection.forwardToClient + flushClient: the response copied into one buffer, one write. */
+    /** ServerRelay.forwardToClient + flushClient: the response copied into one buffer, one write. */
     @Benchmark
     public int gathered() {
         for (int i = 0; i < response.size(); i++) {
