@@ -55,7 +55,7 @@ public final class PoolRegistry {
             return newPool(route);
         });
         if (created[0]) {
-            pool.warmUp(); // outside the map's lock: it may open servers
+            pool.janitor().warmUp(); // outside the map's lock: it may open servers
         }
     }
 
@@ -187,6 +187,6 @@ public final class PoolRegistry {
     }
 
     public void closeAll(CloseReason reason, ErrorResponse toWaiters) {
-        pools.values().forEach(p -> p.closeAll(reason, toWaiters));
+        pools.values().forEach(p -> p.janitor().closeAll(reason, toWaiters));
     }
 }

@@ -13,7 +13,7 @@ public interface Waiter<S> {
     /** No server can be had (the backend refuses or cannot be reached). */
     void failed(ErrorResponse error);
 
-    /** The pool withdrew the waiter after it waited too long ({@link Pool#expireWaiters}). */
+    /** The pool withdrew the waiter after it waited too long ({@link PoolJanitor#expireWaiters}). */
     default void waitExpired() {
     }
 

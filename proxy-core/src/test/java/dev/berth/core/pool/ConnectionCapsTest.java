@@ -144,10 +144,10 @@ class ConnectionCapsTest {
         assertEquals(1, opener.count(), "at the pool size: the second client waits");
 
         now += TimeUnit.MILLISECONDS.toNanos(99);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(1, opener.count(), "not yet waited the reserve timeout");
         now += TimeUnit.MILLISECONDS.toNanos(1);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(2, opener.count(), "the reserve pool opens one more");
         FakeServer s2 = opened(pool, "s2");
         assertSame(s2, second.server);
@@ -155,7 +155,7 @@ class ConnectionCapsTest {
 
         Client third = acquire(pool);
         now += TimeUnit.MILLISECONDS.toNanos(500);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(2, opener.count(), "the reserve is one: no third server");
         pool.release(s2);
         assertSame(s2, third.server, "a reserve server keeps serving while clients wait");
@@ -174,7 +174,7 @@ class ConnectionCapsTest {
         opened(pool, "s1");
         acquire(pool);
         now += TimeUnit.MILLISECONDS.toNanos(1000);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(1, opener.count(), "max_db_connections 1 holds even for the reserve");
     }
 

@@ -467,26 +467,26 @@ class PoolTest {
         pool.release(s3);
 
         now = ms(999);
-        pool.maintain();
+        pool.janitor().maintain();
         assertStats(pool, 0, 3, 0, 0);
 
         now = ms(1000);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(List.of("idle_timeout"), s1.closeReasons);
         assertTrue(s2.closeReasons.isEmpty());
         assertStats(pool, 0, 2, 0, 0);
 
         now = ms(1499);
-        pool.maintain();
+        pool.janitor().maintain();
         assertTrue(s2.closeReasons.isEmpty());
 
         now = ms(1500);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(1, s2.closeReasons.size());
         assertStats(pool, 0, 1, 0, 0);
 
         now = ms(60_000);
-        pool.maintain();
+        pool.janitor().maintain();
         assertTrue(s3.closeReasons.isEmpty(), "the minimum is kept");
         assertStats(pool, 0, 1, 0, 0);
         assertEquals(3, opener.count(), "nothing opened: the minimum is there");
@@ -495,12 +495,12 @@ class PoolTest {
     @Test
     void maintainOpensUpToMinOnlyAfterWarmUp() {
         Pool<FakeServer> pool = pool(5, 2, new BackendBudget(10));
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(0, opener.count(), "an unused pool stays empty");
-        pool.warmUp();
+        pool.janitor().warmUp();
         assertEquals(2, opener.count());
         assertStats(pool, 0, 0, 2, 0);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count(), "openings count towards the minimum");
     }
 
@@ -508,10 +508,10 @@ class PoolTest {
     void maintainOpensUpToMinAfterASuccessfulOpen() {
         Pool<FakeServer> pool = pool(5, 2, new BackendBudget(10));
         acquire(pool, "w1");
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(1, opener.count());
         opened(pool, "s1");
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
         assertStats(pool, 1, 0, 1, 0);
     }
@@ -520,48 +520,48 @@ class PoolTest {
     void maintainBacksOffAfterFailures() {
         Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
         now = ms(0);
-        pool.warmUp();
+        pool.janitor().warmUp();
         assertEquals(1, opener.count());
         pool.openFailed(REFUSED); // 1st failure at 0: wait 250 ms
 
         now = ms(249);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(1, opener.count());
         now = ms(250);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
         pool.openFailed(REFUSED); // 2nd failure at 250: wait 500 ms
 
         now = ms(749);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
         now = ms(750);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(3, opener.count());
         FakeServer s = opened(pool, "s"); // success resets the backoff
         now = ms(760);
         pool.removed(s);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(4, opener.count());
     }
 
     @Test
     void backoffIsCappedAtTwoSeconds() {
         Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
-        pool.warmUp();
+        pool.janitor().warmUp();
         for (int i = 0; i < 12; i++) {
             pool.openFailed(REFUSED);
             now += ms(10_000);
-            pool.maintain();
+            pool.janitor().maintain();
         }
         assertEquals(13, opener.count());
         pool.openFailed(REFUSED);
         long failedAt = now;
         now = failedAt + ms(1_999);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(13, opener.count());
         now = failedAt + ms(2_000);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(14, opener.count());
     }
 
@@ -577,13 +577,13 @@ class PoolTest {
         RecordingWaiter w4 = acquire(pool, "w4"); // waits
         assertSame(s2, w3.server);
         ErrorResponse shutdown = ErrorResponse.fatal("57P01", "shutting down");
-        pool.closeAll(CloseReason.SHUTDOWN, shutdown);
+        pool.janitor().closeAll(CloseReason.SHUTDOWN, shutdown);
         assertEquals(List.of("shutdown"), s1.closeReasons);
         assertEquals(List.of("shutdown"), s2.closeReasons);
         assertSame(shutdown, w4.error);
         assertStats(pool, 0, 0, 0, 0);
         assertEquals(0, budget.used());
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
     }
 
@@ -697,9 +697,9 @@ class PoolTest {
         now = ms(300);
         RecordingWaiter young = acquire(pool, "young");
         now = ms(999);
-        assertEquals(List.of(), pool.expireWaiters(ms(1000)), "nobody has waited a second yet");
+        assertEquals(List.of(), pool.janitor().expireWaiters(ms(1000)), "nobody has waited a second yet");
         now = ms(1000);
-        assertEquals(List.of(old), pool.expireWaiters(ms(1000)));
+        assertEquals(List.of(old), pool.janitor().expireWaiters(ms(1000)));
         assertStats(pool, 1, 0, 0, 1);
         pool.release(s);
         assertSame(s, young.server, "the expired waiter is out of the queue");
@@ -785,7 +785,7 @@ class PoolTest {
         RecordingWaiter late = new RecordingWaiter("late");
         pool.acquire(late, ms(1000)); // began waiting at 1 s, e.g. while Berth was paused
         assertEquals(ms(1000), pool.oldestWaitSinceNanos());
-        assertEquals(List.of(late), pool.expireWaiters(ms(3000)));
+        assertEquals(List.of(late), pool.janitor().expireWaiters(ms(3000)));
         assertEquals(-1, pool.oldestWaitSinceNanos());
     }
 
@@ -793,21 +793,21 @@ class PoolTest {
     void backoffIsJitteredBetweenHalfAndAllOfTheDelay() {
         jitter = 0.0;
         Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10));
-        pool.warmUp();
+        pool.janitor().warmUp();
         pool.openFailed(REFUSED); // 1st failure: 250 ms, drawn down to 125
         now = ms(124);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(1, opener.count());
         now = ms(125);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
         jitter = 0.5;
         pool.openFailed(REFUSED); // 2nd failure at 125: 500 ms, drawn to 375
         now = ms(125 + 374);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(2, opener.count());
         now = ms(125 + 375);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(3, opener.count());
     }
 
@@ -825,12 +825,12 @@ class PoolTest {
         assertNull(w.error, "keeps waiting: the backend may come back within the connection timeout");
         assertStats(pool, 0, 0, 0, 1);
         now = ms(249);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(2, opener.count(), "not within the backoff");
         now = ms(250);
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(3, opener.count(), "retried after the backoff");
-        pool.retryOpenings();
+        pool.janitor().retryOpenings();
         assertEquals(3, opener.count(), "one opening covers the one waiter");
         FakeServer s2 = opened(pool, "s2");
         assertSame(s2, w.server);
@@ -872,16 +872,16 @@ class PoolTest {
     @Test
     void idleServersPastTheirLifetimeAreClosedByMaintenanceAndTheMinimumRefilled() {
         Pool<FakeServer> pool = pool(new PoolLimits(3, 2, 600_000, 10_000, -1, ""), "db", "u", new BackendBudget(10));
-        pool.warmUp();
+        pool.janitor().warmUp();
         FakeServer young = opened(pool, "young"), old = opened(pool, "old");
         young.age = new ServerAge(ms(5_000), 1.0);
         old.age = new ServerAge(0, 1.0);
         now = ms(10_000);
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(List.of("lifetime"), old.closeReasons);
         assertTrue(young.closeReasons.isEmpty());
         assertEquals(2, opener.count(), "warm-up opened 2; the closed one is counted until removed, so no refill yet");
-        pool.maintain();
+        pool.janitor().maintain();
         assertEquals(3, opener.count(), "refilled to the minimum");
     }
 

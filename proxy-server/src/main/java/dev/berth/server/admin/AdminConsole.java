@@ -249,7 +249,7 @@ public final class AdminConsole {
         }
         for (Pool<ServerConnection> pool : proxy.pools().all()) {
             if (pool.key().database().equals(database)) {
-                pool.closeAll(CloseReason.KILLED, ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "killed by the admin console"));
+                pool.janitor().closeAll(CloseReason.KILLED, ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "killed by the admin console"));
             }
         }
     }

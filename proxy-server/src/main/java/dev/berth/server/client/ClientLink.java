@@ -60,7 +60,7 @@ final class ClientLink implements LinkedClient {
     @Override
     public void serverAtRest(ServerConnection s, int consumed) {
         // a session-mode client keeps its server; only a drain ends it at rest
-        boolean release = session.mode() != PoolMode.SESSION || session.draining();
+        boolean release = session.mode() != PoolMode.SESSION || session.end().draining();
         if (session.executor().inEventLoop()) {
             flushToClient();
             if (release) {
@@ -76,7 +76,7 @@ final class ClientLink implements LinkedClient {
 
     @Override
     public boolean draining() {
-        return session.draining();
+        return session.end().draining();
     }
 
     @Override
@@ -140,7 +140,7 @@ final class ClientLink implements LinkedClient {
         session.executor().execute(() -> {
             session.server(null);
             if (errorPassedOn) {
-                session.closeAfterServerError(reason);
+                session.end().afterServerError(reason);
             } else {
                 session.disconnect(SqlState.CONNECTION_FAILURE, "server connection lost: " + reason, Level.WARNING);
             }

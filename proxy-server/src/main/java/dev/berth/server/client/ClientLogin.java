@@ -73,7 +73,7 @@ final class ClientLogin {
                 case GSSENC_REQUEST -> session.ctx().writeAndFlush(Messages.NO_ENCRYPTION.duplicate());
                 case CANCEL_REQUEST -> onCancelRequest(packet);
                 case STARTUP -> start(packet);
-                case TERMINATE -> session.close(); // connect() then end() in a driver: PostgreSQL closes silently too
+                case TERMINATE -> session.end().close(); // connect() then end() in a driver: PostgreSQL closes silently too
             }
         } finally {
             frame.release();

@@ -56,7 +56,7 @@ final class ClientRelay {
         byte type = MessageType.of(frame);
         if (type == MessageType.TERMINATE) {
             frame.release();
-            session.close();
+            session.end().close();
             return;
         }
         ServerConnection server = session.server();
@@ -259,8 +259,8 @@ final class ClientRelay {
             session.channelRead(ctx, frame);
         }
         session.channelReadComplete(ctx);
-        if (session.draining() && session.state() == ClientState.IDLE) {
-            session.endBetweenTransactions();
+        if (session.end().draining() && session.state() == ClientState.IDLE) {
+            session.end().betweenTransactions();
         }
     }
 
@@ -357,8 +357,8 @@ final class ClientRelay {
         }
         if (!session.pinned() && session.mode() != PoolMode.SESSION) {
             release(s);
-        } else if (session.draining()) {
-            session.endBetweenTransactions(); // its server is reset (or closed) before anyone else gets it
+        } else if (session.end().draining()) {
+            session.end().betweenTransactions(); // its server is reset (or closed) before anyone else gets it
         }
     }
 
@@ -376,8 +376,8 @@ final class ClientRelay {
         session.server(null);
         session.moveTo(ClientState.IDLE);
         s.releaseFromClient();
-        if (session.draining()) {
-            session.endBetweenTransactions();
+        if (session.end().draining()) {
+            session.end().betweenTransactions();
         }
     }
 }

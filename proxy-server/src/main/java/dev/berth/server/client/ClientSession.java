@@ -2,50 +2,34 @@ package dev.berth.server.client;
 
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.PoolMode;
-import dev.berth.core.config.SessionStatePolicy;
 import dev.berth.core.pool.Pool;
 import dev.berth.core.pool.PoolKey;
 import dev.berth.core.prepared.ClientStatements;
 import dev.berth.core.protocol.ErrorResponse;
 import dev.berth.core.protocol.MessageType;
-import dev.berth.core.protocol.ProtocolException;
-import dev.berth.core.protocol.SqlState;
-import dev.berth.core.protocol.StartupPacket;
 import dev.berth.core.session.ParameterView;
 import dev.berth.server.ProxyContext;
 import dev.berth.server.backend.LinkedClient;
 import dev.berth.server.backend.ServerConnection;
 import dev.berth.server.metrics.PoolMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 
-import javax.net.ssl.SSLException;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One client connection, and the last handler of its channel. It holds the client's state and hands
  * each phase to its own class: {@link ClientLogin} (startup, authentication, the admin hand-off, the
  * greeting), {@link ServerWait} (waiting for a server and bringing it in line), {@link ClientRelay}
  * (messages to the server, the answers transaction pooling gives without one) and {@link ClientLink}
- * (what the server sends back). Every disconnect Berth
- * decides goes through {@link #disconnect}, with a SQLSTATE the client sees and a reason the log records.
+ * (what the server sends back); {@link ClientEnd} ends it, and every disconnect Berth decides goes through
+ * its {@link ClientEnd#disconnect}, with a SQLSTATE the client sees and a reason the log records.
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
-    private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
-    /** What a drain tells a client it ends between transactions: PostgreSQL's shutdown message, and what it means here. */
-    private static final ErrorResponse SHUTDOWN_BETWEEN_TRANSACTIONS = new ErrorResponse("FATAL", SqlState.ADMIN_SHUTDOWN,
-            "terminating connection due to administrator command",
-            "Berth is shutting down; this connection was between transactions, so no work of it was lost.",
-            "Connect again: another Berth instance (or this one after its restart) serves the next transaction.");
-
     private final ProxyContext proxy;
     /** The settings this client lives by, taken when it connected. */
     private final BerthConfig config;
@@ -53,6 +37,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final ServerWait wait;
     private final ClientRelay relay;
     private final ClientLink link;
+    private final ClientEnd end;
     private final ClientTls tls = new ClientTls(this);
     private final ClientStatements statements = new ClientStatements();
     private final long connectedAtMillis = System.currentTimeMillis();
@@ -78,8 +63,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * ParameterStatus the client receives (on the server's loop, before the release that orders it).
      */
     private volatile ParameterView view;
-    /** Berth is shutting down: the client is ended once it is between transactions. */
-    private volatile boolean draining;
 
     public ClientSession(ProxyContext proxy) {
         this.proxy = proxy;
@@ -88,6 +71,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         this.wait = new ServerWait(this);
         this.relay = new ClientRelay(this);
         this.link = new ClientLink(this);
+        this.end = new ClientEnd(this);
     }
 
     @Override
@@ -109,12 +93,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             case IDLE, WAITING_FOR_SERVER, SYNCING -> {
                 if (early.isEmpty() && MessageType.of(frame) == MessageType.TERMINATE) {
                     frame.release(); // nothing of this client's waits for a server, and a goodbye needs none
-                    close();
+                    end.close();
                 } else if (state != ClientState.IDLE) {
                     queue(frame);
-                } else if (draining) {
+                } else if (end.draining()) {
                     frame.release(); // new work after the drain began is not taken (normally ended before it comes)
-                    endBetweenTransactions();
+                    end.betweenTransactions();
                 } else if (!relay.answeredWithoutServer(frame)) {
                     queue(frame);
                     wait.acquire();
@@ -150,124 +134,32 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    // ---- the end ----
+    // ---- the end: see ClientEnd ----
 
-    /**
-     * Berth is shutting down (on this client's loop): a client between transactions is ended now; one with
-     * work accepted (logging in, waiting for a server, in a transaction, requests outstanding) once that work
-     * is done and it is at rest, as PostgreSQL's smart shutdown lets sessions finish.
-     */
+    /** Berth is shutting down: see {@link ClientEnd#drain}. */
     public void drain() {
-        draining = true;
-        switch (state) {
-            case IDLE, ADMIN -> endBetweenTransactions();
-            case LINKED -> {
-                ServerConnection s = server;
-                if (s != null) {
-                    s.reportIfAtRest(link); // pinned or session-mode clients hold their server at rest
-                }
-            }
-            default -> { } // STARTUP, AUTHENTICATING, WAITING_FOR_SERVER, SYNCING: served, then ended at rest
-        }
-    }
-
-    boolean draining() {
-        return draining;
-    }
-
-    /** The drain ends a client at rest. */
-    void endBetweenTransactions() {
-        disconnect(SHUTDOWN_BETWEEN_TRANSACTIONS, Level.FINE); // one line for the whole drain, logged by Drain
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof StartupPacket.UnsupportedProtocolException) {
-            disconnect(SqlState.FEATURE_NOT_SUPPORTED, cause.getMessage(), Level.INFO);
-        } else if (cause instanceof ProtocolException) {
-            disconnect(SqlState.PROTOCOL_VIOLATION, cause.getMessage(), Level.WARNING);
-        } else if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
-            close(); // a failed handshake: logged once by ClientTls
-        } else if (cause instanceof IOException) {
-            LOG.fine(() -> describe() + " connection error: " + cause.getMessage());
-            close();
-        } else {
-            LOG.log(Level.WARNING, describe() + " internal error", cause);
-            disconnect(SqlState.INTERNAL_ERROR, "internal error in Berth: " + cause, null);
-        }
+        end.drain();
     }
 
     public void disconnect(String sqlState, String message, Level logLevel) {
-        disconnect(ErrorResponse.fatal(sqlState, message), logLevel);
+        end.disconnect(ErrorResponse.fatal(sqlState, message), logLevel);
     }
 
     /** The one place Berth ends a client connection with an error: the client sees it, the log records it. */
     public void disconnect(ErrorResponse error, Level logLevel) {
-        if (state == ClientState.CLOSED) {
-            return;
-        }
-        if (logLevel != null) {
-            LOG.log(logLevel, describe() + " disconnected: " + error);
-        }
-        if (metrics != null) {
-            metrics.errorToClient(error.sqlState());
-        }
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(error.encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
-        cleanUp();
+        end.disconnect(error, logLevel);
     }
 
-    /** The server ended the session with a FATAL error the client already got: close, without a second one. */
-    void closeAfterServerError(String reason) {
-        if (state == ClientState.CLOSED) {
-            return;
-        }
-        LOG.info(describe() + " disconnected after its server's FATAL error (" + reason + ")");
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        cleanUp();
-    }
-
-    /** A login that cannot complete: the error as FATAL. */
-    void failLogin(ErrorResponse error) {
-        disconnect(new ErrorResponse("FATAL", error.sqlState(), error.message(), error.detail(), error.hint()), Level.WARNING);
-    }
-
-    void close() {
-        ctx.close();
-        cleanUp();
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        end.failed(cause);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cleanUp();
+        end.cleanUp();
         proxy.clients().closed(this);
         ctx.fireChannelInactive();
-    }
-
-    private void cleanUp() {
-        if (state == ClientState.CLOSED) {
-            return;
-        }
-        ClientState previous = state;
-        moveTo(ClientState.CLOSED);
-        pins.closed(counts);
-        login.cancelTimer();
-        early.releaseAll();
-        if (previous == ClientState.WAITING_FOR_SERVER) {
-            wait.withdraw(); // if already granted, granted() sees CLOSED and gives the server back
-        }
-        proxy.cancels().unregister(this);
-        ServerConnection s = server;
-        server = null;
-        if (s != null) {
-            boolean reset = pins.pinned() || mode == PoolMode.SESSION || config.sessionState() == SessionStatePolicy.ALLOW;
-            s.releaseAfterClient(config.serverResetQuery(), reset);
-        }
-        if (pool != null) {
-            proxy.clients().caps().leave(pool.key().database(), user);
-            proxy.pools().leave(pool.key()); // last: its server is back in (or on its way to) the pool
-        }
     }
 
     // ---- state shared by the phases ----
@@ -331,6 +223,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         pins.unpin(causes, counts);
     }
 
+    /** The client is gone: it no longer counts as pinned. */
+    void unpinClosed() {
+        pins.closed(counts);
+    }
+
     ParameterView view() {
         return view;
     }
@@ -384,6 +281,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** What the server connection talks to. */
     ClientLink link() {
         return link;
+    }
+
+    ClientEnd end() {
+        return end;
     }
 
     // ---- read-outs for cancel requests, SHOW CLIENTS and the metrics ----

@@ -72,7 +72,7 @@ final class ClientTls {
         if (h == null) {
             // a TLS client cannot read an error in clear: PostgreSQL closes without one as well
             LOG.info(session.describe() + " refused: direct TLS connection, but client_tls_mode is disable");
-            session.close();
+            session.end().close();
             return;
         }
         detectorCtx.pipeline().replace(detector, HANDLER_NAME, h); // the bytes read so far go to the new handler

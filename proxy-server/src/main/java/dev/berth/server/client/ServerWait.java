@@ -47,18 +47,18 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             ProxyContext proxy = s.proxy();
             PoolRoute route = RuntimeConfig.routeFor(s.config(), s.database(), s.user());
             if (route == null) {
-                s.failLogin(PoolRegistry.noSuchDatabase(s.config(), s.database()));
+                s.end().failLogin(PoolRegistry.noSuchDatabase(s.config(), s.database()));
                 return;
             }
             ErrorResponse refused = proxy.clients().caps().admit(s.config(), route.key().database(), s.user());
             if (refused != null) {
-                s.failLogin(refused);
+                s.end().failLogin(refused);
                 return;
             }
             Pool<ServerConnection> pool = proxy.pools().join(route, s.config().maxPools());
             if (pool == null) {
                 proxy.clients().caps().leave(route.key().database(), s.user());
-                s.failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));
+                s.end().failLogin(PoolRegistry.tooManyPools(s.config().maxPools(), route.key()));
                 return;
             }
             s.identify(s.user().intern(), s.database().intern()); // one copy of each name for all the clients that use it
@@ -96,8 +96,8 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         }
         s.login().complete(view);
         s.moveTo(ClientState.IDLE);
-        if (s.draining()) {
-            s.endBetweenTransactions();
+        if (s.end().draining()) {
+            s.end().betweenTransactions();
         }
         return true;
     }
@@ -158,7 +158,7 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
     /** The wait ended without a server: before login FATAL, after it ERROR for the queued work. */
     private void waitFailed(ErrorResponse error) {
         if (!session.login().loggedIn()) {
-            session.failLogin(error);
+            session.end().failLogin(error);
             return;
         }
         LOG.warning(() -> session.describe() + " waited past --connection-timeout: " + error);
@@ -217,7 +217,7 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
                 return;
             }
             if (!session.login().loggedIn()) {
-                session.failLogin(error);
+                session.end().failLogin(error);
                 return;
             }
             ErrorResponse asError = new ErrorResponse("ERROR", error.sqlState(), error.message(), error.detail(), error.hint());
@@ -290,7 +290,7 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
                 return;
             }
             if (error != null) {
-                s.failLogin(error);
+                s.end().failLogin(error);
             } else {
                 granted.parameters().applied(ParameterSync.unreported(settings, granted.parameters().reported()));
                 granted.parameters().syncedView(matched);
@@ -324,7 +324,7 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
         }
         s.moveTo(ClientState.LINKED);
         s.relay().sendQueued();
-        if (s.draining()) {
+        if (s.end().draining()) {
             granted.reportIfAtRest(s.link()); // a session-mode login with nothing queued is at rest already
         }
     }

@@ -41,7 +41,7 @@ public final class Housekeeper implements Runnable {
             createMinimum.run();
             for (Pool<?> pool : pools.get()) {
                 if (!pauseGate.paused(pool.key().database())) {
-                    pool.maintain();
+                    pool.janitor().maintain();
                 }
             }
             removeUnused.run();

@@ -56,7 +56,7 @@ public final class PauseWait implements Runnable {
         boolean busy = false;
         for (Pool<?> pool : pools.get()) {
             if (database.test(pool.key().database())) {
-                pool.closeIdle(CloseReason.PAUSED);
+                pool.janitor().closeIdle(CloseReason.PAUSED);
                 PoolStats s = pool.stats();
                 busy |= s.total() + s.waiting() > 0;
             }

@@ -32,8 +32,8 @@ public final class WaitSweeper implements Runnable {
     public void run() {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.current().connectionTimeoutMs());
         for (Pool<?> pool : pools.get()) {
-            pool.retryOpenings(); // after failed opens (the backend restarting), with backoff
-            for (Waiter<?> waiter : pool.expireWaiters(timeoutNanos)) {
+            pool.janitor().retryOpenings(); // after failed opens (the backend restarting), with backoff
+            for (Waiter<?> waiter : pool.janitor().expireWaiters(timeoutNanos)) {
                 waiter.waitExpired();
             }
         }
