@@ -42,7 +42,8 @@ public final class PoolJanitor<S extends PooledServer> {
         synchronized (pool) {
             PoolLimits limits = pool.limits();
             outlived = servers.outlivedToClose(now, limits.serverLifetimeNanos());
-            expired = servers.expiredToClose(now, limits.idleTimeoutNanos(), limits.min(), limits.max());
+            expired = servers.expiredToClose(now, limits.idleTimeoutNanos(), limits.min(), limits.max(),
+                    outlived == null ? 0 : outlived.size());
             if (keepMinimum && !openings.inBackoff(now)) {
                 toOpen = openings.reserveMinimum(limits.min());
             }

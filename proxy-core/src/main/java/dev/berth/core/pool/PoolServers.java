@@ -146,15 +146,17 @@ final class PoolServers<S extends PooledServer> {
     }
 
     /**
-     * The idle servers to close, oldest first: those idle {@code timeoutNanos} or longer while the pool counts
-     * more than its minimum, and any while more than its maximum; null when none. The servers taken out stay
-     * counted, so the count compared is the one before the call: every server that qualifies goes.
+     * The idle servers to close, oldest first: those idle {@code timeoutNanos} or longer while the pool keeps
+     * more than its minimum, and any while more than its maximum; null when none. {@code leaving} servers are
+     * on their way out already (taken out to close, still counted until removed), and each one taken here
+     * leaves too: counted down, so that several expiring together close down to the minimum, not all of them.
      */
-    List<S> expiredToClose(long nowNanos, long timeoutNanos, int min, int max) {
+    List<S> expiredToClose(long nowNanos, long timeoutNanos, int min, int max, int leaving) {
         List<S> expired = null;
-        while (total() > min || total() > max) {
+        int staying = total() - leaving;
+        while (staying > min || staying > max) {
             S oldest = idle.peekLast();
-            if (oldest == null || (nowNanos - oldest.idleSinceNanos() < timeoutNanos && total() <= max)) {
+            if (oldest == null || (nowNanos - oldest.idleSinceNanos() < timeoutNanos && staying <= max)) {
                 break;
             }
             idle.pollLast();
@@ -163,6 +165,7 @@ final class PoolServers<S extends PooledServer> {
                 expired = new ArrayList<>();
             }
             expired.add(oldest);
+            staying--;
         }
         return expired;
     }

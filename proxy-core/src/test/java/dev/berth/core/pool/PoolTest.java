@@ -452,6 +452,24 @@ class PoolTest {
         assertEquals(1, budget.used());
     }
 
+    /** Several servers past the idle timeout in one sweep: closed down to the minimum, not all of them (which churned). */
+    @Test
+    void serversIdleBeyondTheTimeoutTogetherCloseDownToTheMinimumOnly() {
+        Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10)); // idle timeout 1000 ms
+        acquire(pool, "w1");
+        acquire(pool, "w2");
+        acquire(pool, "w3");
+        List<FakeServer> servers = List.of(opened(pool, "s1"), opened(pool, "s2"), opened(pool, "s3"));
+        now = ms(0);
+        servers.forEach(pool::release);
+
+        now = ms(5000);
+        pool.janitor().maintain();
+        assertEquals(2, servers.stream().filter(s -> !s.closeReasons.isEmpty()).count(), "two closed, one kept for the minimum");
+        assertStats(pool, 0, 1, 0, 0);
+        assertEquals(3, opener.calls.size(), "nothing reopened: the minimum was never left");
+    }
+
     @Test
     void maintainClosesServersIdleBeyondTheTimeoutOnlyAboveMin() {
         Pool<FakeServer> pool = pool(5, 1, new BackendBudget(10)); // idle timeout 1000 ms
