@@ -61,7 +61,6 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     private final RuntimeConfig config;
     private final Transport transport;
-    private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyContext proxy;
     private final BerthMetrics metrics;
@@ -102,7 +101,6 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
         }
         ClientTlsContext clientTls = new ClientTlsContext(initial); // a bad file stops start-up here, before any socket
         this.transport = Transport.select(initial.transport());
-        this.acceptGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(initial.workers());
         BackendHealth health = new BackendHealth();
         BackendCredentialStore credentials = new BackendCredentialStore(authFile);
@@ -131,7 +129,9 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
     public BerthServer start() throws IOException {
         BerthConfig c = config.current();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptGroup, workerGroup)
+                // accepted on a worker loop, not a thread of its own: no wake-up of a separate thread per
+                // connection, and a client that loop accepts registers there without a hand-off
+                .group(workerGroup.next(), workerGroup)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -302,9 +302,7 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
 
     private void drainThenClose() {
         try {
-            if (listener != null) {
-                listener.close().syncUninterruptibly();
-            }
+            stopListening(LOOPS_STOP_WAIT_MS); // no new client while the others drain
             new Drain(proxy.clients(), proxy.pools()).run(config.current().shutdownTimeoutMs());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -332,18 +330,25 @@ public final class BerthServer implements AutoCloseable, AdminConsole.Actions {
             http.close();
         }
         tasks.forEach(t -> t.cancel(false));
-        if (listener != null) {
-            listener.close().syncUninterruptibly();
-        }
+        stopListening(0); // the loops' shutdown below waits, bounded, for the close as for all else
         for (ClientSession client : proxy.clients().all()) {
             client.executor().execute(() -> client.disconnect(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down", null));
         }
         proxy.closeAuthQuery();
         proxy.pools().closeAll(CloseReason.SHUTDOWN, ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "Berth is shutting down"));
-        awaitStopped(acceptGroup.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS), "accepting");
         awaitStopped(workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS), "worker");
         LOG.info("Berth stopped");
         terminated.countDown();
+    }
+
+    /**
+     * Closes the listening socket, waiting at most {@code waitMs} for it: the socket lives on a worker loop, and
+     * a loop stuck in a task must not hold the shutdown.
+     */
+    private void stopListening(long waitMs) {
+        if (listener != null && !listener.close().awaitUninterruptibly(waitMs) && waitMs > 0) {
+            LOG.warning("the listening socket did not close within " + waitMs + " ms: its event loop is stuck");
+        }
     }
 
     /**
