@@ -158,13 +158,19 @@ final class ClientRelay {
         return names;
     }
 
-    /** Sends what the client queued while it had no server, now that it has one, and reads it again. */
+    /**
+     * Sends what the client queued while it had no server, now that it has one, and reads it again. Granted
+     * within the client's own read (an idle server taken at once), the flush waits for the end of that read:
+     * the rest of the batch (Bind, Execute, Sync after a Parse) then leaves with it in one send, not two.
+     */
     void sendQueued() {
         ByteBuf frame;
         while ((frame = session.queued().poll()) != null) {
             toServer(frame);
         }
-        readComplete();
+        if (!session.reading()) {
+            readComplete();
+        }
         session.ctx().channel().config().setAutoRead(true);
     }
 

@@ -43,6 +43,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final long connectedAtMillis = System.currentTimeMillis();
     private ChannelHandlerContext ctx;
     private volatile ClientState state = ClientState.STARTUP;
+    /** In a read batch (see {@link #reading()}). */
+    private boolean reading;
     /** When the client last went idle without a server (the client idle timeout). */
     private volatile long idleSinceNanos;
     private String user;
@@ -85,6 +87,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        reading = true;
         switch (state) {
             case LINKED -> relay.toServer(frame);
             case ADMIN -> proxy.admin().handle(ctx, frame, describe());
@@ -122,7 +125,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         relay.readComplete();
+    }
+
+    /** Between a read's first message and its end: what is sent to the server now is flushed at the end. */
+    boolean reading() {
+        return reading;
     }
 
     @Override
