@@ -24,17 +24,12 @@ class LoginGreetingTest {
 
     @Test
     void aLoginLikeAnEarlierOneCompletesWhileEveryServerIsBusy() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
-                .poolMode(PoolMode.TRANSACTION).poolMax(1))) {
+        try (RunningBerth berth = berth()) {
             Map<String, String> startup = startup("greeted");
             RawClient first = new RawClient(berth.port());
-            first.startup(startup);
-            List<Message> firstGreeting = first.readUntil('Z');
-            first.query("begin").readUntil('Z'); // the pool's one server is busy from now on
+            List<Message> firstGreeting = loginHoldingTheServer(first, startup);
 
-            RawClient second = new RawClient(berth.port());
-            second.setTimeout(30_000);
-            second.startup(startup);
+            RawClient second = startLogin(berth, startup);
             List<Message> secondGreeting = second.readUntil('Z');
             assertEquals(parameters(firstGreeting), parameters(secondGreeting), "the same parameters as a server showed");
             berth.awaitPool("postgres", "postgres", p -> p.active() == 1 && p.waiting() == 0, "nobody waits: the login took no server");
@@ -52,16 +47,11 @@ class LoginGreetingTest {
 
     @Test
     void aLoginWithOtherSettingsIsGreetedByAServer() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
-                .poolMode(PoolMode.TRANSACTION).poolMax(1))) {
+        try (RunningBerth berth = berth()) {
             RawClient first = new RawClient(berth.port());
-            first.startup(startup("one"));
-            first.readUntil('Z');
-            first.query("begin").readUntil('Z');
+            loginHoldingTheServer(first, startup("one"));
 
-            RawClient other = new RawClient(berth.port());
-            other.setTimeout(30_000);
-            other.startup(withDateStyle(startup("two")));
+            RawClient other = startLogin(berth, withDateStyle(startup("two")));
             berth.awaitPool("postgres", "postgres", p -> p.waiting() == 1, "a login with new settings waits for a server");
             first.query("commit").readUntil('Z');
             List<Message> greeting = other.readUntil('Z');
@@ -78,8 +68,7 @@ class LoginGreetingTest {
     /** A client logged in without a server never sees what an earlier client set on the server it gets. */
     @Test
     void aGreetedClientGetsItsOwnSettingsNotThoseTheServerWasLeftWith() throws Exception {
-        try (RunningBerth berth = RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null)
-                .poolMode(PoolMode.TRANSACTION).poolMax(1))) {
+        try (RunningBerth berth = berth()) {
             RawClient setter = new RawClient(berth.port());
             setter.startup(startup("same"));
             setter.readUntil('Z');
@@ -94,6 +83,27 @@ class LoginGreetingTest {
             setter.close();
             greeted.close();
         }
+    }
+
+    /** Berth in transaction pooling with one server, trust logins. */
+    private static RunningBerth berth() {
+        return RunningBerth.start(b -> b.authType(AuthType.TRUST).authFile(null).poolMode(PoolMode.TRANSACTION).poolMax(1));
+    }
+
+    /** Logs {@code client} in and opens a transaction: the pool's one server is busy from then on. Returns the greeting. */
+    private static List<Message> loginHoldingTheServer(RawClient client, Map<String, String> startup) throws Exception {
+        client.startup(startup);
+        List<Message> greeting = client.readUntil('Z');
+        client.query("begin").readUntil('Z');
+        return greeting;
+    }
+
+    /** A client that sent its startup packet and waits up to 30 s for each answer. */
+    private static RawClient startLogin(RunningBerth berth, Map<String, String> startup) throws Exception {
+        RawClient client = new RawClient(berth.port());
+        client.setTimeout(30_000);
+        client.startup(startup);
+        return client;
     }
 
     private static Map<String, String> startup(String applicationName) {

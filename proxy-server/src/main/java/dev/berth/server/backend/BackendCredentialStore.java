@@ -20,9 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BackendCredentialStore {
     /** A backend server and the user Berth logs in to it as. */
     private record At(String host, int port, String user) {
-        static At of(BackendUrl server) {
-            return new At(server.host(), server.port(), server.user());
-        }
     }
 
     private volatile AuthFile authFile;
@@ -41,7 +38,7 @@ public final class BackendCredentialStore {
         if (server.password() != null) {
             return BackendCredentials.password(user, server.password());
         }
-        At at = At.of(server);
+        At at = new At(server.host(), server.port(), user);
         AuthFile file = authFile;
         Secret secret = file == null ? null : file.lookup(user);
         if (secret == null) {

@@ -315,11 +315,11 @@ final class ServerWait implements Waiter<ServerConnection>, PauseGate.Held {
             s.login().complete(view);
             if (s.mode() != PoolMode.SESSION) {
                 s.proxy().greetings(s.pool().key()).learn(s.login().startupSettings(), granted.parameters().initial(), view);
-            }
-            if (s.mode() != PoolMode.SESSION && s.queued().isEmpty()) {
-                s.relay().release(granted);
-                s.ctx().channel().config().setAutoRead(true);
-                return;
+                if (s.queued().isEmpty()) {
+                    s.relay().release(granted);
+                    s.ctx().channel().config().setAutoRead(true);
+                    return;
+                }
             }
         }
         s.moveTo(ClientState.LINKED);
