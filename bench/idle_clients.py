@@ -4,10 +4,13 @@
 Logs in with SCRAM-SHA-256 (or trust/cleartext, whatever the server asks), waits for ReadyForQuery, keeps
 every connection open and idle, then prints one line:
 
-    opened=N before_kb=K after_kb=K seconds=S error=TEXT
+    opened=N before_kb=K after_kb=K heap_before=B heap_after=B seconds=S error=TEXT
 
 before_kb/after_kb are the pooler's VmRSS (from /proc/PID/status) before the first login and a few seconds
-after the last; seconds is the wall time of the N logins. With --hold-command, that shell command runs
+after the last; seconds is the wall time of the N logins. With --heap-command (a shell command printing a
+JVM class histogram, whose last line is "Total <objects> <bytes>"), heap_before/heap_after are the live
+heap in bytes right after each RSS reading (0 without it): what the clients hold, apart from the garbage
+their logins left in pages the heap touched. With --hold-command, that shell command runs
 while the clients are still open (a heap histogram: jcmd PID GC.class_histogram). Standard library only.
 
 The client caches SCRAM's SaltedPassword per salt: the pooler's cost per login is what is measured, not
@@ -25,6 +28,13 @@ import sys
 import time
 
 SALTED = {}
+
+
+def live_heap(command):
+    if not command:
+        return 0
+    out = subprocess.run(command, shell=True, capture_output=True, text=True, check=False).stdout.split()
+    return int(out[-1]) if len(out) >= 3 and out[-3] == "Total" else -1
 
 
 def rss_kb(pid):
@@ -102,10 +112,12 @@ async def main():
     p.add_argument("--db", default="postgres")
     p.add_argument("--concurrency", type=int, default=50, help="logins in flight at once")
     p.add_argument("--hold-command", help="shell command run while the clients are open")
+    p.add_argument("--heap-command", help="shell command printing a class histogram (live heap)")
     a = p.parse_args()
 
     await asyncio.sleep(2)
     before = rss_kb(a.pid)
+    heap_before = live_heap(a.heap_command)
     writers, errors = [], []
     started = time.time()
     next_client = iter(range(a.clients))
@@ -124,7 +136,9 @@ async def main():
     elapsed = time.time() - started
     await asyncio.sleep(3)
     after = rss_kb(a.pid)
-    print(f"opened={len(writers)} before_kb={before} after_kb={after} seconds={elapsed:.1f} error={errors[0] if errors else ''}",
+    heap_after = live_heap(a.heap_command)
+    print(f"opened={len(writers)} before_kb={before} after_kb={after} heap_before={heap_before} heap_after={heap_after} "
+          f"seconds={elapsed:.1f} error={errors[0] if errors else ''}",
           flush=True)
     if a.hold_command:
         subprocess.run(a.hold_command, shell=True, check=False)
