@@ -1,8 +1,8 @@
 package dev.berth.server;
 
+import dev.berth.core.config.AccessSettings;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ConfigException;
-import dev.berth.core.config.SettingsTable;
 import dev.berth.core.hba.HbaRules;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ final class HbaFiles {
         try {
             return HbaRules.load(config.authSources().hbaFile());
         } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException(SettingsTable.AUTH_HBA_FILE.name(), "cannot use " + config.authSources().hbaFile()
+            throw new ConfigException(AccessSettings.AUTH_HBA_FILE.name(), "cannot use " + config.authSources().hbaFile()
                     + ": " + e.getMessage());
         }
     }

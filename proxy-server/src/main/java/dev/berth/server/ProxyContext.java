@@ -5,6 +5,7 @@ import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
 import dev.berth.core.auth.KeyDerivation;
+import dev.berth.core.auth.SecretOrigin;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.AuthQueryTarget;
 import dev.berth.core.config.BerthConfig;
@@ -178,9 +179,9 @@ public final class ProxyContext {
         return registries.apply(key);
     }
 
-    public ClientAuthenticator newAuthenticator(AuthType type, String user, Secret secret, boolean usersListed) {
+    public ClientAuthenticator newAuthenticator(AuthType type, String user, Secret secret, SecretOrigin origin, boolean usersListed) {
         SecretSource source = secrets;
-        return new ClientAuthenticator(type, secret, usersListed, user, random, unknownUserKey,
+        return new ClientAuthenticator(type, secret, origin, usersListed, user, random, unknownUserKey,
                 source == null || source.mostUsersHaveScramSecrets(), KeyDerivation.executor());
     }
 }

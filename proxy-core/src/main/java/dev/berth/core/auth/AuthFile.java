@@ -149,6 +149,11 @@ public final class AuthFile implements SecretSource {
     }
 
     @Override
+    public SecretOrigin origin(String database, String user, boolean found) {
+        return SecretOrigin.AUTH_FILE;
+    }
+
+    @Override
     public boolean mostUsersHaveScramSecrets() {
         return mostlyScram;
     }

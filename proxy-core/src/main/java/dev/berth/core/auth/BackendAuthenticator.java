@@ -176,8 +176,7 @@ public final class BackendAuthenticator {
                     && (first.getIterationCount() != stored.iterations()
                     || !Arrays.equals(Base64.getDecoder().decode(first.getSalt()), stored.salt()))) {
                 throw new AuthException(SqlState.INVALID_PASSWORD, "SCRAM passthrough for user \"" + credentials.user()
-                        + "\" is impossible: the server's SCRAM secret (salt, iterations) differs from the auth file's;"
-                        + " copy the secret from pg_authid into the auth file");
+                        + "\" is impossible: the server's SCRAM secret (salt, iterations) " + origin().scramMismatch());
             }
             return Messages.saslResponse(alloc, scram.clientFinalMessage().toString());
         } catch (ScramException | IllegalArgumentException e) {
@@ -225,7 +224,13 @@ public final class BackendAuthenticator {
     }
 
     private AuthException missing(String what) {
+        String held = credentials.scramSecret() != null ? "a SCRAM secret" : credentials.md5Hash() != null ? "an md5 hash" : null;
+        String hint = held == null ? "give it in --backend or in the auth file" : origin().missingHint(held);
         return new AuthException(SqlState.INVALID_PASSWORD, "server asks for " + what + " for user \""
-                + credentials.user() + "\", and Berth has none (give it in --backend or in the auth file)");
+                + credentials.user() + "\", and Berth has none (" + hint + ")");
+    }
+
+    private SecretOrigin origin() {
+        return credentials.origin() != null ? credentials.origin() : SecretOrigin.AUTH_FILE;
     }
 }

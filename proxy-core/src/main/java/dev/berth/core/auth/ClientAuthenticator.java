@@ -42,6 +42,7 @@ public final class ClientAuthenticator {
 
     private final AuthType type;
     private final Secret secret;
+    private final SecretOrigin origin;
     private final boolean usersListed;
     private final String user;
     private final SecureRandom random;
@@ -54,15 +55,17 @@ public final class ClientAuthenticator {
 
     /**
      * @param secret         the user's secret as the {@link SecretSource} gave it, null for an unknown user
+     * @param origin         where the secret came from, or where it was looked for: named in log reasons
      * @param usersListed    whether there is a source of users at all: {@link AuthType#TRUST} without one accepts every user
      * @param unknownUserKey a per-process secret from which fake SCRAM salts for unknown users are derived
      * @param unknownAsScram under md5, answer an unknown user with SCRAM ({@link SecretSource#mostUsersHaveScramSecrets})
      * @param derivation     where key derivations run (see {@link KeyDerivation})
      */
-    public ClientAuthenticator(AuthType type, Secret secret, boolean usersListed, String user, SecureRandom random,
-                               byte[] unknownUserKey, boolean unknownAsScram, Executor derivation) {
+    public ClientAuthenticator(AuthType type, Secret secret, SecretOrigin origin, boolean usersListed, String user,
+                               SecureRandom random, byte[] unknownUserKey, boolean unknownAsScram, Executor derivation) {
         this.type = type;
         this.secret = secret;
+        this.origin = origin;
         this.usersListed = usersListed;
         this.user = user;
         this.random = random;
@@ -76,7 +79,7 @@ public final class ClientAuthenticator {
             case TRUST:
                 state = State.DONE;
                 if (usersListed && secret == null) {
-                    return new Failure(SqlState.INVALID_AUTHORIZATION, "no such user \"" + user + "\"", "user not in auth file");
+                    return new Failure(SqlState.INVALID_AUTHORIZATION, "no such user \"" + user + "\"", origin.unknownUser());
                 }
                 return new Success(null, null);
             case PLAIN:
@@ -208,9 +211,8 @@ public final class ClientAuthenticator {
     }
 
     private Failure passwordFailed(Secret secret) {
-        String reason = secret == null ? "user not in auth file"
-                : (type == AuthType.SCRAM_SHA_256 && secret instanceof Secret.Md5)
-                ? "auth file holds an md5 hash for this user, which cannot check a SCRAM login; store the plaintext password or the SCRAM secret, or use --auth-type md5"
+        String reason = secret == null ? origin.unknownUser()
+                : (type == AuthType.SCRAM_SHA_256 && secret instanceof Secret.Md5) ? origin.md5UnderScram()
                 : "wrong password";
         return new Failure(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"", reason);
     }

@@ -20,6 +20,14 @@ public interface SecretSource {
     }
 
     /**
+     * Where the secret of {@code user} as a client of {@code database} came from ({@code found}), or where it was
+     * looked for: for the operator's messages, on a login (not per message).
+     */
+    default SecretOrigin origin(String database, String user, boolean found) {
+        return SecretOrigin.OTHER;
+    }
+
+    /**
      * Whether most users have SCRAM secrets. Under md5 authentication a user with a SCRAM secret is
      * answered with SCRAM and one with an md5 hash (or a password) with an md5 challenge, so an unknown
      * user gets what most known users get and blends in, as in PostgreSQL (which picks by

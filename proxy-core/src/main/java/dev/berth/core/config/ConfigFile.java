@@ -125,7 +125,7 @@ public final class ConfigFile {
 
     /** A relative auth_file or auth_hba_file is taken from the config file's directory, wherever Berth was started. */
     private String resolvePath(Setting<?> setting, String text) {
-        if ((setting != SettingsTable.AUTH_FILE && setting != SettingsTable.AUTH_HBA_FILE) || text.isBlank()
+        if ((setting != AccessSettings.AUTH_FILE && setting != AccessSettings.AUTH_HBA_FILE) || text.isBlank()
                 || Path.of(text).isAbsolute()) {
             return text;
         }

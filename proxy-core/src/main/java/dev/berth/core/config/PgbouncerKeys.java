@@ -25,12 +25,12 @@ public final class PgbouncerKeys {
     private static final UnaryOperator<String> SAME = UnaryOperator.identity();
 
     static final Map<String, Mapping> KEYS = Map.ofEntries(
-            entry("auth_type", new Mapping(SettingsTable.AUTH_TYPE, SAME, "md5, scram-sha-256, plain, trust, hba")),
-            entry("auth_user", new Mapping(SettingsTable.AUTH_USER, SAME, "")),
-            entry("auth_query", new Mapping(SettingsTable.AUTH_QUERY, SAME, "")),
-            entry("auth_dbname", new Mapping(SettingsTable.AUTH_DBNAME, SAME, "")),
-            entry("auth_hba_file", new Mapping(SettingsTable.AUTH_HBA_FILE, SAME, "relative to the config file's directory")),
-            entry("auth_file", new Mapping(SettingsTable.AUTH_FILE, SAME, "relative to the config file's directory")),
+            entry("auth_type", new Mapping(AccessSettings.AUTH_TYPE, SAME, "md5, scram-sha-256, plain, trust, hba")),
+            entry("auth_user", new Mapping(AccessSettings.AUTH_USER, SAME, "")),
+            entry("auth_query", new Mapping(AccessSettings.AUTH_QUERY, SAME, "")),
+            entry("auth_dbname", new Mapping(AccessSettings.AUTH_DBNAME, SAME, "")),
+            entry("auth_hba_file", new Mapping(AccessSettings.AUTH_HBA_FILE, SAME, "relative to the config file's directory")),
+            entry("auth_file", new Mapping(AccessSettings.AUTH_FILE, SAME, "relative to the config file's directory")),
             entry("pool_mode", new Mapping(SettingsTable.POOL_MODE, SAME, "")),
             entry("default_pool_size", new Mapping(SettingsTable.POOL_MAX, SAME, "")),
             entry("min_pool_size", new Mapping(SettingsTable.POOL_MIN, SAME, "pgbouncer's default 0 applies when unset")),
@@ -68,10 +68,10 @@ public final class PgbouncerKeys {
             entry("tcp_keepintvl", new Mapping(SettingsTable.TCP_KEEPINTVL, SAME, "seconds, as Berth's")),
             entry("tcp_keepcnt", new Mapping(SettingsTable.TCP_KEEPCNT, SAME, "")),
             entry("so_reuseport", new Mapping(SettingsTable.SO_REUSEPORT, SAME, "")),
-            entry("client_tls_sslmode", new Mapping(SettingsTable.CLIENT_TLS_MODE, SAME, "")),
-            entry("client_tls_cert_file", new Mapping(SettingsTable.TLS_CERT, SAME, "")),
-            entry("client_tls_key_file", new Mapping(SettingsTable.TLS_KEY, SAME, "")),
-            entry("client_tls_ca_file", new Mapping(SettingsTable.TLS_CA, SAME, "")));
+            entry("client_tls_sslmode", new Mapping(AccessSettings.CLIENT_TLS_MODE, SAME, "")),
+            entry("client_tls_cert_file", new Mapping(AccessSettings.TLS_CERT, SAME, "")),
+            entry("client_tls_key_file", new Mapping(AccessSettings.TLS_KEY, SAME, "")),
+            entry("client_tls_ca_file", new Mapping(AccessSettings.TLS_CA, SAME, "")));
 
     /** Keys that need nothing from Berth: it already does what they ask. */
     static final Set<String> NOTHING_TO_DO = Set.of("ignore_startup_parameters");

@@ -35,8 +35,8 @@ class BackendAuthenticatorFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void authenticationRequests(FuzzedDataProvider data) {
         BackendCredentials credentials = data.consumeBoolean()
-                ? new BackendCredentials("alice", null, null, CLIENT_KEY, SECRET)
-                : new BackendCredentials("alice", null, "md5" + "0".repeat(32), null, null);
+                ? new BackendCredentials("alice", null, null, CLIENT_KEY, SECRET, SecretOrigin.AUTH_FILE)
+                : new BackendCredentials("alice", null, "md5" + "0".repeat(32), null, null, SecretOrigin.AUTH_FILE);
         BackendAuthenticator auth = new BackendAuthenticator(credentials);
         while (data.remainingBytes() > 0) {
             int code = data.consumeBoolean() ? data.pickValue(CODES) : data.consumeInt();

@@ -182,7 +182,7 @@ class BackendAuthenticatorTest {
     void scramPassthroughWithClientKeyAndStoredSecret() throws Exception {
         Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
         byte[] clientKey = clientKey("pencil", SALT, 4096);
-        BackendAuthenticator auth = new BackendAuthenticator(new BackendCredentials("u", null, null, clientKey, secret));
+        BackendAuthenticator auth = new BackendAuthenticator(new BackendCredentials("u", null, null, clientKey, secret, SecretOrigin.AUTH_FILE));
         scramExchange(auth, ScramServerExchange.forSecret(secret));
     }
 
@@ -200,7 +200,7 @@ class BackendAuthenticatorTest {
     void scramPassthroughFailsWhenTheServerHasAnotherSalt() throws Exception {
         Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
         BackendAuthenticator auth = new BackendAuthenticator(
-                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret));
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret, SecretOrigin.AUTH_FILE));
         ScramServerExchange server = ScramServerExchange.forPassword("pencil", RANDOM); // fresh random salt
         AuthException e = assertThrows(AuthException.class, () -> scramExchange(auth, server));
         assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
@@ -212,7 +212,7 @@ class BackendAuthenticatorTest {
     void scramPassthroughFailsWhenTheServerHasOtherIterations() {
         Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
         BackendAuthenticator auth = new BackendAuthenticator(
-                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret));
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret, SecretOrigin.AUTH_FILE));
         ScramServerExchange server = ScramServerExchange.forSecret(ScramServerExchange.scramSecret("pencil", SALT, 8192));
         AuthException e = assertThrows(AuthException.class, () -> scramExchange(auth, server));
         assertTrue(e.getMessage().contains("(salt, iterations) differs"), e.getMessage());
@@ -263,6 +263,16 @@ class BackendAuthenticatorTest {
         assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
         assertEquals("server asks for a cleartext password for user \"bob\", and Berth has none (give it in --backend or in the auth file)",
                 e.getMessage());
+    }
+
+    @Test
+    void aSecretFromAuthQueryThatCannotAnswerSaysWhereToGiveThePassword() {
+        Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
+        BackendAuthenticator auth = new BackendAuthenticator(BackendCredentials.fromSecret("bob", secret, SecretOrigin.AUTH_QUERY));
+        AuthException e = assertThrows(AuthException.class, () -> feed(auth, Messages.authentication(A, MessageType.AUTH_CLEARTEXT_PASSWORD)));
+        assertEquals(SqlState.INVALID_PASSWORD, e.sqlState());
+        assertEquals("server asks for a cleartext password for user \"bob\", and Berth has none (auth_query returned only a"
+                + " SCRAM secret; give the password in --backend or in the auth file)", e.getMessage());
     }
 
     @Test
@@ -419,7 +429,7 @@ class BackendAuthenticatorTest {
     void scramPlusBindsAPassthroughLogin() throws Exception {
         Secret.Scram secret = ScramServerExchange.scramSecret("pencil", SALT, 4096);
         BackendAuthenticator auth = new BackendAuthenticator(
-                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret), ChannelBinding.REQUIRE);
+                new BackendCredentials("u", null, null, clientKey("pencil", SALT, 4096), secret, SecretOrigin.AUTH_FILE), ChannelBinding.REQUIRE);
         auth.tlsEstablished(serverCert());
         assertArrayEquals(gs2WithEndPoint(), tlsExchange(auth, secret, "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"));
         assertTrue(auth.channelBound());
@@ -472,8 +482,8 @@ class BackendAuthenticatorTest {
 
     @Test
     void credentialsToStringHidesThePassword() {
-        String s = new BackendCredentials("u", "hunter2", Md5.storedHash("x", "u"), new byte[32], null).toString();
+        String s = new BackendCredentials("u", "hunter2", Md5.storedHash("x", "u"), new byte[32], null, SecretOrigin.AUTH_FILE).toString();
         assertTrue(!s.contains("hunter2") && !s.contains(Md5.storedHash("x", "u")), s);
-        assertEquals("BackendCredentials[user=u, password=****, md5=true, scramPassthrough=true]", s);
+        assertEquals("BackendCredentials[user=u, password=****, md5=true, scramPassthrough=true, origin=the auth file]", s);
     }
 }

@@ -46,7 +46,7 @@ class ClientAuthenticatorTest {
 
     private static ClientAuthenticator auth(AuthType type, AuthFile file, String user) {
         Secret secret = file == null ? null : file.secret(user).toCompletableFuture().join();
-        return new ClientAuthenticator(type, secret, file != null, user, RANDOM, UNKNOWN_USER_KEY,
+        return new ClientAuthenticator(type, secret, SecretOrigin.AUTH_FILE, file != null, user, RANDOM, UNKNOWN_USER_KEY,
                 file == null || file.mostUsersHaveScramSecrets(), Runnable::run);
     }
 
@@ -157,7 +157,7 @@ class ClientAuthenticatorTest {
         ScramRun second = scramLogin(auth(AuthType.SCRAM_SHA_256, FILE, "x"), "another guess");
         Failure f = assertInstanceOf(Failure.class, first.result());
         assertPasswordFailed(f, "x");
-        assertEquals("user not in auth file", f.logReason());
+        assertEquals("no such user: the auth file does not list it", f.logReason());
         assertPasswordFailed(second.result(), "x");
         assertArrayEquals(first.salt(), second.salt());
         assertEquals(16, first.salt().length);
@@ -300,7 +300,7 @@ class ClientAuthenticatorTest {
     @Test
     void cleartextCheckAgainstAScramSecretDerivesOnTheDerivationExecutor() {
         List<Runnable> tasks = new java.util.ArrayList<>();
-        ClientAuthenticator auth = new ClientAuthenticator(AuthType.PLAIN, SCRAM_SECRET, true, "scramuser", RANDOM,
+        ClientAuthenticator auth = new ClientAuthenticator(AuthType.PLAIN, SCRAM_SECRET, SecretOrigin.AUTH_FILE, true, "scramuser", RANDOM,
                 UNKNOWN_USER_KEY, true, tasks::add);
         challenge(auth.start(A));
         long before = KeyDerivation.count();

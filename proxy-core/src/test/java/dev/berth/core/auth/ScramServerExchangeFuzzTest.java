@@ -65,7 +65,7 @@ class ScramServerExchangeFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void saslMessages(FuzzedDataProvider data) {
         boolean knownUser = data.consumeBoolean();
-        ClientAuthenticator auth = new ClientAuthenticator(AuthType.SCRAM_SHA_256, knownUser ? SECRET : null, true,
+        ClientAuthenticator auth = new ClientAuthenticator(AuthType.SCRAM_SHA_256, knownUser ? SECRET : null, SecretOrigin.AUTH_FILE, true,
                 "alice", random(), new byte[32], true, Runnable::run);
         release(auth.start(ALLOC));
         for (int i = 0; i < 2; i++) {

@@ -183,11 +183,11 @@ class BerthConfigTest {
 
     @Test
     void tlsSettingsParse() {
-        assertEquals(ClientTlsMode.VERIFY_FULL, SettingsTable.CLIENT_TLS_MODE.parse(" Verify-Full "));
+        assertEquals(ClientTlsMode.VERIFY_FULL, AccessSettings.CLIENT_TLS_MODE.parse(" Verify-Full "));
         assertEquals("client_tls_mode: 'on' is not one of disable, allow, prefer, require, verify-ca, verify-full",
-                assertThrows(ConfigException.class, () -> SettingsTable.CLIENT_TLS_MODE.parse("on")).getMessage());
-        assertEquals(List.of("TLSv1.3"), SettingsTable.TLS_PROTOCOLS.parse(" tlsv1.3, "));
-        assertTrue(SettingsTable.TLS_PROTOCOLS.problem(List.of("TLSv1.1")).problem().startsWith("'TLSv1.1' is not TLSv1.2 or TLSv1.3"));
+                assertThrows(ConfigException.class, () -> AccessSettings.CLIENT_TLS_MODE.parse("on")).getMessage());
+        assertEquals(List.of("TLSv1.3"), AccessSettings.TLS_PROTOCOLS.parse(" tlsv1.3, "));
+        assertTrue(AccessSettings.TLS_PROTOCOLS.problem(List.of("TLSv1.1")).problem().startsWith("'TLSv1.1' is not TLSv1.2 or TLSv1.3"));
         assertEquals("verify-ca", ClientTlsMode.VERIFY_CA.toString());
     }
 }

@@ -157,8 +157,8 @@ class ConfigFileTest {
     @Test
     void relativeAuthFileIsTakenFromTheConfigFilesDirectory() throws IOException {
         assertEquals(dir.resolve("userlist.txt").toString(), text(load("[pgbouncer]", "auth_file = userlist.txt"),
-                SettingsTable.AUTH_FILE));
-        assertEquals("/etc/x.txt", text(load("[pgbouncer]", "auth_file = /etc/x.txt"), SettingsTable.AUTH_FILE));
+                AccessSettings.AUTH_FILE));
+        assertEquals("/etc/x.txt", text(load("[pgbouncer]", "auth_file = /etc/x.txt"), AccessSettings.AUTH_FILE));
     }
 
     @Test
@@ -313,11 +313,11 @@ class ConfigFileTest {
     void pgbouncersAuthQueryAndHbaKeysMapToBerthsSettings() throws IOException {
         ConfigFile f = load("[pgbouncer]", "auth_type = hba", "auth_hba_file = pg_hba.conf", "auth_user = pgbouncer",
                 "auth_query = SELECT * FROM pgbouncer.get_auth($1)", "auth_dbname = postgres");
-        assertEquals("hba", text(f, SettingsTable.AUTH_TYPE));
-        assertEquals(dir.resolve("pg_hba.conf").toString(), text(f, SettingsTable.AUTH_HBA_FILE), "relative to the config file");
-        assertEquals("pgbouncer", text(f, SettingsTable.AUTH_USER));
-        assertEquals("SELECT * FROM pgbouncer.get_auth($1)", text(f, SettingsTable.AUTH_QUERY));
-        assertEquals("postgres", text(f, SettingsTable.AUTH_DBNAME));
+        assertEquals("hba", text(f, AccessSettings.AUTH_TYPE));
+        assertEquals(dir.resolve("pg_hba.conf").toString(), text(f, AccessSettings.AUTH_HBA_FILE), "relative to the config file");
+        assertEquals("pgbouncer", text(f, AccessSettings.AUTH_USER));
+        assertEquals("SELECT * FROM pgbouncer.get_auth($1)", text(f, AccessSettings.AUTH_QUERY));
+        assertEquals("postgres", text(f, AccessSettings.AUTH_DBNAME));
         assertEquals(List.of(), f.warnings());
     }
 

@@ -81,7 +81,7 @@ class SettingsTableTest {
     @Test
     void parseErrorsNameTheSettingNotAFlag() {
         for (Setting<?> s : List.of(SettingsTable.POOL_MAX, SettingsTable.IDLE_TIMEOUT, SettingsTable.LISTEN,
-                SettingsTable.AUTH_TYPE, SettingsTable.SESSION_STATE, SettingsTable.PREPARED_STATEMENT_REGISTRY_BYTES)) {
+                AccessSettings.AUTH_TYPE, SettingsTable.SESSION_STATE, SettingsTable.PREPARED_STATEMENT_REGISTRY_BYTES)) {
             ConfigException e = assertThrows(ConfigException.class, () -> s.parse("bogus"));
             assertEquals(s.name(), e.setting());
             assertTrue(e.getMessage().startsWith(s.name() + ": "), e.getMessage());
@@ -95,7 +95,7 @@ class SettingsTableTest {
 
     @Test
     void parsesValues() {
-        assertEquals(AuthType.MD5, SettingsTable.AUTH_TYPE.parse(" MD5 "));
+        assertEquals(AuthType.MD5, AccessSettings.AUTH_TYPE.parse(" MD5 "));
         assertEquals(Set.of("ops", "dba"), SettingsTable.ADMIN_USERS.parse("ops, dba,,"));
         assertEquals("pgbouncer", SettingsTable.METRICS_COMPAT.parse(" PgBouncer "));
         assertEquals(42L, SettingsTable.CONNECTION_TIMEOUT.parse(" 42 "));
@@ -116,8 +116,8 @@ class SettingsTableTest {
         assertEquals(50, SettingsTable.POOL_MAX.display(c));
         assertEquals(50, SettingsTable.MAX_BACKEND_CONNECTIONS.display(c));
         assertEquals("a,b", SettingsTable.ADMIN_USERS.display(c));
-        assertNull(SettingsTable.AUTH_FILE.display(c));
-        assertEquals("trust", SettingsTable.AUTH_TYPE.display(c));
+        assertNull(AccessSettings.AUTH_FILE.display(c));
+        assertEquals("trust", AccessSettings.AUTH_TYPE.display(c));
         assertEquals("0.0.0.0:6432", SettingsTable.LISTEN.display(c));
     }
 }

@@ -2,6 +2,7 @@ package dev.berth.server.authquery;
 
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.SecretOrigin;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.AuthQueryTarget;
 import dev.berth.core.config.BerthConfig;
@@ -66,7 +67,7 @@ public final class AuthQuery implements SecretSource, AutoCloseable {
         if (listed != null) {
             return CompletableFuture.completedFuture(listed);
         }
-        AuthQueryTarget target = database == null ? AuthQueryTarget.global(config) : AuthQueryTarget.forDatabase(config, database);
+        AuthQueryTarget target = target(database);
         if (target == null) {
             return CompletableFuture.completedFuture(null); // no auth user for this database: the auth file alone
         }
@@ -104,6 +105,18 @@ public final class AuthQuery implements SecretSource, AutoCloseable {
             answer.completeExceptionally(explain(controlPlane, e));
         }
         return answer;
+    }
+
+    @Override
+    public SecretOrigin origin(String database, String user, boolean found) {
+        if ((authFile != null && authFile.lookup(user) != null) || target(database) == null) {
+            return SecretOrigin.AUTH_FILE;
+        }
+        return found || authFile == null ? SecretOrigin.AUTH_QUERY : SecretOrigin.AUTH_FILE_AND_QUERY;
+    }
+
+    private AuthQueryTarget target(String database) {
+        return database == null ? AuthQueryTarget.global(config) : AuthQueryTarget.forDatabase(config, database);
     }
 
     /** The target's lookups, made at its first use (a control plane connects only when asked); null once closed. */

@@ -3,6 +3,7 @@ package dev.berth.server.backend;
 import dev.berth.core.auth.AuthFile;
 import dev.berth.core.auth.BackendCredentials;
 import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.SecretOrigin;
 import dev.berth.core.config.BackendUrl;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,12 +23,16 @@ public final class BackendCredentialStore {
     private record At(String host, int port, String user) {
     }
 
+    /** A secret a login gave, and where it came from (named when it does not fit the server). */
+    private record Learned(Secret secret, SecretOrigin origin) {
+    }
+
     private volatile AuthFile authFile;
     private final ConcurrentHashMap<At, byte[]> scramClientKeys = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, byte[]> scramClientKeysByUser = new ConcurrentHashMap<>();
     /** Secrets of users the auth file does not list, as the auth query gave them at a successful login. */
-    private final ConcurrentHashMap<At, Secret> looked = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Secret> lookedByUser = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<At, Learned> looked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Learned> lookedByUser = new ConcurrentHashMap<>();
 
     public BackendCredentialStore(AuthFile authFile) {
         this.authFile = authFile;
@@ -40,14 +45,13 @@ public final class BackendCredentialStore {
         }
         At at = new At(server.host(), server.port(), user);
         AuthFile file = authFile;
-        Secret secret = file == null ? null : file.lookup(user);
-        if (secret == null) {
-            secret = looked.get(at);
+        Secret listed = file == null ? null : file.lookup(user);
+        Learned learned = listed != null ? new Learned(listed, SecretOrigin.AUTH_FILE) : looked.get(at);
+        if (learned == null) {
+            learned = lookedByUser.get(user);
         }
-        if (secret == null) {
-            secret = lookedByUser.get(user);
-        }
-        BackendCredentials credentials = secret == null ? BackendCredentials.none(user) : BackendCredentials.fromSecret(user, secret);
+        BackendCredentials credentials = learned == null ? BackendCredentials.none(user)
+                : BackendCredentials.fromSecret(user, learned.secret(), learned.origin());
         byte[] clientKey = scramClientKeys.get(at);
         if (clientKey == null) {
             clientKey = scramClientKeysByUser.get(user);
@@ -62,10 +66,10 @@ public final class BackendCredentialStore {
     /**
      * A client proved it knows the password of {@code user}: its SCRAM ClientKey (null after an md5 login)
      * lets Berth log in as that user to {@code server} (the server its database's pool logs in to; null when it
-     * has none), with {@code secret} (from the auth query; null from the auth file, which is read afresh) for
-     * the server's challenge. Bounded by the users PostgreSQL has, times the servers they log in to.
+     * has none), with {@code secret} (when the auth file lists the user, its entry, read afresh, comes first) from
+     * {@code origin} for the server's challenge. Bounded by the users PostgreSQL has, times the servers they log in to.
      */
-    public void learn(String user, BackendUrl server, byte[] clientKey, Secret secret) {
+    public void learn(String user, BackendUrl server, byte[] clientKey, Secret secret, SecretOrigin origin) {
         At at = server == null ? null : new At(server.host(), server.port(), user);
         if (clientKey != null) {
             scramClientKeysByUser.put(user, clientKey);
@@ -74,9 +78,10 @@ public final class BackendCredentialStore {
             }
         }
         if (secret != null) {
-            lookedByUser.put(user, secret);
+            Learned learned = new Learned(secret, origin);
+            lookedByUser.put(user, learned);
             if (at != null) {
-                looked.put(at, secret);
+                looked.put(at, learned);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.berth.server.client;
 import dev.berth.core.auth.AuthType;
 import dev.berth.core.auth.ClientAuthenticator;
 import dev.berth.core.auth.Secret;
+import dev.berth.core.auth.SecretOrigin;
 import dev.berth.core.auth.SecretSource;
 import dev.berth.core.config.RuntimeConfig;
 import dev.berth.core.hba.HbaMethod;
@@ -46,6 +47,7 @@ final class ClientLogin {
     private ClientAuthenticator authenticator;
     private AuthType authType;
     private Secret secret;
+    private SecretOrigin origin;
     private boolean loggedIn;
 
     ClientLogin(ClientSession session) {
@@ -153,13 +155,13 @@ final class ClientLogin {
         }
         CompletableFuture<Secret> lookup = source.secret(session.database(), user).toCompletableFuture();
         if (lookup.isDone()) {
-            secretFound(lookup.getNow(null), null); // the auth file answers at once: no task
+            secretFound(source, lookup.getNow(null), null); // the auth file answers at once: no task
         } else {
-            lookup.whenComplete((secret, error) -> ctx.executor().execute(() -> secretFound(secret, error)));
+            lookup.whenComplete((secret, error) -> ctx.executor().execute(() -> secretFound(source, secret, error)));
         }
     }
 
-    private void secretFound(Secret secret, Throwable error) {
+    private void secretFound(SecretSource source, Secret secret, Throwable error) {
         if (session.state() != ClientState.AUTHENTICATING) {
             return; // the client left meanwhile
         }
@@ -168,6 +170,7 @@ final class ClientLogin {
             return;
         }
         this.secret = secret;
+        origin = source.origin(session.database(), session.user(), secret != null);
         authenticate(secret, true);
     }
 
@@ -179,7 +182,8 @@ final class ClientLogin {
     }
 
     private void authenticate(Secret secret, boolean usersListed) {
-        authenticator = session.proxy().newAuthenticator(authType, session.user(), secret, usersListed);
+        authenticator = session.proxy().newAuthenticator(authType, session.user(), secret,
+                origin != null ? origin : SecretOrigin.OTHER, usersListed);
         step(authenticator.start(session.ctx().alloc()));
     }
 
@@ -197,7 +201,7 @@ final class ClientLogin {
                 // for the backend login: SCRAM passthrough, or the md5 hash, of a secret no file holds
                 PoolRoute route = RuntimeConfig.routeFor(session.config(), session.database(), session.user());
                 session.proxy().credentials().learn(session.user(), route == null ? null : route.server(),
-                        success.scramClientKey(), secret);
+                        success.scramClientKey(), secret, origin);
                 secret = null;
             }
             if (AdminConsole.DATABASES.contains(session.database())) {

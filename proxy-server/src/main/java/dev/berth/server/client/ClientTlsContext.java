@@ -1,11 +1,11 @@
 package dev.berth.server.client;
 
 import dev.berth.core.auth.AuthType;
+import dev.berth.core.config.AccessSettings;
 import dev.berth.core.config.BerthConfig;
 import dev.berth.core.config.ClientTlsMode;
 import dev.berth.core.config.ConfigException;
 import dev.berth.core.config.PemFiles;
-import dev.berth.core.config.SettingsTable;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
@@ -55,11 +55,11 @@ public final class ClientTlsContext {
             certificate = "";
             return;
         }
-        List<X509Certificate> chain = read(SettingsTable.TLS_CERT.name(), () -> PemFiles.certificates(config.tlsCert()));
-        PrivateKey key = read(SettingsTable.TLS_KEY.name(), () -> PemFiles.privateKey(config.tlsKey()));
+        List<X509Certificate> chain = read(AccessSettings.TLS_CERT.name(), () -> PemFiles.certificates(config.tlsCert()));
+        PrivateKey key = read(AccessSettings.TLS_KEY.name(), () -> PemFiles.privateKey(config.tlsKey()));
         String mismatch = PemFiles.mismatch(key, chain.get(0));
         if (mismatch != null) {
-            throw new ConfigException(SettingsTable.TLS_KEY.name(), config.tlsKey() + ": " + mismatch);
+            throw new ConfigException(AccessSettings.TLS_KEY.name(), config.tlsKey() + ": " + mismatch);
         }
         SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(provider)
@@ -70,14 +70,14 @@ public final class ClientTlsContext {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOL));
         boolean optional = config.authType() == AuthType.HBA && config.tlsCa() != null; // for hba's cert method
         if (config.clientTlsMode().verifiesClients() || optional) {
-            List<X509Certificate> ca = read(SettingsTable.TLS_CA.name(), () -> PemFiles.certificates(config.tlsCa()));
+            List<X509Certificate> ca = read(AccessSettings.TLS_CA.name(), () -> PemFiles.certificates(config.tlsCa()));
             builder.clientAuth(optional && !config.clientTlsMode().verifiesClients() ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
                     .trustManager(ca);
         }
         try {
             context = builder.build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new ConfigException(SettingsTable.TLS_CERT.name(), "cannot use " + config.tlsCert() + " and "
+            throw new ConfigException(AccessSettings.TLS_CERT.name(), "cannot use " + config.tlsCert() + " and "
                     + config.tlsKey() + ": " + e.getMessage());
         }
         X509Certificate leaf = chain.get(0);
