@@ -27,15 +27,13 @@ final class HbaCheck {
         HbaRules rules = session.proxy().hba();
         InetSocketAddress remote = session.remoteAddress();
         boolean tls = session.tls().active();
-        String who = "host \"" + (remote == null ? "?" : remote.getAddress().getHostAddress()) + "\", user \"" + session.user()
-                + "\", database \"" + session.database() + "\", " + (tls ? "SSL encryption" : "no encryption");
         HbaRule rule = rules == null || remote == null ? null
                 : rules.match(tls, remote.getAddress(), session.database(), session.user());
         if (rule == null) {
-            return refuse("no pg_hba.conf entry for " + who, "no hba line matches");
+            return refuse("no pg_hba.conf entry for " + who(remote, tls), "no hba line matches");
         }
         if (rule.method() == HbaMethod.REJECT) {
-            return refuse("pg_hba.conf rejects connection for " + who, rule.line() + " rejects it");
+            return refuse("pg_hba.conf rejects connection for " + who(remote, tls), rule.line() + " rejects it");
         }
         if (rule.method() == HbaMethod.CERT) {
             String cn = session.tls().peerCommonName();
@@ -49,6 +47,12 @@ final class HbaCheck {
             }
         }
         return rule.method();
+    }
+
+    /** The client as PostgreSQL's refusals name it; built only for a refusal, not on every login. */
+    private String who(InetSocketAddress remote, boolean tls) {
+        return "host \"" + (remote == null ? "?" : remote.getAddress().getHostAddress()) + "\", user \"" + session.user()
+                + "\", database \"" + session.database() + "\", " + (tls ? "SSL encryption" : "no encryption");
     }
 
     private HbaMethod refuse(String message, String logReason) {
